@@ -1,0 +1,133 @@
+"""Request-scoped inputs for routes: runtime, identity, microversion, query and JSON body."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+
+from dockyard.api.microversions import Version
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.db.repositories.lookup import is_uuid_like
+from dockyard.db.repositories.pagination import Page
+from dockyard.services.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_version(request: Request) -> Version:
+    version: Version = request.state.microversion
+    return version
+
+
+VersionDep = Annotated[Version, Depends(get_version)]
+
+
+# Keystone's default implied roles (admin -> member -> reader), applied to noauth headers so a
+# noauth caller with X-Roles: member behaves like a Keystone token with that role.
+_IMPLIED = {"admin": ("member", "reader"), "member": ("reader",)}
+
+
+def _with_implied(roles: tuple[str, ...]) -> tuple[str, ...]:
+    expanded = list(roles)
+    for role in roles:
+        expanded += [r for r in _IMPLIED.get(role.lower(), ()) if r not in expanded]
+    return tuple(expanded)
+
+
+def get_context(request: Request) -> RequestContext:
+    """The caller's identity. noauth: X-Project-Id / X-User-Id / X-Roles or configured defaults."""
+    runtime: Runtime = request.app.state.runtime
+    auth = runtime.conf.auth
+    headers = request.headers
+    roles_header = headers.get("x-roles")
+    roles = (
+        tuple(r.strip() for r in roles_header.split(",") if r.strip())
+        if roles_header is not None
+        else tuple(auth.default_roles)
+    )
+    roles = _with_implied(roles)
+    return RequestContext(
+        project_id=headers.get("x-project-id") or auth.default_project_id,
+        user_id=headers.get("x-user-id") or auth.default_user_id,
+        roles=roles,
+        is_admin=request.app.state.is_admin(roles),
+        request_id=request.state.request_id,
+        auth_token=headers.get("x-auth-token"),
+    )
+
+
+ContextDep = Annotated[RequestContext, Depends(get_context)]
+
+
+async def get_json_body(request: Request) -> Any:
+    """The request body parsed as JSON (400 in Magnum's words when it is not)."""
+    runtime: Runtime = request.app.state.runtime
+    raw = await request.body()
+    if len(raw) > runtime.conf.api.max_request_body_size:
+        raise exceptions.RequestTooLarge(limit=runtime.conf.api.max_request_body_size)
+    if not raw.strip():
+        raise exceptions.Invalid("Request is not in valid JSON format: the body is empty.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise exceptions.Invalid("Request is not in valid JSON format.") from None
+
+
+JsonBody = Annotated[Any, Depends(get_json_body)]
+
+
+def query_args(request: Request, allowed: Iterable[str]) -> dict[str, str]:
+    """Query parameters, refusing unknown ones as Magnum does (`Unknown argument: "x"`)."""
+    allowed_set = set(allowed)
+    args: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key not in allowed_set:
+            raise exceptions.Invalid(f'Unknown argument: "{key}"')
+        args[key] = value
+    return args
+
+
+PAGE_ARGS = ("marker", "limit", "sort_key", "sort_dir")
+
+
+def page_from(
+    args: dict[str, str], max_limit: int, *, default_sort: str = "id", int_marker: bool = False
+) -> Page:
+    """Validate marker/limit/sort_key/sort_dir."""
+    limit = max_limit
+    if "limit" in args:
+        try:
+            limit = int(args["limit"])
+        except ValueError:
+            raise exceptions.Invalid(f"Invalid input for limit: {args['limit']!r}") from None
+        if limit <= 0:
+            raise exceptions.Invalid("Limit must be positive")
+        limit = min(limit, max_limit)
+    sort_dir = args.get("sort_dir", "asc")
+    if sort_dir not in ("asc", "desc"):
+        raise exceptions.Invalid(
+            f"Invalid sort direction: {sort_dir}. Acceptable values are 'asc' or 'desc'"
+        )
+    marker: str | int | None = args.get("marker")
+    if marker is not None:
+        if int_marker:
+            if not str(marker).isdigit():
+                raise exceptions.Invalid(f"Invalid marker: {marker}")
+            marker = int(marker)
+        elif not is_uuid_like(str(marker)):
+            raise exceptions.Invalid(f"Invalid input for marker: {marker!r} is not a UUID")
+        else:
+            marker = str(marker).lower()
+    return Page(
+        limit=limit, marker=marker, sort_key=args.get("sort_key", default_sort), sort_dir=sort_dir
+    )

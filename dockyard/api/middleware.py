@@ -1,0 +1,129 @@
+"""Pure-ASGI middleware (no per-request task overhead): request id, microversion, headers.
+
+Order matters and is fixed here: the request id is assigned first so that every error,
+including a 406 for a bad microversion, carries it; the path without `/v1` is rewritten, as
+Magnum's root controller does, before routing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dockyard.api import errors, microversions
+from dockyard.common import exceptions
+from dockyard.common.context import new_request_id
+
+_PUBLIC_PREFIXES = ("/v1", "/healthcheck", "/metrics", "/docs", "/openapi.json", "/ui")
+_MIN_HEADER = (
+    b"openstack-api-minimum-version",
+    f"{microversions.RESPONSE_SERVICE} {microversions.MIN_VERSION}".encode(),
+)
+_MAX_HEADER = (
+    b"openstack-api-maximum-version",
+    f"{microversions.RESPONSE_SERVICE} {microversions.MAX_VERSION}".encode(),
+)
+
+
+class OpenStackMiddleware:
+    """Assigns `x-openstack-request-id`, negotiates the microversion, adds version headers."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        path: str = scope["path"]
+        if path != "/" and not path.startswith(_PUBLIC_PREFIXES):
+            scope = {**scope, "path": "/v1" + path, "raw_path": b"/v1" + scope["raw_path"]}
+            path = scope["path"]
+        version_header = None
+        content_length = None
+        for name, value in scope["headers"]:
+            if name == b"openstack-api-version":
+                version_header = value.decode("latin-1")
+            elif name == b"content-length":
+                content_length = value
+        is_api = path.startswith("/v1/") or path == "/v1"
+        extra_headers: list[tuple[bytes, bytes]] = [
+            (b"x-openstack-request-id", request_id.encode())
+        ]
+        if is_api:
+            try:
+                version = microversions.negotiate(version_header)
+            except microversions.VersionNotSupported as exc:
+                await self._reply(
+                    errors.microversion_error(str(exc), request_id),
+                    scope,
+                    receive,
+                    send,
+                    extra_headers,
+                )
+                return
+            except exceptions.NotAcceptable as exc:
+                await self._reply(
+                    errors.error_response(
+                        406, str(exc), request_id, title="Not Acceptable", code=""
+                    ),
+                    scope,
+                    receive,
+                    send,
+                    extra_headers,
+                )
+                return
+            extra_headers += [
+                _MIN_HEADER,
+                _MAX_HEADER,
+                (
+                    b"openstack-api-version",
+                    f"{microversions.RESPONSE_SERVICE} {version}".encode(),
+                ),
+                (b"vary", b"OpenStack-API-Version"),
+            ]
+        else:
+            version = microversions.MAX_VERSION
+        if (
+            content_length is not None
+            and content_length.isdigit()
+            and (int(content_length) > self.max_body_size)
+        ):
+            detail = f"Request is larger than the limit of {self.max_body_size} bytes."
+            await self._reply(
+                errors.error_response(413, detail, request_id),
+                scope,
+                receive,
+                send,
+                extra_headers,
+            )
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["microversion"] = version
+
+        await self.app(scope, receive, _with_headers(send, extra_headers))
+
+    @staticmethod
+    async def _reply(
+        response: Any,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        extra_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        await response(scope, receive, _with_headers(send, extra_headers))
+
+
+def _with_headers(send: Send, extra_headers: list[tuple[bytes, bytes]]) -> Send:
+    """`send` that appends `extra_headers` to the response start message."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = list(message.get("headers", [])) + extra_headers
+        await send(message)
+
+    return send_with_headers

@@ -1,0 +1,1 @@
+"""Rendering of records into Magnum's wire shapes (one module per resource)."""

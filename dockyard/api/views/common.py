@@ -1,0 +1,62 @@
+"""Links, timestamps and JSON responses shared by all views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+from fastapi import Request
+from starlette.responses import Response
+
+
+def app_url(request: Request) -> str:
+    """scheme://host[:port][root_path] of the request (honours X-Forwarded-Proto/Host)."""
+    headers = request.headers
+    scheme = headers.get("x-forwarded-proto") or request.url.scheme
+    host = headers.get("x-forwarded-host") or headers.get("host") or request.url.netloc
+    return f"{scheme}://{host}{request.scope.get('root_path', '')}"
+
+
+def links(base: str, collection: str, ident: str) -> list[dict[str, str]]:
+    return [
+        {"href": f"{base}/v1/{collection}/{ident}", "rel": "self"},
+        {"href": f"{base}/{collection}/{ident}", "rel": "bookmark"},
+    ]
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def next_link(
+    base: str, path: str, items: list[Any], limit: int, marker: Any, sort_key: str, sort_dir: str
+) -> dict[str, str]:
+    """`{"next": url}` when the page is full, as Magnum does; else nothing."""
+    if not items or len(items) != limit:
+        return {}
+    return {
+        "next": f"{base}/v1/{path}?sort_key={sort_key}&sort_dir={sort_dir}&limit={limit}"
+        f"&marker={marker}"
+    }
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def string_labels(labels: dict[str, Any] | None) -> dict[str, str]:
+    """Labels are strings on the wire, whatever type came in."""
+    return {k: _label_str(v) for k, v in (labels or {}).items()}
+
+
+def _label_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,1 @@
+"""Console scripts: the composition root, the only package that wires everything together."""

@@ -1,0 +1,25 @@
+"""`dockyard-conductor`: runs operations and periodic tasks until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+from dockyard.cmd.bootstrap import prepare
+from dockyard.conductor.worker import Conductor
+
+
+def main() -> None:
+    rt = prepare()
+    conductor = Conductor(rt)
+    stopped = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    conductor.start()
+    stopped.wait()
+    conductor.stop()

@@ -1,0 +1,60 @@
+"""`dockyard-manage`: database and driver administration.
+
+dockyard-manage db upgrade [--revision R]
+dockyard-manage db version
+dockyard-manage list-templates [--details]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dockyard.conf import database_url, load_config
+from dockyard.db import migration
+from dockyard.drivers.registry import DriverRegistry
+
+
+def _list_templates(registry: DriverRegistry, details: bool) -> None:
+    for title, enabled in (("Enabled Templates", True), ("Disabled Templates", False)):
+        print(title)
+        for info in registry.infos:
+            if info.enabled != enabled:
+                continue
+            note = f" (failed to load: {info.error})" if info.error else ""
+            print(f"  {info.name}: {info.value}{note}")
+            if details and info.provides:
+                print(f"     {'Server_Type':<12} {'OS':<15} CoE")
+                for p in info.provides:
+                    print(f"     {p.server_type:<12} {p.os:<15} {p.coe}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dockyard-manage")
+    parser.add_argument("--config-file", action="append", default=[])
+    commands = parser.add_subparsers(dest="command", required=True)
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.add_argument("--revision", default="head")
+    db_commands.add_parser("version", help="show the schema revision")
+    templates = commands.add_parser("list-templates", help="installed cluster drivers")
+    templates.add_argument("--details", action="store_true")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    conf = load_config([f"--config-file={f}" for f in args.config_file])
+    if args.command == "db":
+        url = database_url(conf)
+        if args.db_command == "upgrade":
+            migration.upgrade(url, args.revision)
+        print(migration.current_version(url) or "(empty database)")
+        return 0
+    registry = DriverRegistry(
+        conf.drivers.enabled_definitions, conf.drivers.disabled_drivers, conf.drivers.default_driver
+    )
+    _list_templates(registry, args.details)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""Periodic tasks: heartbeat, operation deadlines, health of settled clusters."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from dockyard.common.context import admin_context
+from dockyard.conductor import runner, specs
+from dockyard.db.models import Cluster, utcnow
+from dockyard.db.repositories import events as event_repo
+from dockyard.db.repositories import operations as op_repo
+from dockyard.db.repositories import services as service_repo
+from dockyard.domain.status import COMPLETE
+from dockyard.services.runtime import Runtime
+
+LOG = logging.getLogger(__name__)
+
+
+def heartbeat(rt: Runtime, binary: str) -> None:
+    """Report this process alive (GET /v1/mservices)."""
+    with rt.db.write() as session:
+        service_repo.heartbeat(session, rt.conf.host, binary)
+
+
+def enforce_deadlines(rt: Runtime) -> int:
+    """Fail operations past their deadline (create_timeout); returns how many."""
+    with rt.db.write() as session:
+        overdue = op_repo.past_deadline(session, utcnow())
+        for op in overdue:
+            minutes = round((op.deadline_at - op.created_at).total_seconds() / 60)  # type: ignore[operator]
+            runner.fail_operation(
+                session, op, f"{op.kind} timed out after {minutes} minute(s) (create_timeout)"
+            )
+    return len(overdue)
+
+
+def sync_health(rt: Runtime) -> int:
+    """Ask each driver for the health of settled clusters; record changes. Returns checks."""
+    with rt.db.read() as session:
+        clusters = list(
+            session.scalars(
+                select(Cluster).where(
+                    Cluster.status.in_([s.value for s in COMPLETE]),
+                    Cluster.active_operation_id.is_(None),
+                )
+            )
+        )
+        work = [(c.uuid, c.driver, specs.build(session, c)) for c in clusters]
+    ctx = admin_context()
+    checked = 0
+    for cluster_uuid, driver_name, spec in work:
+        try:
+            health = rt.drivers.get(driver_name).check_health(ctx, spec)
+        except Exception:
+            LOG.exception("health check of cluster %s failed", cluster_uuid)
+            continue
+        checked += 1
+        if health is None:
+            continue
+        with rt.db.write() as session:
+            cluster = session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
+            if cluster is None or cluster.health_status == health.status:
+                continue
+            cluster.health_status = health.status
+            cluster.health_status_reason = health.reason
+            event_repo.record(
+                session,
+                cluster_uuid,
+                "health.changed",
+                f"health is {health.status}: {health.reason}",
+                status=cluster.status,
+                level="INFO" if health.status == "HEALTHY" else "WARNING",
+                host=rt.conf.host,
+            )
+    return checked

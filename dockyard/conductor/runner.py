@@ -1,0 +1,217 @@
+"""Running one claimed operation: call the driver, then record the outcome.
+
+The driver call happens outside any transaction (it may take minutes). Its outcome is written
+in one transaction that first re-checks that this conductor still holds the operation, so a
+conductor that lost its lease (deadline passed, or another conductor took over) changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dockyard.common.context import RequestContext
+from dockyard.conductor import specs
+from dockyard.db.models import Cluster, Operation, utcnow
+from dockyard.db.repositories import clusters as cluster_repo
+from dockyard.db.repositories import events as event_repo
+from dockyard.db.repositories import nodegroups as ng_repo
+from dockyard.db.repositories import operations as op_repo
+from dockyard.domain.status import TRANSITIONS, ClusterStatus, OperationKind, OperationState
+from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Outcome
+from dockyard.services.runtime import Runtime
+
+LOG = logging.getLogger(__name__)
+
+# Set in op.params once the driver answered IN_PROGRESS: later runs poll instead of calling.
+POLLING = "_polling"
+
+
+def run(rt: Runtime, op_uuid: str, owner: str) -> None:
+    """Execute (or continue) operation `op_uuid`, which `owner` has just claimed."""
+    with rt.db.write() as session:
+        op = op_repo.get(session, op_uuid)
+        if op is None:
+            return
+        cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+        if cluster is None:
+            op_repo.finish(session, op_uuid, owner, OperationState.FAILED, "cluster is gone")
+            return
+        if cluster.active_operation_id != op.uuid:
+            op_repo.finish(
+                session, op_uuid, owner, OperationState.CANCELLED, "superseded by a delete request"
+            )
+            _event(session, op, "superseded", "operation superseded by a delete request", owner)
+            return
+        if op.attempts > int(rt.conf.conductor.max_attempts):
+            reason = (
+                f"{op.kind} failed: abandoned by {op.attempts - 1} conductor(s) that stopped "
+                "while running it"
+            )
+            _fail(session, op, cluster, owner, reason)
+            return
+        if _another_running(session, op):
+            # A superseded operation is still winding down; the delete waits for it.
+            op_repo.release(session, op_uuid, owner, utcnow() + dt.timedelta(seconds=1), op.params)
+            return
+        if op.attempts > 1:
+            _event(session, op, "resumed", f"resumed by {owner} (attempt {op.attempts})", owner)
+        elif not op.params.get(POLLING):
+            _event(session, op, "started", f"{op.kind} started on {owner}", owner)
+        spec = specs.build(session, cluster)
+        driver_name = cluster.driver
+        kind = OperationKind(op.kind)
+        params = dict(op.params)
+        ctx = RequestContext(
+            project_id=op.project_id, user_id=op.user_id, request_id=op.request_id or ""
+        )
+    try:
+        driver = rt.drivers.get(driver_name)
+        result = _call_driver(driver, ctx, spec, kind, params)
+    except Exception as exc:  # a driver failure fails the operation, never the conductor
+        LOG.exception("operation %s (%s) failed", op_uuid, kind)
+        result = DriverResult(Outcome.FAILED, reason=str(exc) or exc.__class__.__name__)
+    record(rt, op_uuid, owner, result)
+
+
+def _another_running(session: Session, op: Operation) -> bool:
+    now = utcnow()
+    return any(
+        other.uuid != op.uuid
+        and other.state == OperationState.RUNNING.value
+        and other.lease_expires_at is not None
+        and other.lease_expires_at > now
+        for other in op_repo.active_for_cluster(session, op.cluster_id)
+    )
+
+
+def _call_driver(
+    driver: ClusterDriver,
+    ctx: RequestContext,
+    spec: ClusterSpec,
+    kind: OperationKind,
+    params: dict[str, Any],
+) -> DriverResult:
+    if params.get(POLLING):
+        return driver.poll(ctx, spec, kind.value)
+    if kind is OperationKind.CREATE:
+        return driver.create_cluster(ctx, spec)
+    if kind is OperationKind.DELETE:
+        return driver.delete_cluster(ctx, spec)
+    if kind in (OperationKind.UPDATE, OperationKind.RESIZE):
+        nodegroup = next(ng for ng in spec.nodegroups if ng.uuid == params["nodegroup"])
+        return driver.resize_cluster(
+            ctx, spec, nodegroup, int(params["node_count"]), list(params.get("nodes_to_remove", []))
+        )
+    if kind is OperationKind.UPGRADE:
+        return driver.upgrade_cluster(
+            ctx, spec, {"uuid": params["cluster_template"]}, int(params["max_batch_size"])
+        )
+    return driver.rotate_ca(ctx, spec)
+
+
+def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
+    """Write a driver result, if this conductor still owns the operation."""
+    with rt.db.write() as session:
+        op = op_repo.get(session, op_uuid)
+        if op is None or op.lease_owner != owner or op.state != OperationState.RUNNING.value:
+            LOG.warning("operation %s is no longer ours; dropping its result", op_uuid)
+            return
+        cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+        if cluster is None:
+            op_repo.finish(session, op_uuid, owner, OperationState.FAILED, "cluster is gone")
+            return
+        if result.driver_state is not None:
+            cluster.driver_state = result.driver_state
+        if result.facts is not None:
+            specs.apply_facts(session, cluster, result.facts)
+        for line in result.events:
+            _event(session, op, "driver", line, owner, level="WARNING")
+        if result.outcome is Outcome.IN_PROGRESS:
+            params = {**op.params, POLLING: True}
+            next_run = utcnow() + dt.timedelta(seconds=result.poll_after)
+            op_repo.release(session, op_uuid, owner, next_run, params)
+            return
+        if result.outcome is Outcome.COMPLETE:
+            _complete(session, op, cluster, owner, result)
+        else:
+            _fail(session, op, cluster, owner, result.reason or f"{op.kind} failed")
+
+
+def _complete(
+    session: Session, op: Operation, cluster: Cluster, owner: str, result: DriverResult
+) -> None:
+    kind = OperationKind(op.kind)
+    done = TRANSITIONS[kind][1]
+    op_repo.finish(session, op.uuid, owner, OperationState.COMPLETE)
+    _event(session, op, "complete", result.reason or f"{op.kind} complete", owner, status=done)
+    if kind is OperationKind.DELETE:
+        cluster_repo.delete(session, cluster)
+        return
+    cluster.status = done.value
+    cluster.status_reason = result.reason
+    cluster.active_operation_id = None
+    for ng in ng_repo.for_cluster(session, cluster.uuid):
+        if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
+            ng.status = done.value
+            ng.status_reason = None
+
+
+def _fail(
+    session: Session, op: Operation, cluster: Cluster, owner: str | None, reason: str
+) -> None:
+    """Fail the operation and the cluster with `reason`; put back a requested size."""
+    kind = OperationKind(op.kind)
+    failed = TRANSITIONS[kind][2]
+    op_repo.finish(session, op.uuid, owner, OperationState.FAILED, reason)
+    cluster.status = failed.value
+    cluster.status_reason = reason
+    cluster.active_operation_id = None
+    previous = op.params.get("previous_node_count")
+    for ng in ng_repo.for_cluster(session, cluster.uuid):
+        if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
+            ng.status = failed.value
+            ng.status_reason = reason
+        if previous is not None and ng.uuid == op.params.get("nodegroup"):
+            ng.node_count = int(previous)
+    if previous is not None:
+        cluster.node_count = sum(
+            n.node_count for n in ng_repo.for_cluster(session, cluster.uuid) if n.role != "master"
+        )
+    _event(session, op, "failed", reason, owner, status=failed, level="ERROR")
+
+
+def fail_operation(session: Session, op: Operation, reason: str) -> None:
+    """Fail `op` regardless of who holds it (deadline passed, or it can never run)."""
+    cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+    if cluster is None or cluster.active_operation_id != op.uuid:
+        op_repo.finish(session, op.uuid, None, OperationState.FAILED, reason)
+        return
+    _fail(session, op, cluster, None, reason)
+
+
+def _event(
+    session: Session,
+    op: Operation,
+    event: str,
+    message: str,
+    host: str | None,
+    *,
+    status: ClusterStatus | None = None,
+    level: str = "INFO",
+) -> None:
+    event_repo.record(
+        session,
+        op.cluster_id,
+        f"{op.kind}.{event}",
+        message,
+        status=status.value if status else None,
+        level=level,
+        operation_uuid=op.uuid,
+        host=host,
+        request_id=op.request_id,
+    )

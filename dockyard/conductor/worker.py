@@ -1,0 +1,151 @@
+"""The conductor: claims due operations, runs them on a thread pool, keeps their leases alive,
+and runs the periodic tasks. Several conductors (processes or hosts) can share one database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from dockyard.conductor import periodics, runner
+from dockyard.db.models import utcnow
+from dockyard.db.repositories import operations as op_repo
+from dockyard.services.runtime import Runtime
+
+LOG = logging.getLogger(__name__)
+
+
+class Conductor:
+    """One conductor. `start()` runs it in background threads; `stop()` ends them."""
+
+    def __init__(self, rt: Runtime, binary: str = "dockyard-conductor") -> None:
+        self.rt = rt
+        self.binary = binary
+        conf = rt.conf.conductor
+        self.owner = f"{rt.conf.host}:{os.getpid()}:{id(self):x}"
+        self.lease = dt.timedelta(seconds=int(conf.lease_seconds))
+        self.poll_interval = float(conf.poll_interval)
+        self.workers = int(conf.workers)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dockyard-op")
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self.rt.wake_conductor = self.wake
+        periodics.heartbeat(self.rt, self.binary)
+        self._spawn("claim", self._claim_loop)
+        self._spawn("lease", self._every(self.lease.total_seconds() / 3, self._renew_leases))
+        self._spawn(
+            "heartbeat",
+            self._every(
+                float(self.rt.conf.heartbeat_interval),
+                lambda: periodics.heartbeat(self.rt, self.binary),
+            ),
+        )
+        self._spawn("deadlines", self._every(5.0, lambda: periodics.enforce_deadlines(self.rt)))
+        self._spawn(
+            "health",
+            self._every(
+                float(self.rt.conf.conductor.health_sync_interval),
+                lambda: periodics.sync_health(self.rt),
+            ),
+        )
+        LOG.info("conductor %s started with %d workers", self.owner, self.workers)
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"dockyard-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _every(self, seconds: float, task: Callable[[], None]) -> Callable[[], None]:
+        def loop() -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    task()
+                except Exception:  # a failing periodic must not kill its thread
+                    LOG.exception("periodic task failed")
+
+        return loop
+
+    # -- claiming --------------------------------------------------------------------------
+    def _claim_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.claim_once()
+            except Exception:
+                LOG.exception("claiming operations failed")
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def claim_once(self) -> int:
+        """Claim as many due operations as there are free workers; returns how many."""
+        with self._lock:
+            free = self.workers - len(self._running)
+        if free <= 0:
+            return 0
+        with self.rt.db.read() as session:
+            candidates = op_repo.claimable(session, utcnow(), free * 2)
+        claimed = 0
+        for op_uuid, attempts in candidates:
+            if claimed >= free:
+                break
+            with self._lock:
+                if op_uuid in self._running:
+                    continue
+            with self.rt.db.write() as session:
+                won = op_repo.claim(session, op_uuid, attempts, self.owner, self.lease)
+            if not won:
+                continue
+            with self._lock:
+                self._running.add(op_uuid)
+            self._pool.submit(self._run, op_uuid)
+            claimed += 1
+        return claimed
+
+    def _run(self, op_uuid: str) -> None:
+        try:
+            runner.run(self.rt, op_uuid, self.owner)
+        except Exception:
+            LOG.exception("operation %s crashed the runner", op_uuid)
+        finally:
+            with self._lock:
+                self._running.discard(op_uuid)
+            self._wake.set()
+
+    def _renew_leases(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        for op_uuid in running:
+            with self.rt.db.write() as session:
+                if not op_repo.renew(session, op_uuid, self.owner, self.lease):
+                    LOG.warning("lost the lease on operation %s", op_uuid)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Test and shutdown helper: True once no operation runs here."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if not self._running:
+                    return True
+            time.sleep(0.05)
+        return False

@@ -1,0 +1,21 @@
+"""[api] options: the HTTP surface."""
+
+from oslo_config import cfg
+
+GROUP = "api"
+OPTS = [
+    cfg.HostAddressOpt("host", default="127.0.0.1", help="Address the API listens on."),
+    cfg.PortOpt("port", default=9511, help="Port the API listens on (Magnum's is 9511)."),
+    cfg.IntOpt("workers", default=1, min=1, help="API worker processes (dockyard-api only)."),
+    cfg.IntOpt("max_limit", default=1000, min=1, help="Largest page size a list returns."),
+    cfg.IntOpt(
+        "max_request_body_size",
+        default=114688,
+        min=1024,
+        help="Largest request body accepted, in bytes (larger gets 413).",
+    ),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(OPTS, group=GROUP)

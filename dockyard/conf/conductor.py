@@ -1,0 +1,43 @@
+"""[conductor] options: durable operations and periodic tasks."""
+
+from oslo_config import cfg
+
+GROUP = "conductor"
+OPTS = [
+    cfg.IntOpt("workers", default=4, min=1, help="Operations one conductor runs at once."),
+    cfg.FloatOpt(
+        "poll_interval",
+        default=1.0,
+        min=0.05,
+        help="Seconds between looks for new operations when nothing woke the conductor.",
+    ),
+    cfg.IntOpt(
+        "lease_seconds",
+        default=30,
+        min=2,
+        help="A claimed operation's lease. A conductor renews it while working; when it "
+        "lapses (the conductor died) another conductor takes the operation over.",
+    ),
+    cfg.IntOpt(
+        "max_attempts",
+        default=3,
+        min=1,
+        help="How many conductors may try one operation before it is failed.",
+    ),
+    cfg.IntOpt(
+        "status_sync_interval",
+        default=10,
+        min=1,
+        help="Seconds between status syncs of clusters whose driver works asynchronously.",
+    ),
+    cfg.IntOpt(
+        "health_sync_interval",
+        default=60,
+        min=1,
+        help="Seconds between health checks of settled clusters.",
+    ),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(OPTS, group=GROUP)

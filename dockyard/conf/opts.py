@@ -1,0 +1,31 @@
+"""Options listing for oslo-config-generator (`etc/dockyard/dockyard.conf.sample`)."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+from dockyard.conf import (
+    api,
+    auth,
+    certificates,
+    conductor,
+    database,
+    default,
+    drivers,
+    images,
+    quotas,
+)
+
+
+def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+    return [
+        (None, default.OPTS),
+        (api.GROUP, api.OPTS),
+        (database.GROUP, database.OPTS),
+        (conductor.GROUP, conductor.OPTS),
+        (drivers.GROUP, drivers.OPTS),
+        (certificates.GROUP, certificates.OPTS),
+        (quotas.GROUP, quotas.OPTS),
+        (auth.GROUP, auth.OPTS),
+        (images.GROUP, images.OPTS),
+    ]

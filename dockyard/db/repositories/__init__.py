@@ -1,0 +1,1 @@
+"""Repositories: every query Dockyard makes, one module per table family."""

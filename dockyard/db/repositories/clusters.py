@@ -1,0 +1,100 @@
+"""Cluster queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from dockyard.common import exceptions
+from dockyard.db.models import Cluster, NodeGroup
+from dockyard.db.repositories.lookup import by_uuid_or_name
+from dockyard.db.repositories.pagination import Page, paginate
+
+
+def _scope(project_id: str | None) -> ColumnElement[bool] | None:
+    return None if project_id is None else Cluster.project_id == project_id
+
+
+def get(session: Session, ident: str, project_id: str | None) -> Cluster:
+    row: Cluster = by_uuid_or_name(
+        session,
+        Cluster,
+        ident,
+        _scope(project_id),
+        exceptions.ClusterNotFound(cluster=ident),
+        "clusters",
+    )
+    return row
+
+
+def get_by_uuid(session: Session, cluster_uuid: str) -> Cluster | None:
+    return session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
+
+
+def list_page(session: Session, project_id: str | None, page: Page) -> list[Cluster]:
+    query = select(Cluster)
+    where = _scope(project_id)
+    if where is not None:
+        query = query.where(where)
+    return paginate(session, query, Cluster, page)
+
+
+def count_for_project(session: Session, project_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Cluster).where(Cluster.project_id == project_id)
+        )
+        or 0
+    )
+
+
+def stats(session: Session, project_id: str | None) -> tuple[int, int]:
+    """(clusters, nodes) where nodes counts every nodegroup's nodes, masters included."""
+    clusters_q = select(func.count()).select_from(Cluster)
+    nodes_q = select(func.coalesce(func.sum(NodeGroup.node_count), 0))
+    if project_id is not None:
+        clusters_q = clusters_q.where(Cluster.project_id == project_id)
+        nodes_q = nodes_q.where(NodeGroup.project_id == project_id)
+    return int(session.scalar(clusters_q) or 0), int(session.scalar(nodes_q) or 0)
+
+
+def add(session: Session, values: dict[str, Any]) -> Cluster:
+    row = Cluster(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def claim_for_operation(session: Session, cluster_uuid: str, operation_uuid: str) -> bool:
+    """Make `operation_uuid` the cluster's active operation if it has none (atomic)."""
+    result = session.execute(
+        update(Cluster)
+        .where(Cluster.uuid == cluster_uuid, Cluster.active_operation_id.is_(None))
+        .values(active_operation_id=operation_uuid)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def take_over_for_operation(
+    session: Session, cluster_uuid: str, previous: str | None, operation_uuid: str
+) -> bool:
+    """Replace the active operation `previous` with `operation_uuid` (atomic)."""
+    condition = (
+        Cluster.active_operation_id.is_(None)
+        if previous is None
+        else Cluster.active_operation_id == previous
+    )
+    result = session.execute(
+        update(Cluster)
+        .where(Cluster.uuid == cluster_uuid, condition)
+        .values(active_operation_id=operation_uuid)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def delete(session: Session, row: Cluster) -> None:
+    session.execute(NodeGroup.__table__.delete().where(NodeGroup.cluster_id == row.uuid))
+    session.delete(row)
+    session.flush()

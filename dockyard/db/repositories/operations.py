@@ -1,0 +1,176 @@
+"""Durable operations: creation, claiming with a lease, renewal and completion.
+
+Claims are conditional UPDATEs (`... WHERE state = PENDING` or `... WHERE lease expired`)
+checked by rowcount, so several conductors on PostgreSQL or MariaDB never run one operation
+twice and need no lock server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from dockyard.db.models import Operation, utcnow
+from dockyard.domain.status import OperationState
+
+_ACTIVE = (OperationState.PENDING.value, OperationState.RUNNING.value)
+
+
+def add(session: Session, values: dict[str, Any]) -> Operation:
+    row = Operation(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get(session: Session, operation_uuid: str) -> Operation | None:
+    return session.scalars(select(Operation).where(Operation.uuid == operation_uuid)).first()
+
+
+def active_for_cluster(session: Session, cluster_uuid: str) -> list[Operation]:
+    return list(
+        session.scalars(
+            select(Operation)
+            .where(Operation.cluster_id == cluster_uuid, Operation.state.in_(_ACTIVE))
+            .order_by(Operation.id)
+        )
+    )
+
+
+def for_cluster(session: Session, cluster_uuid: str) -> list[Operation]:
+    return list(
+        session.scalars(
+            select(Operation).where(Operation.cluster_id == cluster_uuid).order_by(Operation.id)
+        )
+    )
+
+
+def claimable(session: Session, now: dt.datetime, limit: int) -> list[tuple[str, int]]:
+    """(uuid, attempts) of operations that are due and unowned, or whose lease lapsed."""
+    rows = session.execute(
+        select(Operation.uuid, Operation.attempts)
+        .where(
+            or_(
+                Operation.state == OperationState.PENDING.value,
+                Operation.lease_expires_at < now,
+            ),
+            Operation.state.in_(_ACTIVE),
+            Operation.next_run_at <= now,
+        )
+        .order_by(Operation.next_run_at, Operation.id)
+        .limit(limit)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def claim(
+    session: Session, operation_uuid: str, attempts: int, owner: str, lease: dt.timedelta
+) -> bool:
+    """Take the lease on one operation; False when another conductor got it first.
+
+    `attempts` is the value read by `claimable`: it changes with every claim, so it works as
+    the optimistic-concurrency guard.
+    """
+    now = utcnow()
+    result = session.execute(
+        update(Operation)
+        .where(
+            Operation.uuid == operation_uuid,
+            Operation.attempts == attempts,
+            Operation.state.in_(_ACTIVE),
+            or_(
+                Operation.state == OperationState.PENDING.value,
+                Operation.lease_expires_at < now,
+            ),
+        )
+        .values(
+            state=OperationState.RUNNING.value,
+            lease_owner=owner,
+            lease_expires_at=now + lease,
+            attempts=attempts + 1,
+            started_at=now,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def renew(session: Session, operation_uuid: str, owner: str, lease: dt.timedelta) -> bool:
+    """Extend the lease; False when the operation is no longer ours (taken over or ended)."""
+    result = session.execute(
+        update(Operation)
+        .where(
+            Operation.uuid == operation_uuid,
+            Operation.lease_owner == owner,
+            Operation.state == OperationState.RUNNING.value,
+        )
+        .values(lease_expires_at=utcnow() + lease)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def finish(
+    session: Session,
+    operation_uuid: str,
+    owner: str | None,
+    state: OperationState,
+    error: str | None = None,
+) -> bool:
+    """End an active operation. With `owner`, only if that conductor still holds it."""
+    query = update(Operation).where(Operation.uuid == operation_uuid, Operation.state.in_(_ACTIVE))
+    if owner is not None:
+        query = query.where(Operation.lease_owner == owner)
+    result = session.execute(
+        query.values(
+            state=state.value,
+            error=error,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release(
+    session: Session, operation_uuid: str, owner: str, next_run_at: dt.datetime, params: Any
+) -> bool:
+    """Hand a still-running operation back to the queue, to be polled at `next_run_at`.
+
+    `attempts` counts claims that ended without a recorded result (conductor crashes), so a
+    hand-back that did record progress starts that count again.
+    """
+    result = session.execute(
+        update(Operation)
+        .where(Operation.uuid == operation_uuid, Operation.lease_owner == owner)
+        .values(
+            state=OperationState.PENDING.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            next_run_at=next_run_at,
+            params=params,
+            attempts=0,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def past_deadline(session: Session, now: dt.datetime) -> list[Operation]:
+    return list(
+        session.scalars(
+            select(Operation).where(
+                Operation.state.in_(_ACTIVE),
+                Operation.deadline_at.is_not(None),
+                Operation.deadline_at < now,
+            )
+        )
+    )
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(select(Operation.state, func.count()).group_by(Operation.state))
+    return {r[0]: int(r[1]) for r in rows}

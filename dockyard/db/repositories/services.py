@@ -1,0 +1,29 @@
+"""Service heartbeats (the rows behind GET /v1/mservices)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dockyard.db.models import Service, utcnow
+
+
+def heartbeat(session: Session, host: str, binary: str) -> None:
+    """Create or bump this process's service row."""
+    now = utcnow()
+    result = session.execute(
+        update(Service)
+        .where(Service.host == host, Service.binary == binary)
+        .values(report_count=Service.report_count + 1, last_seen_up=now, updated_at=now)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        try:
+            with session.begin_nested():
+                session.add(Service(host=host, binary=binary, report_count=1, last_seen_up=now))
+        except IntegrityError:
+            pass  # Another process registered the same (host, binary) at the same moment.
+
+
+def all_services(session: Session) -> list[Service]:
+    return list(session.scalars(select(Service).order_by(Service.id)))

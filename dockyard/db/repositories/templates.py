@@ -1,0 +1,65 @@
+"""Cluster template queries and the visibility rule (own project + public, admin sees all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from dockyard.common import exceptions
+from dockyard.db.models import Cluster, ClusterTemplate
+from dockyard.db.repositories.lookup import by_uuid_or_name
+from dockyard.db.repositories.pagination import Page, paginate
+
+
+def visible_to(project_id: str | None) -> ColumnElement[bool] | None:
+    """Filter for templates a project may see; None (admin) sees everything."""
+    if project_id is None:
+        return None
+    return or_(
+        ClusterTemplate.project_id == project_id,
+        and_(ClusterTemplate.public.is_(True), ClusterTemplate.hidden.is_(False)),
+    )
+
+
+def get(session: Session, ident: str, project_id: str | None) -> ClusterTemplate:
+    row: ClusterTemplate = by_uuid_or_name(
+        session,
+        ClusterTemplate,
+        ident,
+        visible_to(project_id),
+        exceptions.ClusterTemplateNotFound(clustertemplate=ident),
+        "clustertemplates",
+    )
+    return row
+
+
+def list_page(session: Session, project_id: str | None, page: Page) -> list[ClusterTemplate]:
+    query = select(ClusterTemplate)
+    where = visible_to(project_id)
+    if where is not None:
+        query = query.where(where)
+    return paginate(session, query, ClusterTemplate, page)
+
+
+def add(session: Session, values: dict[str, Any]) -> ClusterTemplate:
+    row = ClusterTemplate(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete(session: Session, row: ClusterTemplate) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def is_referenced(session: Session, template_uuid: str) -> bool:
+    """True when any cluster uses the template."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(Cluster)
+        .where(Cluster.cluster_template_id == template_uuid)
+    )
+    return bool(count)

@@ -1,0 +1,174 @@
+"""The cluster driver interface.
+
+A driver turns a cluster description into real infrastructure. The conductor calls it from a
+durable operation; every call must be idempotent, because after a conductor crash another
+conductor repeats the call that was running. A driver never touches the database: it gets a
+`ClusterSpec` and returns a `DriverResult`, and its private bookkeeping travels in
+`ClusterSpec.driver_state` / `DriverResult.driver_state`.
+
+Drivers whose backend works asynchronously (Heat) return `IN_PROGRESS` and are then asked to
+`poll` until they report `COMPLETE` or `FAILED`; synchronous drivers (local Docker) finish in
+the first call.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.domain import coe as coe_rules
+
+
+@dataclass(frozen=True, slots=True)
+class Provides:
+    """One (server_type, os_distro, coe) combination a driver can build."""
+
+    server_type: str
+    os: str
+    coe: str
+
+
+class Outcome(StrEnum):
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeGroupSpec:
+    uuid: str
+    name: str
+    role: str
+    node_count: int
+    flavor_id: str | None
+    image_id: str | None
+    labels: Mapping[str, str]
+    node_addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSpec:
+    """What a driver knows about a cluster: the cluster, its template and its nodegroups."""
+
+    uuid: str
+    name: str
+    project_id: str
+    coe: str
+    master_count: int
+    node_count: int
+    labels: Mapping[str, str]
+    template: Mapping[str, Any]
+    create_timeout: int
+    docker_volume_size: int | None
+    keypair: str | None
+    master_flavor_id: str | None
+    flavor_id: str | None
+    nodegroups: tuple[NodeGroupSpec, ...]
+    driver_state: Mapping[str, Any]
+    api_address: str | None = None
+
+    @property
+    def tls_disabled(self) -> bool:
+        return bool(self.template.get("tls_disabled"))
+
+
+@dataclass(slots=True)
+class ClusterFacts:
+    """What the driver learned about the built cluster; None fields are left unchanged."""
+
+    api_address: str | None = None
+    stack_id: str | None = None
+    coe_version: str | None = None
+    container_version: str | None = None
+    master_addresses: list[str] | None = None
+    node_addresses: list[str] | None = None
+
+
+@dataclass(slots=True)
+class DriverResult:
+    outcome: Outcome
+    reason: str | None = None
+    facts: ClusterFacts | None = None
+    driver_state: dict[str, Any] | None = None
+    # Lines for the cluster's event timeline (warnings such as "removed a node with containers").
+    events: list[str] = field(default_factory=list)
+    # For IN_PROGRESS: when to poll again, in seconds.
+    poll_after: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    status: str  # HealthStatus value
+    reason: dict[str, str]
+
+
+class ClusterDriver(ABC):
+    """Base class of every cluster driver, registered under the `dockyard.drivers` group."""
+
+    #: The entry-point name; set by the registry when the driver is loaded.
+    name: str = ""
+    provides: ClassVar[tuple[Provides, ...]] = ()
+    #: Labels this driver understands beyond the shared table in dockyard.domain.coe.
+    extra_labels: ClassVar[frozenset[str]] = frozenset()
+
+    def validate_labels(self, coe: str, labels: Mapping[str, object]) -> dict[str, str]:
+        """Check labels before anything is created; returns them normalised to strings."""
+        return coe_rules.validate_labels(coe, labels)
+
+    def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
+        """Refuse master counts this driver cannot build (Magnum: odd, and 1 without an LB)."""
+        if master_count < 1 or master_count % 2 == 0:
+            raise exceptions.InvalidParameterValue(
+                f"master nodegroup size of {master_count} is invalid, size cannot be an even "
+                "number."
+            )
+        if master_count > 1 and not master_lb_enabled:
+            raise exceptions.InvalidParameterValue(
+                "master_count must be 1 when master_lb_enabled is False"
+            )
+
+    @abstractmethod
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Build the cluster (or continue building it after a crash)."""
+
+    @abstractmethod
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        """Make `nodegroup` have `node_count` nodes, preferring to remove `nodes_to_remove`."""
+
+    @abstractmethod
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Remove everything the cluster owns. Deleting what is already gone succeeds."""
+
+    def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
+        """Progress of an IN_PROGRESS operation. Synchronous drivers never get here."""
+        raise exceptions.NotSupported(operation=f"Polling {operation}")
+
+    def upgrade_cluster(
+        self, ctx: RequestContext, spec: ClusterSpec, template: Mapping[str, Any], max_batch: int
+    ) -> DriverResult:
+        """Move the cluster to another template's versions."""
+        raise exceptions.NotSupported(operation=f"Upgrading clusters with driver {self.name}")
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Re-key the cluster's nodes after its CA changed."""
+        raise exceptions.NotSupported(operation=f"Rotating the CA with driver {self.name}")
+
+    def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
+        """Health of a settled cluster; None when the driver cannot tell."""
+        return None
+
+    def check_host(self) -> None:
+        """Raise `NotSupported` with a clear reason when this machine cannot run the driver."""
+        return None

@@ -1,0 +1,1 @@
+"""Dockyard's own image catalog for standalone mode (a cloud uses Glance instead)."""

@@ -1,0 +1,168 @@
+"""Cluster template rules: defaults, COE tables, image and driver resolution, visibility, use."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid as uuidlib
+from typing import Any
+
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.db.models import ClusterTemplate
+from dockyard.db.repositories import templates as repo
+from dockyard.db.repositories.pagination import Page
+from dockyard.domain import coe as coe_rules
+from dockyard.services import names
+from dockyard.services.runtime import Runtime
+
+# Changes allowed on a template that clusters use: exactly one of these (Magnum's rule).
+_ALLOWED_WHEN_REFERENCED = ("name", "public", "hidden", "tags")
+
+DEFAULTS: dict[str, Any] = {
+    "server_type": "vm",
+    "registry_enabled": False,
+    "tls_disabled": False,
+    "public": False,
+    "hidden": False,
+    "master_lb_enabled": False,
+    "floating_ip_enabled": True,
+    "labels": {},
+}
+
+
+def _scope(ctx: RequestContext) -> str | None:
+    return None if ctx.is_admin else ctx.project_id
+
+
+def _check_dns(value: str | None) -> None:
+    if not value:
+        return
+    try:
+        for part in value.split(","):
+            ipaddress.IPv4Address(part.strip())
+    except ValueError:
+        raise exceptions.InvalidParameterValue(
+            f"Expected a single dns address or comma separated dns list, got {value!r}."
+        ) from None
+
+
+def _resolve(rt: Runtime, values: dict[str, Any]) -> dict[str, Any]:
+    """Fill defaults and check every rule that does not depend on who is asking."""
+    coe = values["coe"]
+    coe_rules.check_coe(coe)
+    coe_rules.check_server_type(coe, values["server_type"])
+    values["network_driver"] = coe_rules.resolve_network_driver(coe, values.get("network_driver"))
+    values["volume_driver"] = coe_rules.resolve_volume_driver(coe, values.get("volume_driver"))
+    if (
+        values.get("docker_storage_driver") == "devicemapper"
+        and (values.get("docker_volume_size") or 0) < 3
+    ):
+        raise exceptions.InvalidParameterValue(
+            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
+        )
+    _check_dns(values.get("dns_nameserver"))
+    image = rt.images.resolve(values["image_id"])
+    values["cluster_distro"] = image.os_distro
+    driver = rt.drivers.select(
+        values["server_type"],
+        image.os_distro or "",
+        coe,
+        values.get("driver") or image.properties.get("dockyard_driver"),
+    )
+    driver.check_host()
+    values["driver"] = driver.name
+    values["labels"] = driver.validate_labels(coe, values.get("labels") or {})
+    return values
+
+
+def _authorize_publish(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> None:
+    if (values.get("public") or values.get("hidden")) and not rt.policy.check(
+        ctx, "clustertemplate:publish"
+    ):
+        raise exceptions.NotAuthorized(
+            "Not authorized to set public or hidden flag for cluster template."
+        )
+
+
+def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> ClusterTemplate:
+    """Validate and store a new template (201)."""
+    rt.policy.authorize(ctx, "clustertemplate:create")
+    values = {**DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
+    values = _resolve(rt, values)
+    _authorize_publish(rt, ctx, values)
+    values.setdefault("name", names.generate("template"))
+    values["uuid"] = str(values.get("uuid") or uuidlib.uuid4())
+    values["project_id"] = ctx.project_id
+    values["user_id"] = ctx.user_id
+    with rt.db.write() as session:
+        return repo.add(session, values)
+
+
+def get(rt: Runtime, ctx: RequestContext, ident: str) -> ClusterTemplate:
+    with rt.db.read() as session:
+        template = repo.get(session, ident, _scope(ctx))
+    if not template.public:
+        rt.policy.authorize(ctx, "clustertemplate:get", _target(template))
+    return template
+
+
+def get_for_cluster(rt: Runtime, ctx: RequestContext, ident: str) -> ClusterTemplate:
+    """The template a new cluster names; hidden templates are for admins only."""
+    template = get(rt, ctx, ident)
+    if template.hidden and not ctx.is_admin:
+        raise exceptions.NotAuthorized(
+            f"Not authorized to use hidden ClusterTemplate {template.uuid}."
+        )
+    return template
+
+
+def list_templates(rt: Runtime, ctx: RequestContext, page: Page) -> list[ClusterTemplate]:
+    rt.policy.authorize(ctx, "clustertemplate:get_all")
+    with rt.db.read() as session:
+        return repo.list_page(session, _scope(ctx), page)
+
+
+def _target(template: ClusterTemplate) -> dict[str, Any]:
+    return {"project_id": template.project_id, "user_id": template.user_id}
+
+
+def update(
+    rt: Runtime, ctx: RequestContext, template_uuid: str, changes: dict[str, Any]
+) -> ClusterTemplate:
+    """Apply `changes` (field -> new value) computed from a JSON patch (200)."""
+    with rt.db.write() as session:
+        template = repo.get(session, template_uuid, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:update", _target(template))
+        if not changes:
+            return template
+        if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
+            raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
+        current = {col.key: getattr(template, col.key) for col in template.__table__.columns}
+        values = _resolve(rt, {**current, **changes})
+        if "public" in changes or "hidden" in changes:
+            _authorize_publish(rt, ctx, changes)
+        for key, value in values.items():
+            if key in current and current[key] != value:
+                setattr(template, key, value)
+        session.flush()
+        return template
+
+
+def _allowed_in_use(changes: dict[str, Any]) -> bool:
+    if len(changes) != 1:
+        return False
+    ((key, value),) = changes.items()
+    if key == "public":
+        return value is True
+    if key == "tags":
+        return value is not None
+    return key in _ALLOWED_WHEN_REFERENCED
+
+
+def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
+    with rt.db.write() as session:
+        template = repo.get(session, ident, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:delete", _target(template))
+        if repo.is_referenced(session, template.uuid):
+            raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
+        repo.delete(session, template)

@@ -1,0 +1,50 @@
+"""Image lookup: the image a template names must exist and carry `os_distro`.
+
+Standalone mode reads Dockyard's own small catalog (a JSON file); a cloud looks images up in
+Glance (not built yet: a template in keystone mode is checked against the catalog too).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.common import exceptions
+
+SHIPPED_CATALOG = os.path.join(os.path.dirname(__file__), "..", "images", "catalog.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    id: str
+    name: str
+    os_distro: str | None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+class ImageCatalog:
+    """Images by id or name, loaded once from a JSON list."""
+
+    def __init__(self, path: str | None = None) -> None:
+        with open(path or SHIPPED_CATALOG, encoding="utf-8") as handle:
+            entries = json.load(handle)
+        self.images = [
+            Image(e["id"], e["name"], e.get("os_distro"), e.get("properties", {})) for e in entries
+        ]
+
+    def resolve(self, ident: str) -> Image:
+        """The image whose id or name is `ident`, which must carry os_distro."""
+        by_id = [i for i in self.images if i.id == ident]
+        matches = by_id or [i for i in self.images if i.name == ident]
+        if not matches:
+            raise exceptions.ImageNotFound(image_id=ident)
+        if len(matches) > 1:
+            raise exceptions.Conflict(
+                f"Multiple images exist with same name {ident}. Please use the image id instead."
+            )
+        image = matches[0]
+        if not image.os_distro:
+            raise exceptions.OSDistroFieldNotFound(image_id=ident)
+        return image

@@ -1,0 +1,111 @@
+"""Starting durable operations: the cluster row change and its operation row in one transaction.
+
+Every asynchronous request (create, update, resize, upgrade, delete, CA rotation) goes through
+`start`, which claims the cluster for the new operation with a conditional UPDATE. A second
+request while one runs gets 409 at once, never Magnum's 202 followed by a silent failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuidlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.db.models import Cluster, utcnow
+from dockyard.db.repositories import clusters as cluster_repo
+from dockyard.db.repositories import events as event_repo
+from dockyard.db.repositories import operations as op_repo
+from dockyard.domain.status import TRANSITIONS, OperationKind, OperationState, may_start
+
+
+def start(
+    session: Session,
+    ctx: RequestContext,
+    cluster: Cluster,
+    kind: OperationKind,
+    params: dict[str, Any],
+    *,
+    deadline_minutes: int | None = None,
+    host: str | None = None,
+) -> str:
+    """Claim `cluster` for a new operation of `kind` and queue it; returns the operation uuid.
+
+    Raises 409 when the cluster's status does not allow `kind` or another operation holds it.
+    A delete takes over from a queued operation and waits for a running one to stop.
+    """
+    if kind is not OperationKind.CREATE and not may_start(kind, cluster.status):
+        raise exceptions.ClusterStatusConflict(
+            action=kind.value.replace("_", " "), cluster=cluster.uuid, status=cluster.status
+        )
+    op_uuid = str(uuidlib.uuid4())
+    previous = cluster.active_operation_id
+    if kind is OperationKind.DELETE and previous is not None:
+        if not cluster_repo.take_over_for_operation(session, cluster.uuid, previous, op_uuid):
+            raise exceptions.OperationInProgress(cluster=cluster.uuid, operation="another")
+        # A queued operation is simply cancelled; a running one notices it was superseded.
+        if _is_pending(session, previous):
+            op_repo.finish(
+                session, previous, None, OperationState.CANCELLED, "superseded by a delete request"
+            )
+    elif kind is not OperationKind.CREATE and not cluster_repo.claim_for_operation(
+        session, cluster.uuid, op_uuid
+    ):
+        active = op_repo.get(session, previous) if previous else None
+        raise exceptions.OperationInProgress(
+            cluster=cluster.uuid, operation=active.kind if active else "unknown"
+        )
+    now = utcnow()
+    op_repo.add(
+        session,
+        {
+            "uuid": op_uuid,
+            "cluster_id": cluster.uuid,
+            "project_id": cluster.project_id,
+            "user_id": ctx.user_id,
+            "request_id": ctx.request_id,
+            "kind": kind.value,
+            "state": OperationState.PENDING.value,
+            "params": params,
+            "next_run_at": now,
+            "deadline_at": (
+                now + dt.timedelta(minutes=deadline_minutes) if deadline_minutes else None
+            ),
+        },
+    )
+    in_progress = TRANSITIONS[kind][0]
+    previous_status = cluster.status
+    cluster.status = in_progress.value
+    cluster.status_reason = None
+    if kind is OperationKind.CREATE:
+        cluster.active_operation_id = op_uuid
+    event_repo.record(
+        session,
+        cluster.uuid,
+        f"{kind.value}.requested",
+        _describe(kind, params, previous_status),
+        status=in_progress.value,
+        operation_uuid=op_uuid,
+        host=host,
+        request_id=ctx.request_id,
+    )
+    session.flush()
+    return op_uuid
+
+
+def _is_pending(session: Session, op_uuid: str) -> bool:
+    op = op_repo.get(session, op_uuid)
+    return op is not None and op.state == OperationState.PENDING.value
+
+
+def _describe(kind: OperationKind, params: dict[str, Any], previous_status: str | None) -> str:
+    details = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if not k.startswith("_"))
+    text = f"{kind.value} requested"
+    if details:
+        text += f" ({details})"
+    if previous_status and kind is not OperationKind.CREATE:
+        text += f"; status was {previous_status}"
+    return text

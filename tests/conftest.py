@@ -1,0 +1,256 @@
+"""Shared fixtures: configs, fresh databases on the machine's real servers, the in-process
+API with its conductor, and a `dockyard` server process for the real `openstack` client.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE_DRIVERS = Path(__file__).resolve().parent / "fake_drivers"
+# TEST-ONLY fake driver, found through its dist-info by importlib.metadata (see its docstring).
+sys.path.insert(0, str(FAKE_DRIVERS))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dockyard.api.app import create_app  # noqa: E402
+from dockyard.conductor.worker import Conductor  # noqa: E402
+from dockyard.conf import load_config  # noqa: E402
+from dockyard.db import migration  # noqa: E402
+from dockyard.services.runtime import Runtime, build_runtime  # noqa: E402
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MYSQL_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
+LATEST = {"OpenStack-API-Version": "container-infra latest"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
+    lines = []
+    for section, options in sections.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {v}" for k, v in options.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# -- databases ----------------------------------------------------------------------------
+def _create_database(admin_url: str, url_prefix: str) -> tuple[str, str]:
+    name = f"dockyard_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine.dispose()
+    return name, f"{url_prefix}{name}"
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        else:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name, url = _create_database(PG_ADMIN_URL, "postgresql+psycopg://postgres@127.0.0.1:5432/")
+    yield url
+    _drop_database(PG_ADMIN_URL, name)
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    name, url = _create_database(MYSQL_ADMIN_URL, "mysql+pymysql://root@127.0.0.1:3306/")
+    yield url
+    _drop_database(MYSQL_ADMIN_URL, name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'dockyard.sqlite'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite, PostgreSQL and MariaDB."""
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mysql": "mysql_url"}
+    return str(request.getfixturevalue(fixture[request.param]))
+
+
+# -- in-process service -------------------------------------------------------------------
+def make_runtime(
+    tmp_path: Path, db_url: str, overrides: dict[str, dict[str, Any]] | None = None
+) -> Runtime:
+    """A Runtime on `db_url` (migrated), with fast conductor timings for tests."""
+    conf = load_config([], config_files=[])
+    settings: dict[str, dict[str, Any]] = {
+        "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        "database": {"connection": db_url},
+        "conductor": {"poll_interval": 0.05, "lease_seconds": 3},
+    }
+    for group, options in (overrides or {}).items():
+        settings.setdefault(group, {}).update(options)
+    for group, options in settings.items():
+        for key, value in options.items():
+            conf.set_override(key, value, group=None if group == "DEFAULT" else group)
+    migration.upgrade(db_url)
+    return build_runtime(conf)
+
+
+class Api:
+    """An HTTP client for the in-process app, speaking the latest microversion by default."""
+
+    def __init__(self, client: Any, runtime: Runtime, conductor: Conductor | None) -> None:
+        self.client = client
+        self.runtime = runtime
+        self.conductor = conductor
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**LATEST, **kwargs.pop("headers", {})}
+        response: httpx.Response = self.client.request(method, path, headers=headers, **kwargs)
+        return response
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> httpx.Response:
+        return self.request("POST", path, json=body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> httpx.Response:
+        return self.request("PATCH", path, json=body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kw)
+
+    def wait_status(self, cluster: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
+        """Poll GET /v1/clusters/{cluster} until its status is one of `statuses`."""
+        deadline = time.monotonic() + timeout
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            response = self.get(f"/v1/clusters/{cluster}")
+            if response.status_code == 404 and "DELETE_COMPLETE" in statuses:
+                return {"status": "DELETE_COMPLETE"}
+            body = response.json()
+            if body.get("status") in statuses:
+                return body
+            time.sleep(0.05)
+        raise AssertionError(f"cluster {cluster} never reached {statuses}; last: {body}")
+
+    def template(self, **fields: Any) -> dict[str, Any]:
+        body = {"coe": "kubernetes", "image_id": "fedora-atomic-latest", **fields}
+        response = self.post("/v1/clustertemplates", body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, sqlite_url: str) -> Runtime:
+    return make_runtime(tmp_path, sqlite_url)
+
+
+@pytest.fixture
+def api(runtime: Runtime) -> Iterator[Api]:
+    """The app in-process (TestClient) with an embedded conductor, on SQLite."""
+    from fastapi.testclient import TestClient
+
+    conductor = Conductor(runtime)
+    conductor.start()
+    with TestClient(create_app(runtime)) as client:
+        yield Api(client, runtime, conductor)
+    conductor.stop()
+    runtime.db.dispose()
+
+
+# -- a real server process ----------------------------------------------------------------
+class Server:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], config: Path, log: Path):
+        self.url = url
+        self.process = process
+        self.config = config
+        self.log = log
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for Dockyard processes and the openstack client started by tests."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(FAKE_DRIVERS)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    env.setdefault("SHELL", "/bin/bash")
+    return env
+
+
+def start_server(
+    tmp_path: Path,
+    command: str = "dockyard",
+    sections: dict[str, dict[str, Any]] | None = None,
+    port: int | None = None,
+) -> Server:
+    """Start a Dockyard command with its own config and wait until it answers."""
+    port = port or free_port()
+    config = {
+        "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        "api": {"port": port},
+        "conductor": {"poll_interval": 0.1, "lease_seconds": 3},
+    }
+    for section, options in (sections or {}).items():
+        config.setdefault(section, {}).update(options)
+    config_path = write_config(tmp_path / f"{command}-{port}.conf", config)
+    log = tmp_path / f"{command}-{port}.log"
+    binary = str(Path(sys.executable).parent / command)
+    process = subprocess.Popen(
+        [binary, "--config-file", str(config_path)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=subprocess_env(),
+    )
+    url = f"http://127.0.0.1:{port}"
+    if command != "dockyard-conductor":
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command} exited: {log.read_text()}")
+            try:
+                if httpx.get(url + "/", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            process.kill()
+            raise RuntimeError(f"{command} did not start: {log.read_text()}")
+    return Server(url, process, config_path, log)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`dockyard` (API + conductor, SQLite) as the README's first command runs it."""
+    srv = start_server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()

@@ -1,0 +1,107 @@
+"""TEST-ONLY fake cluster driver. It builds nothing: it sleeps and reports made-up facts.
+
+It exists so the API, the conductor and the real `openstack coe` client can be exercised end
+to end where no cloud runs. It is registered through the `dockyard.drivers` entry-point group
+by the dist-info folder beside this package, which the tests put on sys.path/PYTHONPATH; it is
+never part of the installed product.
+
+Behaviour is steered by labels (all test-only):
+    fake_seconds=<float>       how long each call takes (default 0)
+    fake_fail=<op>[,<op>...]   create|resize|delete|upgrade fail with a reason
+    fake_async=<polls>         answer IN_PROGRESS this many times before completing
+    fake_unhealthy=true        health check reports UNHEALTHY
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import (
+    ClusterDriver,
+    ClusterFacts,
+    ClusterSpec,
+    DriverResult,
+    Health,
+    NodeGroupSpec,
+    Outcome,
+    Provides,
+)
+
+_OS_COES = (
+    ("fedora-atomic", "kubernetes"),
+    ("coreos", "kubernetes"),
+    ("fedora-atomic", "swarm"),
+    ("fedora-atomic", "swarm-mode"),
+    ("ubuntu", "mesos"),
+)
+
+
+def _addresses(spec: ClusterSpec, role: str, count: int) -> list[str]:
+    # TEST-NET-2 documentation addresses: never routed, never contacted.
+    base = 10 if role == "master" else 100
+    return [f"198.51.100.{base + i}" for i in range(count)]
+
+
+class FakeDriver(ClusterDriver):
+    """TEST-ONLY: see the module docstring."""
+
+    provides = tuple(Provides(st, os_, coe) for st in ("vm", "bm") for os_, coe in _OS_COES)
+
+    def _pause(self, spec: ClusterSpec) -> None:
+        time.sleep(float(spec.labels.get("fake_seconds", 0) or 0))
+
+    def _result(self, spec: ClusterSpec, op: str, masters: int, workers: int) -> DriverResult:
+        self._pause(spec)
+        if op in str(spec.labels.get("fake_fail", "")).split(","):
+            return DriverResult(Outcome.FAILED, reason=f"fake driver was told to fail {op}")
+        polls_wanted = int(spec.labels.get("fake_async", 0) or 0)
+        polls_done = int(spec.driver_state.get("polls", 0))
+        if polls_done < polls_wanted:
+            return DriverResult(
+                Outcome.IN_PROGRESS,
+                driver_state={**spec.driver_state, "polls": polls_done + 1, "op": op},
+                poll_after=0.2,
+            )
+        facts = ClusterFacts(
+            api_address=None if op == "delete" else "https://198.51.100.10:6443",
+            stack_id=f"fake-{spec.uuid[:8]}",
+            coe_version="v1.2.0" if spec.coe == "kubernetes" else "1.2.5",
+            container_version="1.12.6",
+            master_addresses=_addresses(spec, "master", masters),
+            node_addresses=_addresses(spec, "worker", workers),
+        )
+        return DriverResult(Outcome.COMPLETE, facts=facts, driver_state={"polls": 0})
+
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self._result(spec, "create", spec.master_count, spec.node_count)
+
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        return self._result(spec, "resize", spec.master_count, node_count)
+
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self._result(spec, "delete", 0, 0)
+
+    def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
+        op = {"update": "resize", "resize": "resize"}.get(operation, operation)
+        workers = spec.node_count
+        return self._result(spec, op, spec.master_count, workers)
+
+    def upgrade_cluster(
+        self, ctx: RequestContext, spec: ClusterSpec, template: Mapping[str, Any], max_batch: int
+    ) -> DriverResult:
+        return self._result(spec, "upgrade", spec.master_count, spec.node_count)
+
+    def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
+        if str(spec.labels.get("fake_unhealthy", "")).lower() == "true":
+            return Health("UNHEALTHY", {"fake": "told to be unhealthy"})
+        return Health("HEALTHY", {})
