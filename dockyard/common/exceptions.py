@@ -130,7 +130,8 @@ class Conflict(DockyardError):
 
 class OperationInProgress(Conflict):
     message = (
-        "Cluster %(cluster)s already has an operation in progress (%(operation)s). "
+        "Cluster %(cluster)s already has an operation in progress (%(operation)s, status "
+        "%(status)s). "
         "Wait for it to finish and retry."
     )
 

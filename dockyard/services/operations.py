@@ -37,15 +37,24 @@ def start(
     Raises 409 when the cluster's status does not allow `kind` or another operation holds it.
     A delete takes over from a queued operation and waits for a running one to stop.
     """
+    previous = cluster.active_operation_id
+    if previous is not None and kind not in (OperationKind.CREATE, OperationKind.DELETE):
+        active = op_repo.get(session, previous)
+        raise exceptions.OperationInProgress(
+            cluster=cluster.uuid,
+            operation=active.kind if active else "unknown",
+            status=cluster.status,
+        )
     if kind is not OperationKind.CREATE and not may_start(kind, cluster.status):
         raise exceptions.ClusterStatusConflict(
             action=kind.value.replace("_", " "), cluster=cluster.uuid, status=cluster.status
         )
     op_uuid = str(uuidlib.uuid4())
-    previous = cluster.active_operation_id
     if kind is OperationKind.DELETE and previous is not None:
         if not cluster_repo.take_over_for_operation(session, cluster.uuid, previous, op_uuid):
-            raise exceptions.OperationInProgress(cluster=cluster.uuid, operation="another")
+            raise exceptions.OperationInProgress(
+                cluster=cluster.uuid, operation="another", status=cluster.status
+            )
         # A queued operation is simply cancelled; a running one notices it was superseded.
         if _is_pending(session, previous):
             op_repo.finish(
@@ -54,9 +63,9 @@ def start(
     elif kind is not OperationKind.CREATE and not cluster_repo.claim_for_operation(
         session, cluster.uuid, op_uuid
     ):
-        active = op_repo.get(session, previous) if previous else None
+        # Another request claimed the cluster between our read and our UPDATE.
         raise exceptions.OperationInProgress(
-            cluster=cluster.uuid, operation=active.kind if active else "unknown"
+            cluster=cluster.uuid, operation="another", status=cluster.status
         )
     now = utcnow()
     op_repo.add(
