@@ -150,7 +150,7 @@ def _complete(
     op_repo.finish(session, op.uuid, owner, OperationState.COMPLETE)
     _event(session, op, "complete", result.reason or f"{op.kind} complete", owner, status=done)
     if kind is OperationKind.DELETE:
-        cluster_repo.delete(session, cluster)
+        cluster_repo.remove(session, cluster)
         return
     cluster.status = done.value
     cluster.status_reason = result.reason

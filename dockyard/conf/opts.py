@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from oslo_config import cfg
 
 from dockyard.conf import (
@@ -17,7 +19,7 @@ from dockyard.conf import (
 )
 
 
-def list_opts() -> list[tuple[str | None, list[cfg.Opt]]]:
+def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
     return [
         (None, default.OPTS),
         (api.GROUP, api.OPTS),

@@ -54,11 +54,11 @@ def render_bay(
 def _from_bay(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise exceptions.Invalid("Invalid input for bay: expected a JSON object.")
-    renamed = {v: k for k, v in _TO_BAY.items()}
+    renamed: dict[str, str] = {v: k for k, v in _TO_BAY.items() if v}
     for cluster_name in _TO_BAY:
         if cluster_name in body:
             raise exceptions.Invalid(f"Unknown attribute for argument bay: {cluster_name}")
-    return {renamed.get(k, k): v for k, v in body.items()}
+    return {renamed.get(str(k), str(k)): v for k, v in body.items()}
 
 
 @router.get("/v1/bays")

@@ -127,7 +127,9 @@ def patch_cluster_uuid(
         raise exceptions.Invalid(f"cannot change cluster property(ies) {', '.join(refused)}.")
     cluster_uuid = current.cluster.uuid
     if {"health_status", "health_status_reason"} & changed:
-        health = {k: patched[k] for k in ("health_status", "health_status_reason") if k in changed}
+        health: dict[str, Any] = {
+            k: patched[k] for k in ("health_status", "health_status_reason") if k in changed
+        }
         _check_health(health)
         service.update_health(rt, ctx, cluster_uuid, health)
     if "node_count" in changed:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions
 from dockyard.db.models import Cluster, NodeGroup
+from dockyard.db.repositories import execute_count
 from dockyard.db.repositories.lookup import by_uuid_or_name
 from dockyard.db.repositories.pagination import Page, paginate
 
@@ -69,12 +70,12 @@ def add(session: Session, values: dict[str, Any]) -> Cluster:
 
 def claim_for_operation(session: Session, cluster_uuid: str, operation_uuid: str) -> bool:
     """Make `operation_uuid` the cluster's active operation if it has none (atomic)."""
-    result = session.execute(
+    statement = (
         update(Cluster)
         .where(Cluster.uuid == cluster_uuid, Cluster.active_operation_id.is_(None))
         .values(active_operation_id=operation_uuid)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
 
 
 def take_over_for_operation(
@@ -86,15 +87,15 @@ def take_over_for_operation(
         if previous is None
         else Cluster.active_operation_id == previous
     )
-    result = session.execute(
+    statement = (
         update(Cluster)
         .where(Cluster.uuid == cluster_uuid, condition)
         .values(active_operation_id=operation_uuid)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
 
 
-def delete(session: Session, row: Cluster) -> None:
-    session.execute(NodeGroup.__table__.delete().where(NodeGroup.cluster_id == row.uuid))
+def remove(session: Session, row: Cluster) -> None:
+    session.execute(delete(NodeGroup).where(NodeGroup.cluster_id == row.uuid))
     session.delete(row)
     session.flush()

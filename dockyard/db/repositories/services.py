@@ -7,17 +7,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dockyard.db.models import Service, utcnow
+from dockyard.db.repositories import execute_count
 
 
 def heartbeat(session: Session, host: str, binary: str) -> None:
     """Create or bump this process's service row."""
     now = utcnow()
-    result = session.execute(
+    statement = (
         update(Service)
         .where(Service.host == host, Service.binary == binary)
         .values(report_count=Service.report_count + 1, last_seen_up=now, updated_at=now)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if execute_count(session, statement) == 0:
         try:
             with session.begin_nested():
                 session.add(Service(host=host, binary=binary, report_count=1, last_seen_up=now))
