@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
+from dockyard.certs.x509 import KeyPair
 from dockyard.common.context import RequestContext
 from dockyard.domain import coe as coe_rules
 
@@ -71,6 +72,9 @@ class ClusterSpec:
     nodegroups: tuple[NodeGroupSpec, ...]
     driver_state: Mapping[str, Any]
     api_address: str | None = None
+    #: The cluster CA (certificate and key) when TLS is enabled; drivers issue node
+    #: certificates from it with dockyard.certs.x509.issue.
+    ca: KeyPair | None = None
 
     @property
     def tls_disabled(self) -> bool:
@@ -115,6 +119,13 @@ class ClusterDriver(ABC):
     provides: ClassVar[tuple[Provides, ...]] = ()
     #: Labels this driver understands beyond the shared table in dockyard.domain.coe.
     extra_labels: ClassVar[frozenset[str]] = frozenset()
+
+    def configure(self, conf: Any) -> None:
+        """Called once after loading with the service's oslo.config object.
+
+        A driver with options registers its own group here (e.g. `[local_driver]`).
+        """
+        return None
 
     def validate_labels(self, coe: str, labels: Mapping[str, object]) -> dict[str, str]:
         """Check labels before anything is created; returns them normalised to strings."""

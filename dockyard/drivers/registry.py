@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from importlib.metadata import EntryPoint, entry_points
 
 from dockyard.common import exceptions
@@ -39,6 +40,7 @@ class DriverRegistry:
         enabled: Iterable[str] = (),
         disabled: Iterable[str] = (),
         default_driver: str | None = None,
+        conf: Any = None,
     ) -> None:
         self._enabled_names = set(enabled)
         self._disabled_names = set(disabled)
@@ -58,6 +60,8 @@ class DriverRegistry:
             if enabled_flag:
                 driver = cls()
                 driver.name = ep.name
+                if conf is not None:
+                    driver.configure(conf)
                 self._drivers[ep.name] = driver
 
     def _is_enabled(self, name: str) -> bool:

@@ -40,6 +40,7 @@ def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
             conf.drivers.enabled_definitions,
             conf.drivers.disabled_drivers,
             conf.drivers.default_driver,
+            conf,
         ),
         images=ImageCatalog(conf.images.catalog_file),
     )
