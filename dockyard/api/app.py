@@ -15,6 +15,7 @@ from dockyard.api.middleware import OpenStackMiddleware
 from dockyard.api.routes import (
     baymodels,
     bays,
+    certificates,
     clusters,
     clustertemplates,
     mservices,
@@ -35,6 +36,7 @@ ROUTERS = (
     nodegroups.router,
     quotas.router,
     stats.router,
+    certificates.router,
     mservices.router,
     baymodels.router,
     bays.router,

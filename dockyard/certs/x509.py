@@ -80,9 +80,15 @@ def generate_ca(common_name: str, validity_days: int = 1825) -> KeyPair:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -122,8 +128,14 @@ def issue(
     """A new key and a certificate for it, signed by `ca` (server and/or client usage)."""
     ca_cert, ca_key = _load_ca(ca)
     key = _new_key()
-    usages = [u for u, wanted in ((ExtendedKeyUsageOID.SERVER_AUTH, server),
-                                  (ExtendedKeyUsageOID.CLIENT_AUTH, client)) if wanted]
+    usages = [
+        u
+        for u, wanted in (
+            (ExtendedKeyUsageOID.SERVER_AUTH, server),
+            (ExtendedKeyUsageOID.CLIENT_AUTH, client),
+        )
+        if wanted
+    ]
     not_before, not_after = _validity(validity_days)
     builder = (
         x509.CertificateBuilder()
@@ -158,7 +170,9 @@ def sign_csr(ca: KeyPair, csr_pem: str | bytes, validity_days: int = 1825) -> by
     try:
         csr = x509.load_pem_x509_csr(raw)
     except ValueError:
-        raise exceptions.Invalid("The CSR is not a valid PEM certificate signing request.") from None
+        raise exceptions.Invalid(
+            "The CSR is not a valid PEM certificate signing request."
+        ) from None
     try:
         valid = csr.is_signature_valid
     except InvalidSignature:

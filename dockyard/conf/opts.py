@@ -27,6 +27,7 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
         (conductor.GROUP, conductor.OPTS),
         (drivers.GROUP, drivers.OPTS),
         (certificates.GROUP, certificates.OPTS),
+        (certificates.X509_GROUP, certificates.X509_OPTS),
         (quotas.GROUP, quotas.OPTS),
         (auth.GROUP, auth.OPTS),
         (images.GROUP, images.OPTS),

@@ -246,3 +246,18 @@ class Service(TimestampMixin, Base):
     forced_down: Mapped[bool] = mapped_column(Boolean, default=False)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     last_seen_up: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Certificate(Base):
+    """A stored certificate; its private key is kept encrypted by the x509keypair store."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    cluster_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    cert_pem: Mapped[str] = mapped_column(Text)
+    key_ciphertext: Mapped[str] = mapped_column(Text)
+    not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from dockyard.common import exceptions
 from dockyard.certs.x509 import KeyPair
+from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.domain import coe as coe_rules
 
@@ -75,6 +75,8 @@ class ClusterSpec:
     #: The cluster CA (certificate and key) when TLS is enabled; drivers issue node
     #: certificates from it with dockyard.certs.x509.issue.
     ca: KeyPair | None = None
+    #: An admin client certificate signed by `ca`, for the driver's own calls to the cluster.
+    client: KeyPair | None = None
 
     @property
     def tls_disabled(self) -> bool:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from oslo_config import cfg
 
+from dockyard.certs.stores import CertStore, LocalStore, X509KeypairStore, load_or_create_key
+from dockyard.conf import database_url
+from dockyard.db.repositories.certificates import DatabaseCertificateRows
 from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
 from dockyard.services.images import ImageCatalog
@@ -24,17 +28,30 @@ class Runtime:
     policy: PolicyEnforcer
     drivers: DriverRegistry
     images: ImageCatalog
+    certs: CertStore
     # Nudges an in-process conductor so a new operation starts without waiting for its poll.
     wake_conductor: Callable[[], None] = field(default=_nothing)
 
 
+def build_cert_store(conf: cfg.ConfigOpts, db: Database) -> CertStore:
+    """The certificate store named by `[certificates] cert_manager_type`."""
+    state_path = os.path.abspath(conf.state_path)
+    options = conf.certificates
+    if options.cert_manager_type == "local":
+        return LocalStore(options.storage_path or os.path.join(state_path, "certificates"))
+    key = options.encryption_key
+    encryption_key = (
+        key.encode() if key else load_or_create_key(os.path.join(state_path, "certificates.key"))
+    )
+    return X509KeypairStore(DatabaseCertificateRows(db), encryption_key)
+
+
 def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
     """Build a Runtime from configuration."""
-    from dockyard.conf import database_url
-
+    database = db or Database(database_url(conf), pool_size=conf.database.pool_size)
     return Runtime(
         conf=conf,
-        db=db or Database(database_url(conf), pool_size=conf.database.pool_size),
+        db=database,
         policy=PolicyEnforcer(conf),
         drivers=DriverRegistry(
             conf.drivers.enabled_definitions,
@@ -43,4 +60,5 @@ def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
             conf,
         ),
         images=ImageCatalog(conf.images.catalog_file),
+        certs=build_cert_store(conf, database),
     )

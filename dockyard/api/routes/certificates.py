@@ -1,0 +1,68 @@
+"""/v1/certificates: cluster CA show, CSR signing, CA rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from dockyard.api import microversions
+from dockyard.api.deps import ContextDep, JsonBody, RuntimeDep, VersionDep, query_args
+from dockyard.api.schemas import parse
+from dockyard.api.views.common import app_url, json_response, links
+from dockyard.common import exceptions
+from dockyard.services import certificates as service
+
+router = APIRouter()
+_BAY_UUID_UNTIL = microversions.Version(1, 11)
+
+
+class CertificateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cluster_uuid: str | None = Field(default=None, max_length=255)
+    bay_uuid: str | None = Field(default=None, max_length=255)
+    csr: str = Field(min_length=1)
+    ca_cert_type: str | None = None
+
+
+def _render(
+    request: Request, version: microversions.Version, cluster_uuid: str, **fields: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"cluster_uuid": cluster_uuid, **fields}
+    if version < _BAY_UUID_UNTIL:
+        body["bay_uuid"] = cluster_uuid
+    body["links"] = links(app_url(request), "certificates", cluster_uuid)
+    return body
+
+
+@router.get("/v1/certificates/{ident}")
+def get_ca(
+    request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
+) -> Response:
+    args = query_args(request, ("ca_cert_type",))
+    cluster, pem = service.get_ca(rt, ctx, ident, args.get("ca_cert_type"))
+    return json_response(_render(request, version, cluster.uuid, pem=pem))
+
+
+@router.post("/v1/certificates")
+@router.post("/v1/certificates/", include_in_schema=False)
+def sign(
+    request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
+) -> Response:
+    attrs = parse(CertificateCreate, body, "certificate")
+    ident = attrs.cluster_uuid or attrs.bay_uuid
+    if not ident:
+        raise exceptions.Invalid(
+            "Invalid input for field/attribute cluster_uuid. Value: 'None'. "
+            "Mandatory field missing."
+        )
+    cluster, pem = service.sign(rt, ctx, ident, attrs.csr, attrs.ca_cert_type)
+    return json_response(_render(request, version, cluster.uuid, csr=attrs.csr, pem=pem), 201)
+
+
+@router.patch("/v1/certificates/{ident}")
+def rotate_ca(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
+    return json_response({"uuid": service.rotate_ca(rt, ctx, ident)}, 202)

@@ -1,0 +1,89 @@
+"""Certificates API rules: show a cluster CA, sign a user's CSR, queue a CA rotation."""
+
+from __future__ import annotations
+
+from dockyard.certs import x509
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.db.models import Cluster
+from dockyard.db.repositories import clusters as cluster_repo
+from dockyard.db.repositories import templates as template_repo
+from dockyard.domain.status import OperationKind
+from dockyard.drivers.base import ClusterDriver
+from dockyard.services import operations
+from dockyard.services.runtime import Runtime
+
+# The API's ca_cert_type values -> the cluster column of that CA.
+_CA_COLUMNS = {
+    "kubernetes": "ca_cert_ref",
+    "etcd": "etcd_ca_cert_ref",
+    "front_proxy": "front_proxy_ca_cert_ref",
+    "front-proxy": "front_proxy_ca_cert_ref",
+}
+
+
+def _cluster(rt: Runtime, ctx: RequestContext, ident: str, rule: str) -> Cluster:
+    with rt.db.read() as session:
+        cluster = cluster_repo.get(session, ident, None if ctx.is_admin else ctx.project_id)
+    rt.policy.authorize(ctx, rule, {"project_id": cluster.project_id, "user_id": cluster.user_id})
+    return cluster
+
+
+def _ca(rt: Runtime, cluster: Cluster, ca_cert_type: str | None) -> x509.KeyPair:
+    column = _CA_COLUMNS.get(ca_cert_type or "kubernetes")
+    if column is None:
+        raise exceptions.Invalid(
+            f"Invalid ca_cert_type {ca_cert_type!r}; expecting one of: "
+            + ", ".join(sorted(_CA_COLUMNS))
+        )
+    ref = getattr(cluster, column)
+    if not ref:
+        raise exceptions.Invalid(
+            f"Cluster {cluster.uuid} has no {ca_cert_type or 'kubernetes'} CA certificate "
+            f"(status {cluster.status}; TLS-disabled clusters have none, others get theirs "
+            "when creation starts)."
+        )
+    return rt.certs.load(ref)
+
+
+def get_ca(
+    rt: Runtime, ctx: RequestContext, ident: str, ca_cert_type: str | None
+) -> tuple[Cluster, str]:
+    """The cluster's CA certificate (PEM)."""
+    cluster = _cluster(rt, ctx, ident, "certificate:get")
+    return cluster, _ca(rt, cluster, ca_cert_type).cert_pem.decode()
+
+
+def sign(
+    rt: Runtime, ctx: RequestContext, ident: str, csr: str, ca_cert_type: str | None
+) -> tuple[Cluster, str]:
+    """A client certificate for `csr`, signed by the cluster CA (PEM, no trailing newline)."""
+    try:
+        cluster = _cluster(rt, ctx, ident, "certificate:create")
+    except exceptions.ClusterNotFound as exc:
+        raise exceptions.Invalid(str(exc)) from None  # Magnum answers 400 here
+    ca = _ca(rt, cluster, ca_cert_type)
+    pem = x509.sign_csr(ca, csr, int(rt.conf.x509.term_of_validity))
+    return cluster, pem.decode().rstrip("\n")
+
+
+def rotate_ca(rt: Runtime, ctx: RequestContext, ident: str) -> str:
+    """Queue a CA rotation; every certificate signed by the old CA stops working."""
+    with rt.db.write() as session:
+        cluster = cluster_repo.get(session, ident, None if ctx.is_admin else ctx.project_id)
+        rt.policy.authorize(
+            ctx,
+            "certificate:rotate_ca",
+            {"project_id": cluster.project_id, "user_id": cluster.user_id},
+        )
+        template = template_repo.get(session, cluster.cluster_template_id, None)
+        if template.tls_disabled:
+            raise exceptions.NotSupported(
+                "Rotating the CA certificate on a non-TLS cluster is not supported"
+            )
+        driver = rt.drivers.get(cluster.driver)
+        if type(driver).rotate_ca is ClusterDriver.rotate_ca:
+            raise exceptions.NotSupported(operation=f"Rotating the CA with driver {driver.name}")
+        operations.start(session, ctx, cluster, OperationKind.ROTATE_CA, {}, host=rt.conf.host)
+    rt.wake_conductor()
+    return cluster.uuid
