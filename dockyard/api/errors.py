@@ -27,9 +27,13 @@ _REASONS = {
 
 
 def title_of(detail: str) -> str:
-    """Magnum's title: the detail up to its first '.' (what the CLI prints)."""
-    head, dot, _ = detail.partition(".")
-    return head if dot and head else detail
+    """The detail's first sentence, without its final period (what the CLI prints).
+
+    Magnum cuts at the first '.', which truncates values such as '10.0.0.0/33' or 'v1.2';
+    a sentence ends at '. ' here.
+    """
+    head = detail.split(". ", 1)[0]
+    return head[:-1] if head.endswith(".") else head
 
 
 def error_body(

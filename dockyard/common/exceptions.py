@@ -39,6 +39,12 @@ class InvalidParameterValue(Invalid):
     message = "%(err)s"
 
 
+class InvalidField(InvalidParameterValue):
+    """A request attribute with a bad value; the whole reason fits in the CLI's title."""
+
+    message = "Invalid input for field/attribute %(field)s: %(reason)s (value: %(value)r)"
+
+
 class InvalidLabel(Invalid):
     message = "Invalid label %(label)s: %(reason)s"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from dockyard.common.exceptions import InvalidLabel, InvalidParameterValue
+from dockyard.common.exceptions import InvalidField, InvalidLabel, InvalidParameterValue
 
 __all__ = [
     "COES",
@@ -90,12 +90,7 @@ MAX_LABEL_VALUE_LENGTH: Final = 255
 def check_coe(coe: str) -> None:
     """Raise InvalidParameterValue unless `coe` is one of `COES`."""
     if coe not in COES:
-        raise InvalidParameterValue(
-            err=(
-                f"Invalid input for field/attribute coe. Value: {coe!r}. "
-                f"Value should be one of: {', '.join(COES)}"
-            )
-        )
+        raise InvalidField(field="coe", value=coe, reason=f"expected one of {', '.join(COES)}")
 
 
 def check_server_type(coe: str, server_type: str) -> None:

@@ -37,7 +37,7 @@ def test_check_coe_accepts_known(name: str) -> None:
 def test_check_coe_rejects_unknown(name: str) -> None:
     with pytest.raises(InvalidParameterValue) as exc:
         check_coe(name)
-    assert "Value should be one of: kubernetes, swarm, swarm-mode, mesos" in str(exc.value)
+    assert "expected one of kubernetes, swarm, swarm-mode, mesos" in str(exc.value)
     assert exc.value.http_status == 400
 
 
@@ -56,7 +56,7 @@ def test_check_server_type_rejects(name: str, server_type: str) -> None:
 
 
 def test_check_server_type_checks_coe_first() -> None:
-    with pytest.raises(InvalidParameterValue, match="Value should be one of"):
+    with pytest.raises(InvalidParameterValue, match="expected one of kubernetes"):
         check_server_type("nomad", "vm")
 
 
@@ -113,7 +113,7 @@ def test_network_driver_refused(name: str, driver: str, expecting: str) -> None:
 
 
 def test_network_driver_unknown_coe() -> None:
-    with pytest.raises(InvalidParameterValue, match="Value should be one of"):
+    with pytest.raises(InvalidParameterValue, match="expected one of kubernetes"):
         resolve_network_driver("nomad", None)
 
 
@@ -152,7 +152,7 @@ def test_volume_driver_refused(name: str, driver: str, expecting: str) -> None:
 
 
 def test_volume_driver_unknown_coe() -> None:
-    with pytest.raises(InvalidParameterValue, match="Value should be one of"):
+    with pytest.raises(InvalidParameterValue, match="expected one of kubernetes"):
         resolve_volume_driver("nomad", "cinder")
 
 
@@ -519,7 +519,7 @@ def test_labels_must_be_a_mapping() -> None:
 
 
 def test_validate_labels_unknown_coe() -> None:
-    with pytest.raises(InvalidParameterValue, match="Value should be one of"):
+    with pytest.raises(InvalidParameterValue, match="expected one of kubernetes"):
         validate_labels("nomad", {})
 
 

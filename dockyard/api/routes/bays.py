@@ -85,7 +85,7 @@ def create_bay(
 ) -> Response:
     values = _from_bay(body)
     if values.get("node_count") == 0:
-        raise exceptions.Invalid("Invalid input for field/attribute node_count. Value: '0'.")
+        raise exceptions.InvalidField(field="node_count", value=0, reason="a bay needs nodes")
     bay_uuid = clusters.create_cluster_uuid(rt, ctx, version, values)
     return _bay_answer(request, rt, ctx, version, bay_uuid, 201)
 

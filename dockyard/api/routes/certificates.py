@@ -55,9 +55,8 @@ def sign(
     attrs = parse(CertificateCreate, body, "certificate")
     ident = attrs.cluster_uuid or attrs.bay_uuid
     if not ident:
-        raise exceptions.Invalid(
-            "Invalid input for field/attribute cluster_uuid. Value: 'None'. "
-            "Mandatory field missing."
+        raise exceptions.InvalidField(
+            field="cluster_uuid", value=None, reason="mandatory field missing"
         )
     cluster, pem = service.sign(rt, ctx, ident, attrs.csr, attrs.ca_cert_type)
     return json_response(_render(request, version, cluster.uuid, csr=attrs.csr, pem=pem), 201)

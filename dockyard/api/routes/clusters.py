@@ -137,9 +137,8 @@ def patch_cluster_uuid(
         if node_count is None:  # remove /node_count resets it to the default, 1 (seed table)
             node_count = 1
         if not isinstance(node_count, int) or isinstance(node_count, bool) or node_count < 0:
-            raise exceptions.Invalid(
-                f"Invalid input for field/attribute node_count. Value: '{node_count}'. "
-                "Value should be a non-negative integer."
+            raise exceptions.InvalidField(
+                field="node_count", value=node_count, reason="expected a non-negative integer"
             )
         if node_count == 0 and version < microversions.ZERO_NODES:
             raise exceptions.NotSupported(
@@ -160,9 +159,10 @@ def patch_cluster_uuid(
 def _check_health(health: dict[str, Any]) -> None:
     status = health.get("health_status")
     if "health_status" in health and status not in ("HEALTHY", "UNHEALTHY", "UNKNOWN", None):
-        raise exceptions.Invalid(
-            f"Invalid input for field/attribute health_status. Value: '{status}'. "
-            "Value should be one of: HEALTHY, UNHEALTHY, UNKNOWN"
+        raise exceptions.InvalidField(
+            field="health_status",
+            value=status,
+            reason="expected one of HEALTHY, UNHEALTHY, UNKNOWN",
         )
     reason = health.get("health_status_reason")
     if "health_status_reason" in health and not isinstance(reason, dict | None):

@@ -31,6 +31,7 @@ def _describe(exc: ValidationError, resource: str) -> str:
     if error["type"] == "extra_forbidden":
         return f"Unknown attribute for argument {resource}: {field}"
     if error["type"] == "missing":
-        return f"Invalid input for field/attribute {field}. Value: 'None'. Mandatory field missing."
-    value = error.get("input")
-    return f"Invalid input for field/attribute {field}. Value: '{value}'. {error['msg']}"
+        return str(
+            exceptions.InvalidField(field=field, value=None, reason="mandatory field missing")
+        )
+    return str(exceptions.InvalidField(field=field, value=error.get("input"), reason=error["msg"]))
