@@ -12,7 +12,7 @@ from dockyard.db.models import Cluster, utcnow
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import services as service_repo
-from dockyard.domain.status import COMPLETE
+from dockyard.domain.status import COMPLETE, OperationKind
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
@@ -25,15 +25,32 @@ def heartbeat(rt: Runtime, binary: str) -> None:
 
 
 def enforce_deadlines(rt: Runtime) -> int:
-    """Fail operations past their deadline (create_timeout); returns how many."""
-    with rt.db.write() as session:
+    """Fail operations past their deadline (create_timeout); returns how many.
+
+    Each one in its own transaction, with its rows locked: a conductor recording the same
+    operation's result at that moment either wins (nothing to fail) or sees it failed.
+    """
+    with rt.db.read() as session:
         overdue = op_repo.past_deadline(session, utcnow())
-        for op in overdue:
-            minutes = round((op.deadline_at - op.created_at).total_seconds() / 60)  # type: ignore[operator]
-            runner.fail_operation(
-                session, op, f"{op.kind} timed out after {minutes} minute(s) (create_timeout)"
+    failed = 0
+    for op_uuid in overdue:
+        with runner.write(rt) as session:
+            locked = op_repo.lock(session, op_uuid, None)
+            if locked is None:
+                continue
+            op, cluster = locked
+            if op.deadline_at is None or op.deadline_at >= utcnow():
+                continue
+            if cluster is not None and op.kind == OperationKind.CREATE.value:
+                minutes = cluster.create_timeout
+            else:
+                minutes = round((op.deadline_at - op.created_at).total_seconds() / 60)
+            reason = (
+                f"{op.kind} timed out: not finished within {minutes} minute(s) (create_timeout)"
             )
-    return len(overdue)
+            runner.fail_operation(session, op, cluster, reason)
+            failed += 1
+    return failed
 
 
 def sync_health(rt: Runtime) -> int:

@@ -33,17 +33,23 @@ class Conductor:
         self.workers = int(conf.workers)
         self._wake = threading.Event()
         self._stop = threading.Event()
+        # Lease renewal outlives `_stop`: operations still running while we stop keep their
+        # leases, or another conductor would take them over and run them a second time.
+        self._halt = threading.Event()
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dockyard-op")
         self._threads: list[threading.Thread] = []
+        self._lease_thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self.rt.wake_conductor = self.wake
         periodics.heartbeat(self.rt, self.binary)
         self._spawn("claim", self._claim_loop)
-        self._spawn("lease", self._every(self.lease.total_seconds() / 3, self._renew_leases))
+        self._lease_thread = self._spawn(
+            "lease", self._every(self.lease.total_seconds() / 3, self._renew_leases, self._halt)
+        )
         self._spawn(
             "heartbeat",
             self._every(
@@ -51,7 +57,13 @@ class Conductor:
                 lambda: periodics.heartbeat(self.rt, self.binary),
             ),
         )
-        self._spawn("deadlines", self._every(5.0, lambda: periodics.enforce_deadlines(self.rt)))
+        self._spawn(
+            "deadlines",
+            self._every(
+                float(self.rt.conf.conductor.deadline_check_interval),
+                lambda: periodics.enforce_deadlines(self.rt),
+            ),
+        )
         self._spawn(
             "health",
             self._every(
@@ -62,24 +74,40 @@ class Conductor:
         LOG.info("conductor %s started with %d workers", self.owner, self.workers)
 
     def stop(self, wait: bool = True) -> None:
+        """Stop claiming and the periodic tasks; with `wait`, let running operations finish.
+
+        Leases stay renewed until the running operations end (without `wait`, until the
+        process exits), so a graceful stop never hands a running operation to another
+        conductor.
+        """
         self._stop.set()
         self._wake.set()
         for thread in self._threads:
-            thread.join(timeout=5)
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+            if thread is not self._lease_thread:
+                thread.join(timeout=5)
+        self._pool.shutdown(wait=wait)
+        if wait:
+            self._halt.set()
+            if self._lease_thread is not None:
+                self._lease_thread.join(timeout=5)
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+    def _spawn(self, name: str, target: Callable[[], None]) -> threading.Thread:
         thread = threading.Thread(target=target, name=f"dockyard-{name}", daemon=True)
         thread.start()
         self._threads.append(thread)
+        return thread
 
-    def _every(self, seconds: float, task: Callable[[], None]) -> Callable[[], None]:
+    def _every(
+        self, seconds: float, task: Callable[[], object], until: threading.Event | None = None
+    ) -> Callable[[], None]:
+        stop = self._stop if until is None else until
+
         def loop() -> None:
-            while not self._stop.wait(seconds):
+            while not stop.wait(seconds):
                 try:
                     task()
                 except Exception:  # a failing periodic must not kill its thread
@@ -107,7 +135,7 @@ class Conductor:
             candidates = op_repo.claimable(session, utcnow(), free * 2)
         claimed = 0
         for op_uuid, attempts in candidates:
-            if claimed >= free:
+            if claimed >= free or self._stop.is_set():
                 break
             with self._lock:
                 if op_uuid in self._running:

@@ -36,6 +36,12 @@ OPTS = [
         min=1,
         help="Seconds between health checks of settled clusters.",
     ),
+    cfg.FloatOpt(
+        "deadline_check_interval",
+        default=5.0,
+        min=0.05,
+        help="Seconds between checks for operations past their deadline (create_timeout).",
+    ),
 ]
 
 

@@ -55,11 +55,9 @@ def start(
             raise exceptions.OperationInProgress(
                 cluster=cluster.uuid, operation="another", status=cluster.status
             )
-        # A queued operation is simply cancelled; a running one notices it was superseded.
-        if _is_pending(session, previous):
-            op_repo.finish(
-                session, previous, None, OperationState.CANCELLED, "superseded by a delete request"
-            )
+        # A queued operation is simply cancelled (only if still queued: the check and the
+        # change are one conditional UPDATE); a running one notices it was superseded.
+        op_repo.cancel_pending(session, previous, "superseded by a delete request")
     elif kind is not OperationKind.CREATE and not cluster_repo.claim_for_operation(
         session, cluster.uuid, op_uuid
     ):
@@ -103,11 +101,6 @@ def start(
     )
     session.flush()
     return op_uuid
-
-
-def _is_pending(session: Session, op_uuid: str) -> bool:
-    op = op_repo.get(session, op_uuid)
-    return op is not None and op.state == OperationState.PENDING.value
 
 
 def _describe(kind: OperationKind, params: dict[str, Any], previous_status: str | None) -> str:

@@ -2,7 +2,9 @@
 
 Claims are conditional UPDATEs (`... WHERE state = PENDING` or `... WHERE lease expired`)
 checked by rowcount, so several conductors on PostgreSQL or MariaDB never run one operation
-twice and need no lock server.
+twice and need no lock server. A conductor that writes an outcome first locks the cluster row
+and then the operation row (`lock`), the order the API locks them in, and only while it still
+holds the lease.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from dockyard.db.models import Operation, utcnow
+from dockyard.db.models import Cluster, Operation, utcnow
+from dockyard.db.repositories import execute_count
 from dockyard.domain.status import OperationState
 
 _ACTIVE = (OperationState.PENDING.value, OperationState.RUNNING.value)
@@ -71,11 +74,12 @@ def claim(
 ) -> bool:
     """Take the lease on one operation; False when another conductor got it first.
 
-    `attempts` is the value read by `claimable`: it changes with every claim, so it works as
-    the optimistic-concurrency guard.
+    `attempts` is the value read by `claimable`; every condition `claimable` checked is checked
+    again here, atomically, because `release` puts `attempts` back to 0 (so the value alone does
+    not prove that nothing happened since the read).
     """
     now = utcnow()
-    result = session.execute(
+    statement = (
         update(Operation)
         .where(
             Operation.uuid == operation_uuid,
@@ -85,21 +89,50 @@ def claim(
                 Operation.state == OperationState.PENDING.value,
                 Operation.lease_expires_at < now,
             ),
+            Operation.next_run_at <= now,
         )
         .values(
             state=OperationState.RUNNING.value,
             lease_owner=owner,
             lease_expires_at=now + lease,
             attempts=attempts + 1,
-            started_at=now,
+            started_at=func.coalesce(Operation.started_at, now),
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
+
+
+def lock(
+    session: Session, operation_uuid: str, owner: str | None
+) -> tuple[Operation, Cluster | None] | None:
+    """Lock an active operation and its cluster (cluster row first) to record an outcome.
+
+    With `owner`, only while that conductor still holds the operation's lease. Returns None
+    when the operation has ended or belongs to someone else; the cluster is None when gone.
+    """
+    cluster_uuid = session.scalar(
+        select(Operation.cluster_id).where(Operation.uuid == operation_uuid)
+    )
+    if cluster_uuid is None:
+        return None
+    cluster = session.scalars(
+        select(Cluster)
+        .where(Cluster.uuid == cluster_uuid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    query = select(Operation).where(Operation.uuid == operation_uuid, Operation.state.in_(_ACTIVE))
+    if owner is not None:
+        query = query.where(
+            Operation.lease_owner == owner, Operation.state == OperationState.RUNNING.value
+        )
+    op = session.scalars(query.with_for_update().execution_options(populate_existing=True)).first()
+    return None if op is None else (op, cluster)
 
 
 def renew(session: Session, operation_uuid: str, owner: str, lease: dt.timedelta) -> bool:
     """Extend the lease; False when the operation is no longer ours (taken over or ended)."""
-    result = session.execute(
+    statement = (
         update(Operation)
         .where(
             Operation.uuid == operation_uuid,
@@ -108,7 +141,7 @@ def renew(session: Session, operation_uuid: str, owner: str, lease: dt.timedelta
         )
         .values(lease_expires_at=utcnow() + lease)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
 
 
 def finish(
@@ -122,16 +155,27 @@ def finish(
     query = update(Operation).where(Operation.uuid == operation_uuid, Operation.state.in_(_ACTIVE))
     if owner is not None:
         query = query.where(Operation.lease_owner == owner)
-    result = session.execute(
-        query.values(
-            state=state.value,
-            error=error,
-            finished_at=utcnow(),
-            lease_owner=None,
-            lease_expires_at=None,
-        )
+    statement = query.values(
+        state=state.value,
+        error=error,
+        finished_at=utcnow(),
+        lease_owner=None,
+        lease_expires_at=None,
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
+
+
+def cancel_pending(session: Session, operation_uuid: str, error: str) -> bool:
+    """Cancel an operation no conductor has claimed yet; False when one already has."""
+    statement = (
+        update(Operation)
+        .where(
+            Operation.uuid == operation_uuid,
+            Operation.state == OperationState.PENDING.value,
+        )
+        .values(state=OperationState.CANCELLED.value, error=error, finished_at=utcnow())
+    )
+    return execute_count(session, statement) == 1
 
 
 def release(
@@ -142,9 +186,13 @@ def release(
     `attempts` counts claims that ended without a recorded result (conductor crashes), so a
     hand-back that did record progress starts that count again.
     """
-    result = session.execute(
+    statement = (
         update(Operation)
-        .where(Operation.uuid == operation_uuid, Operation.lease_owner == owner)
+        .where(
+            Operation.uuid == operation_uuid,
+            Operation.lease_owner == owner,
+            Operation.state == OperationState.RUNNING.value,
+        )
         .values(
             state=OperationState.PENDING.value,
             lease_owner=None,
@@ -154,23 +202,24 @@ def release(
             attempts=0,
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return execute_count(session, statement) == 1
 
 
-def past_deadline(session: Session, now: dt.datetime) -> list[Operation]:
+def past_deadline(session: Session, now: dt.datetime) -> list[str]:
+    """Uuids of active operations whose deadline has passed."""
     return list(
         session.scalars(
-            select(Operation).where(
+            select(Operation.uuid)
+            .where(
                 Operation.state.in_(_ACTIVE),
                 Operation.deadline_at.is_not(None),
                 Operation.deadline_at < now,
             )
+            .order_by(Operation.id)
         )
     )
 
 
 def counts_by_state(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
     rows = session.execute(select(Operation.state, func.count()).group_by(Operation.state))
     return {r[0]: int(r[1]) for r in rows}

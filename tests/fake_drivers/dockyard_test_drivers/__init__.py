@@ -10,10 +10,14 @@ Behaviour is steered by labels (all test-only):
     fake_fail=<op>[,<op>...]   create|resize|delete|upgrade fail with a reason
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
+    fake_journal=<path>        append "<cluster uuid> <call> <pid>" to <path> on every
+                               create/resize/delete/poll/upgrade call (one O_APPEND write, so
+                               lines from several processes never interleave)
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -50,6 +54,16 @@ class FakeDriver(ClusterDriver):
 
     provides = tuple(Provides(st, os_, coe) for st in ("vm", "bm") for os_, coe in _OS_COES)
 
+    def _journal(self, spec: ClusterSpec, call: str) -> None:
+        path = spec.labels.get("fake_journal")
+        if not path:
+            return
+        fd = os.open(str(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{spec.uuid} {call} {os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+
     def _pause(self, spec: ClusterSpec) -> None:
         time.sleep(float(spec.labels.get("fake_seconds", 0) or 0))
 
@@ -76,6 +90,7 @@ class FakeDriver(ClusterDriver):
         return DriverResult(Outcome.COMPLETE, facts=facts, driver_state={"polls": 0})
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        self._journal(spec, "create")
         return self._result(spec, "create", spec.master_count, spec.node_count)
 
     def resize_cluster(
@@ -86,12 +101,15 @@ class FakeDriver(ClusterDriver):
         node_count: int,
         nodes_to_remove: list[str],
     ) -> DriverResult:
+        self._journal(spec, "resize")
         return self._result(spec, "resize", spec.master_count, node_count)
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        self._journal(spec, "delete")
         return self._result(spec, "delete", 0, 0)
 
     def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
+        self._journal(spec, "poll")
         op = {"update": "resize", "resize": "resize"}.get(operation, operation)
         workers = spec.node_count
         return self._result(spec, op, spec.master_count, workers)
@@ -99,7 +117,11 @@ class FakeDriver(ClusterDriver):
     def upgrade_cluster(
         self, ctx: RequestContext, spec: ClusterSpec, template: Mapping[str, Any], max_batch: int
     ) -> DriverResult:
+        self._journal(spec, "upgrade")
         return self._result(spec, "upgrade", spec.master_count, spec.node_count)
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self._result(spec, "rotate_ca", spec.master_count, spec.node_count)
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         if str(spec.labels.get("fake_unhealthy", "")).lower() == "true":
