@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dockyard.common.context import RequestContext
+from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import specs
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
@@ -23,29 +26,47 @@ from dockyard.db.repositories import nodegroups as ng_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.domain.status import TRANSITIONS, ClusterStatus, OperationKind, OperationState
 from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Outcome
+from dockyard.notifications import clusters as notify
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
 # Set in op.params once the driver answered IN_PROGRESS: later runs poll instead of calling.
 POLLING = "_polling"
+# Session.info key of the notifications a transaction sends after it commits.
+_NOTIFY = "dockyard.notifications"
+
+
+@contextmanager
+def write(rt: Runtime) -> Iterator[Session]:
+    """A write transaction; the notifications it queued are sent once it has committed."""
+    with rt.db.write() as session:
+        yield session
+        queued: list[tuple[str, str, dict[str, Any], str]] = session.info.pop(_NOTIFY, [])
+    for kind, outcome, payload, user_id in queued:
+        rt.notifier.cluster(
+            notify.action_of(kind), outcome, payload, user_id, str(payload["project_id"])
+        )
+
+
+def _queue_notification(session: Session, op: Operation, cluster: Cluster, outcome: str) -> None:
+    session.info.setdefault(_NOTIFY, []).append(
+        (op.kind, outcome, notify.cluster_payload(cluster), op.user_id)
+    )
 
 
 def run(rt: Runtime, op_uuid: str, owner: str) -> None:
     """Execute (or continue) operation `op_uuid`, which `owner` has just claimed."""
-    with rt.db.write() as session:
-        op = op_repo.get(session, op_uuid)
-        if op is None:
-            return
-        cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+    with write(rt) as session:
+        locked = op_repo.lock(session, op_uuid, owner)
+        if locked is None:
+            return  # ended (deadline, cancel) or taken over since the claim
+        op, cluster = locked
         if cluster is None:
             op_repo.finish(session, op_uuid, owner, OperationState.FAILED, "cluster is gone")
             return
         if cluster.active_operation_id != op.uuid:
-            op_repo.finish(
-                session, op_uuid, owner, OperationState.CANCELLED, "superseded by a delete request"
-            )
-            _event(session, op, "superseded", "operation superseded by a delete request", owner)
+            _supersede(session, op, owner)
             return
         if op.attempts > int(rt.conf.conductor.max_attempts):
             reason = (
@@ -69,13 +90,24 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
         ctx = RequestContext(
             project_id=op.project_id, user_id=op.user_id, request_id=op.request_id or ""
         )
+    replaced_certs: list[str] = []
     try:
+        if kind is OperationKind.CREATE:
+            cluster_certs.ensure(rt, spec)
+        elif kind is OperationKind.ROTATE_CA and not params.get(POLLING):
+            replaced_certs = cluster_certs.rotate(rt, spec)
+        spec = cluster_certs.attach(rt, spec)
         driver = rt.drivers.get(driver_name)
         result = _call_driver(driver, ctx, spec, kind, params)
     except Exception as exc:  # a driver failure fails the operation, never the conductor
         LOG.exception("operation %s (%s) failed", op_uuid, kind)
         result = DriverResult(Outcome.FAILED, reason=str(exc) or exc.__class__.__name__)
     record(rt, op_uuid, owner, result)
+    if result.outcome is Outcome.COMPLETE:
+        for ref in replaced_certs:
+            rt.certs.delete(ref)
+        if kind is OperationKind.DELETE:
+            cluster_certs.forget(rt, spec.uuid)
 
 
 def _another_running(session: Session, op: Operation) -> bool:
@@ -116,12 +148,12 @@ def _call_driver(
 
 def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
     """Write a driver result, if this conductor still owns the operation."""
-    with rt.db.write() as session:
-        op = op_repo.get(session, op_uuid)
-        if op is None or op.lease_owner != owner or op.state != OperationState.RUNNING.value:
+    with write(rt) as session:
+        locked = op_repo.lock(session, op_uuid, owner)
+        if locked is None:
             LOG.warning("operation %s is no longer ours; dropping its result", op_uuid)
             return
-        cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+        op, cluster = locked
         if cluster is None:
             op_repo.finish(session, op_uuid, owner, OperationState.FAILED, "cluster is gone")
             return
@@ -131,6 +163,11 @@ def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
             specs.apply_facts(session, cluster, result.facts)
         for line in result.events:
             _event(session, op, "driver", line, owner, level="WARNING")
+        if cluster.active_operation_id != op.uuid:
+            # A delete took over while the driver worked: keep what the driver reported (the
+            # delete needs it) but leave the cluster's status to the delete.
+            _supersede(session, op, owner)
+            return
         if result.outcome is Outcome.IN_PROGRESS:
             params = {**op.params, POLLING: True}
             next_run = utcnow() + dt.timedelta(seconds=result.poll_after)
@@ -142,6 +179,12 @@ def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
             _fail(session, op, cluster, owner, result.reason or f"{op.kind} failed")
 
 
+def _supersede(session: Session, op: Operation, owner: str) -> None:
+    reason = "superseded by a delete request"
+    op_repo.finish(session, op.uuid, owner, OperationState.CANCELLED, reason)
+    _event(session, op, "superseded", f"operation {reason}", owner)
+
+
 def _complete(
     session: Session, op: Operation, cluster: Cluster, owner: str, result: DriverResult
 ) -> None:
@@ -150,6 +193,8 @@ def _complete(
     op_repo.finish(session, op.uuid, owner, OperationState.COMPLETE)
     _event(session, op, "complete", result.reason or f"{op.kind} complete", owner, status=done)
     if kind is OperationKind.DELETE:
+        cluster.status = done.value
+        _queue_notification(session, op, cluster, "success")
         cluster_repo.remove(session, cluster)
         return
     cluster.status = done.value
@@ -159,6 +204,7 @@ def _complete(
         if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
             ng.status = done.value
             ng.status_reason = None
+    _queue_notification(session, op, cluster, "success")
 
 
 def _fail(
@@ -183,11 +229,11 @@ def _fail(
             n.node_count for n in ng_repo.for_cluster(session, cluster.uuid) if n.role != "master"
         )
     _event(session, op, "failed", reason, owner, status=failed, level="ERROR")
+    _queue_notification(session, op, cluster, "failure")
 
 
-def fail_operation(session: Session, op: Operation, reason: str) -> None:
-    """Fail `op` regardless of who holds it (deadline passed, or it can never run)."""
-    cluster = cluster_repo.get_by_uuid(session, op.cluster_id)
+def fail_operation(session: Session, op: Operation, cluster: Cluster | None, reason: str) -> None:
+    """Fail `op` regardless of who holds it (deadline passed); both rows locked by the caller."""
     if cluster is None or cluster.active_operation_id != op.uuid:
         op_repo.finish(session, op.uuid, None, OperationState.FAILED, reason)
         return

@@ -10,6 +10,7 @@ from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.domain.status import OperationKind
 from dockyard.drivers.base import ClusterDriver
+from dockyard.notifications import clusters as notify
 from dockyard.services import operations
 from dockyard.services.runtime import Runtime
 
@@ -85,5 +86,6 @@ def rotate_ca(rt: Runtime, ctx: RequestContext, ident: str) -> str:
         if type(driver).rotate_ca is ClusterDriver.rotate_ca:
             raise exceptions.NotSupported(operation=f"Rotating the CA with driver {driver.name}")
         operations.start(session, ctx, cluster, OperationKind.ROTATE_CA, {}, host=rt.conf.host)
+    notify.cluster_event(rt.notifier, OperationKind.ROTATE_CA, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid

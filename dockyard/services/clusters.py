@@ -20,6 +20,7 @@ from dockyard.db.repositories import templates as template_repo
 from dockyard.db.repositories.pagination import Page
 from dockyard.domain.status import ClusterStatus, OperationKind
 from dockyard.drivers.base import ClusterDriver
+from dockyard.notifications import clusters as notify
 from dockyard.services import cluster_templates, names, operations
 from dockyard.services.runtime import Runtime
 
@@ -127,6 +128,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
             deadline_minutes=create_timeout,
             host=rt.conf.host,
         )
+    notify.cluster_event(rt.notifier, OperationKind.CREATE, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster_uuid
 
@@ -285,6 +287,7 @@ def resize(
         ng.node_count = node_count
         cluster.node_count = _worker_total(session, cluster.uuid)
         ng.status = ClusterStatus.UPDATE_IN_PROGRESS.value
+    notify.cluster_event(rt.notifier, kind, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid
 
@@ -324,6 +327,7 @@ def upgrade(
             {"cluster_template": template.uuid, "max_batch_size": max_batch_size},
             host=rt.conf.host,
         )
+    notify.cluster_event(rt.notifier, OperationKind.UPGRADE, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid
 
@@ -333,6 +337,7 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, "cluster:delete")
         operations.start(session, ctx, cluster, OperationKind.DELETE, {}, host=rt.conf.host)
+    notify.cluster_event(rt.notifier, OperationKind.DELETE, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
 
 

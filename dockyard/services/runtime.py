@@ -13,6 +13,7 @@ from dockyard.conf import database_url
 from dockyard.db.repositories.certificates import DatabaseCertificateRows
 from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
+from dockyard.notifications.notifier import Notifier
 from dockyard.services.images import ImageCatalog
 from dockyard.services.policy import PolicyEnforcer
 
@@ -29,6 +30,7 @@ class Runtime:
     drivers: DriverRegistry
     images: ImageCatalog
     certs: CertStore
+    notifier: Notifier
     # Nudges an in-process conductor so a new operation starts without waiting for its poll.
     wake_conductor: Callable[[], None] = field(default=_nothing)
 
@@ -61,4 +63,5 @@ def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
         ),
         images=ImageCatalog(conf.images.catalog_file),
         certs=build_cert_store(conf, database),
+        notifier=Notifier(conf),
     )
