@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from dockyard.common import exceptions
 from dockyard.drivers.base import ClusterDriver, Provides

@@ -1,0 +1,184 @@
+"""Local driver benchmark: real swarm clusters of namespaced dockerds on this machine.
+
+    sudo .venv/bin/python bench/local_cluster.py              # 3 runs of 1 master + 2 workers
+    sudo .venv/bin/python bench/local_cluster.py --runs 5 --masters 3 --workers 2 --json out.json
+
+Each run calls the `local` driver directly (no API, no database), as the conductor would:
+
+ 1. create_cluster (1+2 by default, TLS from a fresh CA) until it returns COMPLETE, i.e. every
+    dockerd answers, the base image is loaded everywhere and `docker node ls` shows every node
+    Ready;
+ 2. memory per node, idle, right after create: PSS (from /proc/<pid>/smaps_rollup) of every
+    process in the node's cgroup (dockerd, its containerd, shims), and the node's data-root size;
+ 3. resize_cluster +1 worker (until the new node is Ready);
+ 4. delete_cluster (until everything is gone).
+
+Prints one line per run and the median of each measure. Needs root and docker.io
+(scripts/install-docker). Uses its own address pool (192.168.192.0/20) and a temporary state
+dir, and removes everything it made, including that pool's blackhole route. Traffic stays on
+127.0.0.1 and the bridges it creates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+
+from dockyard.certs.x509 import generate_ca
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import ClusterSpec, NodeGroupSpec, Outcome
+from dockyard.drivers.swarm_local.driver import LocalDriver
+from dockyard.drivers.swarm_local.layout import ClusterState, StateStore
+from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.providers.docker_local import cgroups, procs
+
+POOL = "192.168.192.0/20"
+CTX = RequestContext(project_id="bench", user_id="bench", request_id="bench-local-cluster")
+
+
+@dataclasses.dataclass
+class Run:
+    create_s: float
+    scale_up_s: float
+    delete_s: float
+    pss_per_node_mib: float  # mean over the nodes, idle after create
+    pss_manager_mib: float
+    pss_worker_mib: float
+    dockerd_pss_mib: float  # mean over the nodes
+    disk_manager_mib: float
+    disk_worker_mib: float
+
+
+def _spec(ca_name: str, masters: int, workers: int) -> ClusterSpec:
+    return ClusterSpec(
+        uuid=str(uuid.uuid4()),
+        name="bench",
+        project_id="bench",
+        coe="swarm-mode",
+        master_count=masters,
+        node_count=workers,
+        labels={},
+        template={"coe": "swarm-mode", "tls_disabled": False},
+        create_timeout=60,
+        docker_volume_size=None,
+        keypair=None,
+        master_flavor_id=None,
+        flavor_id=None,
+        nodegroups=(
+            NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", masters, None, None, {}),
+            NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", workers, None, None, {}),
+        ),
+        driver_state={},
+        ca=generate_ca(ca_name),
+    )
+
+
+def _du_mib(path: str) -> float:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):
+                total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total / 2**20
+
+
+def _memory(state: ClusterState, store: StateStore) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = {"manager": [], "worker": [], "dockerd": []}
+    found.update({"disk_manager": [], "disk_worker": []})
+    for node in state.nodes:
+        pids = cgroups.pids(state.cgroup(node))
+        found[node.role].append(sum(procs.pss_kib(p) for p in pids) / 1024)
+        found["dockerd"].append(procs.pss_kib(node.pid or 0) / 1024)
+        found[f"disk_{node.role}"].append(_du_mib(store.node_paths(state, node).data_root))
+    return found
+
+
+def one_run(driver: LocalDriver, masters: int, workers: int) -> Run:
+    spec = _spec("bench-ca", masters, workers)
+    started = time.monotonic()
+    created = driver.create_cluster(CTX, spec)
+    create_s = time.monotonic() - started
+    if created.outcome is not Outcome.COMPLETE:
+        raise SystemExit(f"create failed: {created.reason}")
+    spec = replace(spec, driver_state=created.driver_state or {})
+    state = ClusterState.from_dict(created.driver_state or {})
+    memory = _memory(state, driver.store)
+    worker_group = spec.nodegroups[1]
+    try:
+        started = time.monotonic()
+        scaled = driver.resize_cluster(CTX, spec, worker_group, workers + 1, [])
+        scale_up_s = time.monotonic() - started
+        if scaled.outcome is not Outcome.COMPLETE:
+            raise SystemExit(f"resize failed: {scaled.reason}")
+        spec = replace(spec, node_count=workers + 1, driver_state=scaled.driver_state or {})
+    finally:
+        started = time.monotonic()
+        deleted = driver.delete_cluster(CTX, spec)
+        delete_s = time.monotonic() - started
+    if deleted.outcome is not Outcome.COMPLETE or deleted.events:
+        raise SystemExit(f"delete left something: {deleted.reason}")
+    nodes = memory["manager"] + memory["worker"]
+    return Run(
+        create_s=create_s,
+        scale_up_s=scale_up_s,
+        delete_s=delete_s,
+        pss_per_node_mib=statistics.mean(nodes),
+        pss_manager_mib=statistics.mean(memory["manager"]),
+        pss_worker_mib=statistics.mean(memory["worker"] or [0.0]),
+        dockerd_pss_mib=statistics.mean(memory["dockerd"]),
+        disk_manager_mib=statistics.mean(memory["disk_manager"]),
+        disk_worker_mib=statistics.mean(memory["disk_worker"] or [0.0]),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--masters", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", help="also write the runs and medians to this file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
+        settings = LocalSettings(
+            state_dir=os.path.join(tmp, "state"),
+            run_dir=f"/run/dockyard-bench-{os.getpid()}",
+            address_pool=POOL,
+        )
+        driver = LocalDriver(settings)
+        driver.check_host()  # NotSupported with the reason when this machine cannot run it
+        print(
+            f"local driver: {args.runs} run(s) of {args.masters} master(s) + {args.workers} "
+            f"worker(s), then +1 worker, then delete; {os.cpu_count()} cores"
+        )
+        runs = []
+        try:
+            for i in range(args.runs):
+                run = one_run(driver, args.masters, args.workers)
+                runs.append(run)
+                print(f"  run {i + 1}: " + "  ".join(f"{k}={v:.2f}" for k, v in
+                                                    dataclasses.asdict(run).items()))  # fmt: skip
+        finally:
+            subprocess.run(["ip", "route", "del", "blackhole", POOL], capture_output=True)
+    medians = {
+        field.name: round(statistics.median(getattr(r, field.name) for r in runs), 2)
+        for field in dataclasses.fields(Run)
+    }
+    print("median: " + "  ".join(f"{k}={v}" for k, v in medians.items()))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump({"runs": [dataclasses.asdict(r) for r in runs], "median": medians}, handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

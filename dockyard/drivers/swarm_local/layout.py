@@ -1,0 +1,249 @@
+"""A local cluster's private state, the names and paths derived from it, and where it is kept.
+
+The state is written to `<state_dir>/clusters/<uuid>/state.json` before every step that
+creates something (intent first), and returned as `DriverResult.driver_state`. A call that
+is repeated after a crash reads it back and continues; delete uses whichever copy exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import ipaddress
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from dockyard.drivers.swarm_local.settings import LocalSettings
+
+STATE_VERSION = 1
+MANAGER = "manager"
+WORKER = "worker"
+FIRST_HOST = 10  # node addresses start at .10 of the cluster's /24 (.1 is the bridge)
+
+
+@dataclass(slots=True)
+class Node:
+    """One node: a namespace with its own dockerd."""
+
+    name: str  # "m0", "m1", "w0", ...: never reused within a cluster
+    role: str  # MANAGER | WORKER
+    address: str
+    hostname: str
+    pid: int | None = None
+    start_time: int | None = None
+    swarm_id: str | None = None
+    removing: bool = False
+
+    @property
+    def octet(self) -> int:
+        return int(self.address.rsplit(".", 1)[1])
+
+
+@dataclass(slots=True)
+class ClusterState:
+    uuid: str
+    key: str  # 8 hex digits naming the cluster's links, namespaces and cgroups
+    subnet: str
+    tls: bool
+    storage_driver: str
+    api_port: int | None = None
+    image_id: str | None = None
+    engine_version: str | None = None
+    next_worker: int = 0
+    #: Set once the bridge was made or checked; before that a bare bridge of our name is the
+    #: leftover of an interrupted call and may be adopted.
+    bridge_ready: bool = False
+    nodes: list[Node] = field(default_factory=list)
+    version: int = STATE_VERSION
+
+    # -- names (all derived, so nothing else needs to be stored) --------------------------
+    @property
+    def bridge(self) -> str:
+        return f"dyb{self.key}"
+
+    @property
+    def marker(self) -> str:
+        """The ifalias that marks our links as belonging to this cluster."""
+        return f"dockyard:{self.uuid}"
+
+    @property
+    def network(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.subnet)
+
+    @property
+    def gateway(self) -> ipaddress.IPv4Interface:
+        net = self.network
+        return ipaddress.IPv4Interface(f"{net.network_address + 1}/{net.prefixlen}")
+
+    def netns(self, node: Node) -> str:
+        return f"dockyard-{self.key}-{node.name}"
+
+    def veth(self, node: Node) -> str:
+        return f"dyv{self.key}{node.octet}"  # <= 15 characters, unique among live nodes
+
+    def cgroup(self, node: Node) -> str:
+        return f"dockyard/{self.key}/{node.name}"
+
+    def interface(self, node: Node) -> ipaddress.IPv4Interface:
+        return ipaddress.IPv4Interface(f"{node.address}/{self.network.prefixlen}")
+
+    # -- nodes --------------------------------------------------------------------------
+    @property
+    def managers(self) -> list[Node]:
+        return [n for n in self.nodes if n.role == MANAGER]
+
+    @property
+    def workers(self) -> list[Node]:
+        return [n for n in self.nodes if n.role == WORKER]
+
+    @property
+    def api_node(self) -> Node:
+        """The manager whose API is published on loopback (the first one)."""
+        return self.managers[0]
+
+    def node(self, name: str) -> Node:
+        return next(n for n in self.nodes if n.name == name)
+
+    def add_node(self, role: str, cluster_name: str) -> Node:
+        """Record a new node with the lowest free address; nothing is created yet."""
+        taken = {n.address for n in self.nodes}
+        hosts = (
+            str(h) for h in self.network.hosts() if int(str(h).rsplit(".", 1)[1]) >= FIRST_HOST
+        )
+        address = next((h for h in hosts if h not in taken), None)
+        if address is None:
+            raise RuntimeError(f"no free address left in {self.subnet}")
+        if role == MANAGER:
+            index = len(self.managers)
+            name, kind = f"m{index}", "master"
+        else:
+            index = self.next_worker
+            self.next_worker += 1
+            name, kind = f"w{index}", "node"
+        node = Node(name, role, address, f"{hostname_base(cluster_name)}-{kind}-{index}")
+        self.nodes.append(node)
+        return node
+
+    # -- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClusterState:
+        values = dict(data)
+        values["nodes"] = [Node(**n) for n in values.get("nodes", [])]
+        return cls(**values)
+
+
+def cluster_key(uuid: str) -> str:
+    return hashlib.sha256(uuid.encode()).hexdigest()[:8]
+
+
+def hostname_base(cluster_name: str) -> str:
+    """A hostname-safe form of the cluster's name."""
+    base = re.sub(r"[^a-z0-9-]+", "-", cluster_name.lower()).strip("-")
+    return base[:40].rstrip("-") or "cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class NodePaths:
+    root: str
+    exec_root: str
+
+    @property
+    def data_root(self) -> str:
+        return os.path.join(self.root, "data")
+
+    @property
+    def etc_docker(self) -> str:
+        return os.path.join(self.root, "etc-docker")
+
+    @property
+    def plugins(self) -> str:
+        return os.path.join(self.root, "plugins")
+
+    @property
+    def certs(self) -> str:
+        return os.path.join(self.root, "certs")
+
+    @property
+    def log_file(self) -> str:
+        return os.path.join(self.root, "dockerd.log")
+
+
+class StateStore:
+    """Cluster state files and the locks that serialise work on them."""
+
+    def __init__(self, settings: LocalSettings) -> None:
+        self.settings = settings
+        self.clusters_dir = os.path.join(settings.state_dir, "clusters")
+        self.locks_dir = os.path.join(settings.state_dir, "locks")
+
+    def cluster_dir(self, uuid: str) -> str:
+        return os.path.join(self.clusters_dir, uuid)
+
+    def run_dir(self, state: ClusterState) -> str:
+        return os.path.join(self.settings.run_dir, state.key)
+
+    def node_paths(self, state: ClusterState, node: Node) -> NodePaths:
+        return NodePaths(
+            os.path.join(self.cluster_dir(state.uuid), "nodes", node.name),
+            os.path.join(self.run_dir(state), node.name),
+        )
+
+    def resolv_conf(self, state: ClusterState) -> str:
+        return os.path.join(self.cluster_dir(state.uuid), "resolv.conf")
+
+    def _state_file(self, uuid: str) -> str:
+        return os.path.join(self.cluster_dir(uuid), "state.json")
+
+    def load(self, uuid: str) -> ClusterState | None:
+        try:
+            with open(self._state_file(uuid), encoding="utf-8") as handle:
+                return ClusterState.from_dict(json.load(handle))
+        except FileNotFoundError:
+            return None
+
+    def save(self, state: ClusterState) -> None:
+        path = self._state_file(state.uuid)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        tmp = f"{path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(state.to_dict(), handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def subnets_in_use(self) -> set[str]:
+        """Subnets recorded by every cluster in this state_dir."""
+        used = set()
+        with contextlib.suppress(FileNotFoundError):
+            for uuid in os.listdir(self.clusters_dir):
+                state = self.load(uuid)
+                if state is not None:
+                    used.add(state.subnet)
+        return used
+
+    @contextlib.contextmanager
+    def _lock(self, name: str) -> Iterator[str]:
+        os.makedirs(self.locks_dir, mode=0o700, exist_ok=True)
+        path = os.path.join(self.locks_dir, name)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield path
+        finally:
+            os.close(fd)
+
+    def pool_lock(self) -> contextlib.AbstractContextManager[str]:
+        """Held while subnets are allocated and shared host state (cgroup parents) changes."""
+        return self._lock("pool.lock")
+
+    def cluster_lock(self, uuid: str) -> contextlib.AbstractContextManager[str]:
+        """Held for a whole driver call on one cluster (threads and processes alike)."""
+        return self._lock(f"{uuid}.lock")

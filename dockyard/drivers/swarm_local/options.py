@@ -1,0 +1,85 @@
+"""[local_driver] options, registered by LocalDriver.configure().
+
+This is the one driver module that imports oslo.config (see the import contracts in
+pyproject.toml): it turns the group into a plain `LocalSettings` the rest of the driver uses.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from oslo_config import cfg
+
+from dockyard.drivers.swarm_local.settings import DEFAULT_POOL, LocalSettings
+
+GROUP = "local_driver"
+OPTS = [
+    cfg.StrOpt(
+        "state_dir",
+        help="Where cluster state, node data-roots, certificates and logs live. Default: "
+        "<state_path>/local_driver.",
+    ),
+    cfg.StrOpt(
+        "run_dir",
+        default="/run/dockyard",
+        help="Runtime directory for the nodes' exec-roots, sockets and pidfiles (short paths: "
+        "unix socket names are limited to 108 bytes).",
+    ),
+    cfg.StrOpt(
+        "address_pool",
+        default=DEFAULT_POOL,
+        help="Private IPv4 range node addresses come from, one /24 per cluster. The host gets "
+        "a blackhole route for the whole range, so it must not be used for anything else on "
+        "this machine.",
+    ),
+    cfg.StrOpt("dockerd", default="dockerd", help="dockerd binary (name on PATH, or a path)."),
+    cfg.StrOpt(
+        "busybox",
+        default="/bin/busybox",
+        help="Static busybox the nodes' base image is built from (Debian: busybox-static).",
+    ),
+    cfg.StrOpt(
+        "storage_driver",
+        default="overlay2",
+        choices=["overlay2", "vfs"],
+        help="Storage driver of the node dockerds (vfs where overlayfs is unavailable).",
+    ),
+    cfg.FloatOpt(
+        "start_timeout", default=60.0, min=1, help="Seconds a node's dockerd has to answer."
+    ),
+    cfg.IntOpt(
+        "shutdown_timeout",
+        default=5,
+        min=0,
+        help="Seconds a stopping dockerd gives its containers before killing them.",
+    ),
+    cfg.FloatOpt(
+        "drain_timeout",
+        default=15.0,
+        min=0,
+        help="Seconds to wait for a drained node's tasks to move before it is removed.",
+    ),
+]
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [(GROUP, OPTS)]
+
+
+def register(conf: Any) -> LocalSettings:
+    """Register [local_driver] on `conf` (once) and read it."""
+    conf.register_opts(OPTS, group=GROUP)
+    group = conf[GROUP]
+    state_dir = group.state_dir or os.path.join(os.path.abspath(conf.state_path), "local_driver")
+    return LocalSettings(
+        state_dir=state_dir,
+        run_dir=group.run_dir,
+        address_pool=group.address_pool,
+        dockerd=group.dockerd,
+        busybox=group.busybox,
+        storage_driver=group.storage_driver,
+        start_timeout=group.start_timeout,
+        shutdown_timeout=group.shutdown_timeout,
+        drain_timeout=group.drain_timeout,
+    )

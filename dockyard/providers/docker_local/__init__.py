@@ -1,0 +1,14 @@
+"""Docker Engine "nodes" on this machine: one network namespace and one dockerd per node.
+
+Modules, one job each:
+
+* `commands`  running ip/iptables and friends, with errors that say what failed
+* `network`   the address pool's blackhole route, per-cluster bridges, host firewall rules,
+  node namespaces and veths, and the route check made before connecting to a node address
+* `cgroups`   the cgroup subtree of each node: what runs there, killing it, removing it
+* `procs`     process identity (PID + start time) so only processes we started are signalled
+* `daemon`    launching a node's dockerd (node_exec.sh wrapper, socket activation on loopback)
+* `image`     the deterministic busybox base image, built in Python as a docker-save archive
+* `swarm`     swarm-mode calls through the docker SDK
+* `host`      what this machine must have to run any of it
+"""

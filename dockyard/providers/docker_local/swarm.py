@@ -1,0 +1,140 @@
+"""Swarm-mode calls through the docker SDK, on a node's API client."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+SWARM_PORT = 2377
+
+
+class SwarmError(RuntimeError):
+    """The swarm did not reach the state asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class SwarmNode:
+    """One entry of `docker node ls`."""
+
+    id: str
+    hostname: str
+    role: str  # "manager" | "worker"
+    state: str  # "ready" | "down" | "unknown" | "disconnected"
+    availability: str  # "active" | "pause" | "drain"
+    address: str
+
+
+def local_state(api: Any) -> tuple[str, str]:
+    """(LocalNodeState, NodeID) of the node `api` talks to: "inactive", "active", ..."""
+    info = api.info()["Swarm"]
+    return str(info.get("LocalNodeState", "")), str(info.get("NodeID", ""))
+
+
+def engine_version(api: Any) -> str:
+    return str(api.version()["Version"])
+
+
+def init(api: Any, address: str) -> str:
+    """Start a new swarm on this node; returns its node ID."""
+    api.swarm.init(advertise_addr=address, listen_addr=f"{address}:{SWARM_PORT}")
+    return local_state(api)[1]
+
+
+def join_tokens(api: Any) -> dict[str, str]:
+    """{"Worker": ..., "Manager": ...} from a manager."""
+    api.swarm.reload()
+    return dict(api.swarm.attrs["JoinTokens"])
+
+
+def join(api: Any, address: str, managers: list[str], token: str) -> str:
+    """Join this node to the swarm whose managers listen on `managers`; returns its ID."""
+    api.swarm.join(
+        remote_addrs=[f"{m}:{SWARM_PORT}" for m in managers],
+        join_token=token,
+        advertise_addr=address,
+        listen_addr=f"{address}:{SWARM_PORT}",
+    )
+    return local_state(api)[1]
+
+
+def leave(api: Any) -> None:
+    api.swarm.leave(force=True)
+
+
+def nodes(api: Any) -> list[SwarmNode]:
+    """Every node the swarm knows (from a manager)."""
+    found = []
+    for node in api.nodes.list():
+        attrs = node.attrs
+        status = attrs.get("Status", {})
+        found.append(
+            SwarmNode(
+                id=str(attrs["ID"]),
+                hostname=str(attrs.get("Description", {}).get("Hostname", "")),
+                role=str(attrs.get("Spec", {}).get("Role", "")),
+                state=str(status.get("State", "unknown")),
+                availability=str(attrs.get("Spec", {}).get("Availability", "")),
+                address=str(status.get("Addr", "")),
+            )
+        )
+    return found
+
+
+def running_tasks(api: Any, node_id: str | None = None) -> dict[str, list[str]]:
+    """Names ("service.slot") of tasks whose container runs, by node ID (from a manager).
+
+    A task counts while its container runs, even after the swarm decided to stop it (a
+    drained node's tasks keep running until their containers exit).
+    """
+    services = {s.id: s.name for s in api.services.list()}
+    by_node: dict[str, list[str]] = defaultdict(list)
+    filters = {"node": node_id} if node_id else None
+    for task in api.api.tasks(filters=filters):
+        if task.get("Status", {}).get("State") != "running" or not task.get("NodeID"):
+            continue
+        service_id = str(task.get("ServiceID", ""))
+        name = services.get(service_id, service_id[:12])
+        slot = task.get("Slot")
+        by_node[task["NodeID"]].append(f"{name}.{slot}" if slot else name)
+    return {node: sorted(names) for node, names in by_node.items()}
+
+
+def drain(api: Any, node_id: str) -> None:
+    """Set a node's availability to drain (its tasks are rescheduled elsewhere)."""
+    node = api.nodes.get(node_id)
+    spec = dict(node.attrs["Spec"])
+    if spec.get("Availability") == "drain":
+        return
+    spec["Availability"] = "drain"
+    node.update(spec)
+
+
+def remove(api: Any, node_id: str) -> None:
+    """Remove a node from the swarm's list (it may still be up; force)."""
+    api.api.remove_node(node_id, force=True)
+
+
+def wait_ready(api: Any, node_ids: set[str], timeout: float) -> None:
+    """Wait until every node in `node_ids` is ready."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = {n.id: n.state for n in nodes(api)}
+        pending = {i for i in node_ids if states.get(i) != "ready"}
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            detail = ", ".join(f"{i[:12]}={states.get(i, 'missing')}" for i in sorted(pending))
+            raise SwarmError(f"swarm nodes not ready after {timeout:.0f}s: {detail}")
+        time.sleep(0.2)
+
+
+def wait_no_tasks(api: Any, node_id: str, timeout: float) -> list[str]:
+    """Wait until `node_id` runs no task; returns the tasks still there at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = running_tasks(api, node_id).get(node_id, [])
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)

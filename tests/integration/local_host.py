@@ -1,0 +1,155 @@
+"""Helpers for the local driver's integration tests: look at the host, run the docker CLI."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Run inside a node's namespace: try one TCP connection, print the errno name (or "connected").
+_PROBE = """
+import errno, json, socket, sys
+results = {}
+for target in sys.argv[1:]:
+    host, port = target.rsplit(":", 1)
+    s = socket.socket()
+    s.settimeout(3)
+    try:
+        s.connect((host, int(port)))
+        results[target] = "connected"
+    except socket.timeout:
+        results[target] = "timeout"
+    except OSError as exc:
+        results[target] = errno.errorcode.get(exc.errno, str(exc.errno))
+    finally:
+        s.close()
+print(json.dumps(results))
+"""
+
+
+def probe_from_netns(netns: str, targets: list[str]) -> dict[str, str]:
+    """Connect from inside `netns` to each "host:port"; errno name or "connected" for each."""
+    out = subprocess.run(
+        ["ip", "netns", "exec", netns, "python3", "-c", _PROBE, *targets],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return dict(json.loads(out))
+
+
+def sh(*argv: str) -> str:
+    return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+class DockerCli:
+    """The docker CLI against one endpoint, with a clean environment."""
+
+    def __init__(self, home: Path, host: str, tls: Mapping[str, Path] | None) -> None:
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+                    "DOCKER_CONFIG": str(home / ".docker")}  # fmt: skip
+        self.host = host
+        self.tls = tls
+
+    def argv(self, *args: str, tls: Mapping[str, Path] | None = None) -> list[str]:
+        base = ["docker", "-H", self.host]
+        files = tls if tls is not None else self.tls
+        if files is not None:
+            base.append("--tlsverify")
+            for flag in ("tlscacert", "tlscert", "tlskey"):
+                if flag in files:
+                    base += [f"--{flag}", str(files[flag])]
+        return [*base, *args]
+
+    def run(
+        self, *args: str, tls: Mapping[str, Path] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            self.argv(*args, tls=tls), capture_output=True, text=True, env=self.env, timeout=60
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"docker {' '.join(args)} failed: {proc.stderr}")
+        return proc
+
+    def lines(self, *args: str) -> list[str]:
+        return [line for line in self.run(*args).stdout.splitlines() if line.strip()]
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    """Poll `predicate` until it returns something truthy; fail with `what` at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.25)
+
+
+def _alive(pid: int, start_time: int) -> bool:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return fields[0] not in ("Z", "X") and int(fields[19]) == start_time
+
+
+def routes_in(network: str, *, keep_blackhole: bool = True) -> list[str]:
+    """Host routes overlapping `network`, except (with `keep_blackhole`) blackholes that
+    cover all of it."""
+    net = ipaddress.IPv4Network(network)
+    found = []
+    for route in json.loads(sh("ip", "-4", "-j", "route", "show") or "[]"):
+        dst = route.get("dst", "")
+        if dst in ("", "default"):
+            continue
+        prefix = ipaddress.IPv4Network(dst if "/" in dst else f"{dst}/32", strict=False)
+        covering_blackhole = route.get("type") == "blackhole" and net.subnet_of(prefix)
+        if prefix.overlaps(net) and not (keep_blackhole and covering_blackhole):
+            found.append(f"route {route}")
+    return found
+
+
+def leftovers(state: Mapping[str, Any], dirs: list[Path]) -> list[str]:
+    """Everything a deleted cluster (`state`: its driver_state) could have left on the host."""
+    key = state["key"]
+    found = routes_in(state["subnet"])
+    netns = sh("ip", "netns", "list")
+    found += [f"netns {line}" for line in netns.splitlines() if f"dockyard-{key}" in line]
+    links = sh("ip", "-br", "link")
+    found += [f"link {line.split()[0]}" for line in links.splitlines() if key in line]
+    rules = sh("iptables", "-w", "-S")
+    found += [f"iptables {line}" for line in rules.splitlines() if key in line]
+    mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    for directory in dirs:
+        found += [
+            f"mount {m.split()[4]}" for m in mounts if m.split()[4].startswith(str(directory))
+        ]
+        if directory.exists() and any(directory.iterdir()):
+            found.append(f"directory {directory} not empty: {sorted(os.listdir(directory))}")
+    for node in state["nodes"]:
+        if node.get("pid") and _alive(node["pid"], node["start_time"]):
+            found.append(f"process {node['pid']} ({node['hostname']})")
+    needles = [str(d).encode() for d in dirs]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if any(n in cmdline for n in needles):
+            command = cmdline.replace(b"\0", b" ")[:120].decode(errors="replace")
+            found.append(f"process {proc.name}: {command}")
+    for hierarchy in Path("/sys/fs/cgroup").iterdir():
+        if (hierarchy / "dockyard" / key).exists():
+            found.append(f"cgroup {hierarchy / 'dockyard' / key}")
+    return found
