@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
 
+from dockyard.common import exceptions
 from dockyard.common.context import admin_context
 from dockyard.conductor import runner, specs
 from dockyard.db.models import Cluster, utcnow
@@ -22,6 +24,29 @@ def heartbeat(rt: Runtime, binary: str) -> None:
     """Report this process alive (GET /v1/mservices)."""
     with rt.db.write() as session:
         service_repo.heartbeat(session, rt.conf.host, binary)
+
+
+def check_cert_store_allows_conductor(rt: Runtime, binary: str) -> None:
+    """The `local` certificate store keeps files on one host: refuse a second conductor host."""
+    if rt.certs.name != "local":
+        return
+    down_after = dt.timedelta(seconds=int(rt.conf.service_down_time))
+    now = utcnow()
+    with rt.db.read() as session:
+        others = [
+            s.host
+            for s in service_repo.all_services(session)
+            if s.binary == binary
+            and s.host != rt.conf.host
+            and service_repo.is_up(s, now, down_after)
+        ]
+    if others:
+        raise exceptions.NotSupported(
+            operation=(
+                "[certificates] cert_manager_type = local with conductors on several hosts "
+                f"(also up: {', '.join(sorted(others))}); use x509keypair"
+            )
+        )
 
 
 def enforce_deadlines(rt: Runtime) -> int:

@@ -45,6 +45,7 @@ class Conductor:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self.rt.wake_conductor = self.wake
+        periodics.check_cert_store_allows_conductor(self.rt, self.binary)
         periodics.heartbeat(self.rt, self.binary)
         self._spawn("claim", self._claim_loop)
         self._lease_thread = self._spawn(

@@ -28,9 +28,4 @@ def list_services(rt: Runtime, ctx: RequestContext) -> list[ServiceState]:
     now = utcnow()
     with rt.db.read() as session:
         rows = repo.all_services(session)
-    result = []
-    for row in rows:
-        seen = row.last_seen_up or row.updated_at or row.created_at
-        up = not row.forced_down and now - seen <= down_after
-        result.append(ServiceState(row, "up" if up else "down"))
-    return result
+    return [ServiceState(row, "up" if repo.is_up(row, now, down_after) else "down") for row in rows]

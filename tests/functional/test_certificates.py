@@ -152,3 +152,19 @@ def test_certificates_go_with_the_cluster(api: Api) -> None:
             break
         time.sleep(0.05)
     assert remaining == 0
+
+
+def test_local_store_refuses_a_second_conductor_host(tmp_path: Path, sqlite_url: str) -> None:
+    from dockyard.common.exceptions import NotSupported
+    from dockyard.db.repositories import services as service_repo
+
+    runtime = make_runtime(tmp_path, sqlite_url, {"certificates": {"cert_manager_type": "local"}})
+    with runtime.db.write() as session:
+        service_repo.heartbeat(session, "other-host", "dockyard-conductor")
+    with pytest.raises(NotSupported, match="other-host"):
+        Conductor(runtime).start()
+    # The same host restarting is fine, and so is the database store with many hosts.
+    runtime.conf.set_override("host", "other-host")
+    conductor = Conductor(runtime)
+    conductor.start()
+    conductor.stop()

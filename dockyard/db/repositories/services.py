@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +26,12 @@ def heartbeat(session: Session, host: str, binary: str) -> None:
                 session.add(Service(host=host, binary=binary, report_count=1, last_seen_up=now))
         except IntegrityError:
             pass  # Another process registered the same (host, binary) at the same moment.
+
+
+def is_up(service: Service, now: dt.datetime, down_after: dt.timedelta) -> bool:
+    """Up: not forced down and seen within `down_after` (Magnum's rule)."""
+    seen = service.last_seen_up or service.updated_at or service.created_at
+    return not service.forced_down and now - seen <= down_after
 
 
 def all_services(session: Session) -> list[Service]:
