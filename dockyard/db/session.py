@@ -6,13 +6,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
-def _sqlite_engine(url: str, begin_statement: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+def _json_loads(text: str | bytes) -> Any:
+    return orjson.loads(text)
+
+
+def _sqlite_engine(url: str, begin_statement: str, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        json_deserializer=_json_loads,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -43,11 +54,15 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = _sqlite_engine(url, "BEGIN IMMEDIATE")
-            self._read_engine = _sqlite_engine(url, "BEGIN")
+            self.engine = _sqlite_engine(url, "BEGIN IMMEDIATE", pool_size)
+            self._read_engine = _sqlite_engine(url, "BEGIN", pool_size)
         else:
             self.engine = create_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                json_deserializer=_json_loads,
             )
             self._read_engine = self.engine
         self._writer = sessionmaker(self.engine, expire_on_commit=False)

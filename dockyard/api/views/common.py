@@ -53,7 +53,11 @@ def no_content() -> Response:
 
 def string_labels(labels: dict[str, Any] | None) -> dict[str, str]:
     """Labels are strings on the wire, whatever type came in."""
-    return {k: _label_str(v) for k, v in (labels or {}).items()}
+    if not labels:
+        return {}
+    if all(type(v) is str for v in labels.values()):
+        return dict(labels)
+    return {k: _label_str(v) for k, v in labels.items()}
 
 
 def _label_str(value: Any) -> str:

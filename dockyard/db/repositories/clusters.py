@@ -11,7 +11,7 @@ from dockyard.common import exceptions
 from dockyard.db.models import Cluster, NodeGroup
 from dockyard.db.repositories import execute_count
 from dockyard.db.repositories.lookup import by_uuid_or_name
-from dockyard.db.repositories.pagination import Page, paginate
+from dockyard.db.repositories.pagination import Page, columns_of, paginate
 
 
 def _scope(project_id: str | None) -> ColumnElement[bool] | None:
@@ -34,8 +34,8 @@ def get_by_uuid(session: Session, cluster_uuid: str) -> Cluster | None:
     return session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
 
 
-def list_page(session: Session, project_id: str | None, page: Page) -> list[Cluster]:
-    query = select(Cluster)
+def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
+    query = columns_of(Cluster, without=("driver_state",))
     where = _scope(project_id)
     if where is not None:
         query = query.where(where)

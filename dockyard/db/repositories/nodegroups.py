@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dockyard.common import exceptions
 from dockyard.db.models import NodeGroup
 from dockyard.db.repositories.lookup import by_uuid_or_name
-from dockyard.db.repositories.pagination import Page, paginate
+from dockyard.db.repositories.pagination import Page, columns_of, paginate
 
 
 def for_cluster(session: Session, cluster_uuid: str) -> list[NodeGroup]:
@@ -45,8 +45,8 @@ def get(session: Session, cluster_uuid: str, ident: str) -> NodeGroup:
     return row
 
 
-def list_page(session: Session, cluster_uuid: str, role: str | None, page: Page) -> list[NodeGroup]:
-    query = select(NodeGroup).where(NodeGroup.cluster_id == cluster_uuid)
+def list_page(session: Session, cluster_uuid: str, role: str | None, page: Page) -> list[Any]:
+    query = columns_of(NodeGroup).where(NodeGroup.cluster_id == cluster_uuid)
     if role is not None:
         query = query.where(NodeGroup.role == role)
     return paginate(session, query, NodeGroup, page)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions
 from dockyard.db.models import Quota
-from dockyard.db.repositories.pagination import Page, paginate
+from dockyard.db.repositories.pagination import Page, columns_of, paginate
 
 
 def find(session: Session, project_id: str, resource: str) -> Quota | None:
@@ -17,8 +19,8 @@ def find(session: Session, project_id: str, resource: str) -> Quota | None:
     ).first()
 
 
-def list_page(session: Session, project_id: str | None, page: Page) -> list[Quota]:
-    query = select(Quota)
+def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
+    query = columns_of(Quota)
     if project_id is not None:
         query = query.where(Quota.project_id == project_id)
     return paginate(session, query, Quota, page, marker_column="id")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dockyard.common import exceptions
 from dockyard.db.models import Cluster, ClusterTemplate
 from dockyard.db.repositories.lookup import by_uuid_or_name
-from dockyard.db.repositories.pagination import Page, paginate
+from dockyard.db.repositories.pagination import Page, columns_of, paginate
 
 
 def visible_to(project_id: str | None) -> ColumnElement[bool] | None:
@@ -35,8 +35,8 @@ def get(session: Session, ident: str, project_id: str | None) -> ClusterTemplate
     return row
 
 
-def list_page(session: Session, project_id: str | None, page: Page) -> list[ClusterTemplate]:
-    query = select(ClusterTemplate)
+def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
+    query = columns_of(ClusterTemplate)
     where = visible_to(project_id)
     if where is not None:
         query = query.where(where)

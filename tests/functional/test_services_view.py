@@ -1,0 +1,72 @@
+"""GET /v1/mservices reflects which processes are alive (heartbeats)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import httpx
+from conftest import LATEST, start_server
+
+
+def _states(url: str) -> dict[str, str]:
+    services = httpx.get(f"{url}/v1/mservices", headers=LATEST, timeout=10).json()["mservices"]
+    return {s["binary"]: s["state"] for s in services}
+
+
+def test_killed_conductor_goes_down_within_the_interval(tmp_path: Path, postgres_url: str) -> None:
+    sections = {
+        "DEFAULT": {"service_down_time": 3, "heartbeat_interval": 1},
+        "database": {"connection": postgres_url},
+    }
+    api = start_server(tmp_path, "dockyard-api", sections)
+    conductor = start_server(tmp_path, "dockyard-conductor", sections)
+    try:
+        deadline = time.monotonic() + 30
+        while _states(api.url).get("dockyard-conductor") != "up":
+            assert time.monotonic() < deadline, "the conductor never reported itself up"
+            time.sleep(0.2)
+        assert _states(api.url)["dockyard-api"] == "up"
+        conductor.process.send_signal(signal.SIGKILL)
+        conductor.process.wait(10)
+        killed = time.monotonic()
+        while _states(api.url)["dockyard-conductor"] != "down":
+            assert time.monotonic() - killed < 3 + 1 + 2, "still up well after service_down_time"
+            time.sleep(0.2)
+        assert _states(api.url)["dockyard-api"] == "up"
+    finally:
+        conductor.stop()
+        api.stop()
+
+
+def test_api_with_two_worker_processes(tmp_path: Path) -> None:
+    """`dockyard-api` with [api] workers = 2 serves from two processes sharing the database."""
+    api = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}})
+    try:
+        children = [
+            pid
+            for pid in Path("/proc").iterdir()
+            if pid.name.isdigit() and _parent(pid) == api.process.pid
+        ]
+        assert len(children) >= 2, "expected two uvicorn worker processes"
+        created = httpx.post(
+            f"{api.url}/v1/quotas",
+            json={"project_id": "p1", "resource": "Cluster", "hard_limit": 3},
+            headers=LATEST,
+        )
+        assert created.status_code == 201
+        for _ in range(10):  # whichever worker answers sees the same row
+            got = httpx.get(f"{api.url}/v1/quotas/p1/Cluster", headers=LATEST).json()
+            assert got["hard_limit"] == 3
+        assert _states(api.url)["dockyard-api"] == "up"
+    finally:
+        api.stop()
+
+
+def _parent(proc: Path) -> int:
+    try:
+        stat = (proc / "stat").read_text()
+    except OSError:
+        return -1
+    return int(stat.rsplit(")", 1)[1].split()[1])
