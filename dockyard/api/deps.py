@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 
+from dockyard.api.auth.identity import Identity
 from dockyard.api.microversions import Version
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
@@ -16,7 +17,7 @@ from dockyard.db.repositories.pagination import Page
 from dockyard.services.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -24,7 +25,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_version(request: Request) -> Version:
+async def get_version(request: Request) -> Version:
     version: Version = request.state.microversion
     return version
 
@@ -44,8 +45,15 @@ def _with_implied(roles: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(expanded)
 
 
-def get_context(request: Request) -> RequestContext:
-    """The caller's identity. noauth: X-Project-Id / X-User-Id / X-Roles or configured defaults."""
+async def get_context(request: Request) -> RequestContext:
+    """The caller's identity: the validated Keystone token's (`[auth] strategy = keystone`), or
+    noauth's X-Project-Id / X-User-Id / X-Roles headers and configured defaults."""
+    identity: Identity | None = getattr(request.state, "identity", None)
+    if identity is not None:
+        token = request.headers.get("x-auth-token")
+        return identity.to_context(request.state.request_id, request.app.state.is_admin, token)
+    if request.app.state.token_auth:  # a public path: never fall back to noauth headers
+        raise exceptions.AuthenticationRequired()
     runtime: Runtime = request.app.state.runtime
     auth = runtime.conf.auth
     headers = request.headers

@@ -21,10 +21,24 @@ from dockyard.conf import (
     default,
     drivers,
     images,
+    keystone_authtoken,
+    notifications,
     quotas,
 )
 
-_GROUP_MODULES = (default, api, database, conductor, drivers, certificates, quotas, auth, images)
+_GROUP_MODULES = (
+    default,
+    api,
+    database,
+    conductor,
+    drivers,
+    certificates,
+    quotas,
+    auth,
+    keystone_authtoken,
+    images,
+    notifications,
+)
 
 
 def register_all(conf: cfg.ConfigOpts) -> None:

@@ -9,7 +9,9 @@ OPTS = [
         default="noauth",
         choices=["noauth", "keystone"],
         help="noauth: identity from X-Project-Id/X-User-Id/X-Roles headers or the defaults "
-        "below; keystone: validated Keystone tokens.",
+        "below (for a trusted network only); keystone: every request except GET /, /v1 and "
+        "/healthcheck needs an X-Auth-Token that Keystone validates (see "
+        "[keystone_authtoken]); project, user, roles and domain come from the token.",
     ),
     cfg.StrOpt("default_project_id", default="default", help="noauth: project when none sent."),
     cfg.StrOpt("default_user_id", default="admin", help="noauth: user when none sent."),

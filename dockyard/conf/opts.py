@@ -15,6 +15,7 @@ from dockyard.conf import (
     default,
     drivers,
     images,
+    keystone_authtoken,
     quotas,
 )
 
@@ -30,5 +31,6 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
         (certificates.X509_GROUP, certificates.X509_OPTS),
         (quotas.GROUP, quotas.OPTS),
         (auth.GROUP, auth.OPTS),
+        (keystone_authtoken.GROUP, keystone_authtoken.list_opts()),
         (images.GROUP, images.OPTS),
     ]

@@ -1,0 +1,101 @@
+"""Token validation against Keystone (ADR 0020).
+
+`KeystoneValidator` asks Keystone about one token (`GET /v3/auth/tokens`, `X-Subject-Token`)
+with a keystoneauth1 session authenticated as Dockyard's service user; keystoneauth gets and
+renews the service token and finds the identity endpoint in the catalog. It blocks: the
+`TokenAuthenticator` in front of it runs it in a worker thread, on a cache miss only.
+Imported only in keystone mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+from oslo_config import cfg
+
+from dockyard.api.auth.authenticator import KeystoneUnavailable, TokenAuthenticator
+from dockyard.api.auth.identity import Identity, from_token_document
+from dockyard.conf import keystone_authtoken
+
+LOG = logging.getLogger(__name__)
+
+
+class KeystoneValidator:
+    """Blocking validation of one token with the service user's keystoneauth session."""
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        keystone_authtoken.register_auth(conf)
+        group = conf[keystone_authtoken.GROUP]
+        auth = ks_loading.load_auth_from_conf_options(conf, keystone_authtoken.GROUP)
+        if auth is None:
+            raise cfg.RequiredOptError("auth_type", cfg.OptGroup(keystone_authtoken.GROUP))
+        verify: bool | str = False if group.insecure else (group.cafile or True)
+        cert: str | tuple[str, str] | None = group.certfile
+        if group.certfile and group.keyfile:
+            cert = (group.certfile, group.keyfile)
+        self.session = ks_session.Session(
+            auth=auth, verify=verify, cert=cert, timeout=group.http_connect_timeout
+        )
+        self._retries: int = group.http_request_max_retries
+        self._endpoint_filter: dict[str, Any] = {
+            "service_type": "identity",
+            "interface": group.interface,
+            "region_name": group.region_name,
+            "version": (3, 0),
+        }
+        # Where a 401 sends clients: the configured public URI, else the service user's auth_url.
+        self.www_authenticate_uri: str | None = group.www_authenticate_uri or getattr(
+            auth, "auth_url", None
+        )
+
+    def validate(self, token: str) -> Identity | None:
+        """The token's identity; None when Keystone says it is not valid (bad, expired, revoked)."""
+        try:
+            response = self.session.get(
+                "/auth/tokens",
+                params={"nocatalog": "1"},
+                headers={"X-Subject-Token": token},
+                endpoint_filter=self._endpoint_filter,
+                raise_exc=False,
+                connect_retries=self._retries,
+                logger=LOG,
+            )
+        except ks_exceptions.ClientException as exc:
+            # Connection failures, no identity endpoint, the service user's own login refused.
+            LOG.error("cannot validate tokens with Keystone: %s", exc)
+            raise KeystoneUnavailable(str(exc)) from exc
+        status = response.status_code
+        if status == 200:
+            try:
+                identity = from_token_document(response.json())
+            except (KeyError, TypeError, ValueError) as exc:
+                LOG.error("Keystone returned a token document Dockyard cannot read: %r", exc)
+                raise KeystoneUnavailable("unreadable token document") from exc
+            return identity if identity.expires_at > time.time() else None
+        if status in (401, 403):
+            # keystoneauth has already re-authenticated once: our service user is refused.
+            LOG.error(
+                "Keystone refused Dockyard's service user validating a token (HTTP %s); check "
+                "[keystone_authtoken] and that the user has the service or admin role",
+                status,
+            )
+            raise KeystoneUnavailable(f"HTTP {status} from Keystone")
+        if 400 <= status < 500:
+            return None  # 404 "Failed to validate token" (bad, expired or revoked), 400 malformed
+        LOG.error("Keystone answered HTTP %s while validating a token", status)
+        raise KeystoneUnavailable(f"HTTP {status} from Keystone")
+
+
+def authenticator_from_conf(conf: cfg.ConfigOpts) -> tuple[TokenAuthenticator, str | None]:
+    """The authenticator for `[keystone_authtoken]` and the URI for WWW-Authenticate."""
+    group = conf[keystone_authtoken.GROUP]
+    validator = KeystoneValidator(conf)
+    authenticator = TokenAuthenticator(
+        validator.validate, group.token_cache_time, group.token_cache_size
+    )
+    return authenticator, validator.www_authenticate_uri
