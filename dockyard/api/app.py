@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from dockyard.api import errors
+from dockyard.api import auth, errors
+from dockyard.api.metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
 from dockyard.api.middleware import OpenStackMiddleware
 from dockyard.api.routes import (
     baymodels,
@@ -23,8 +24,10 @@ from dockyard.api.routes import (
     quotas,
     root,
     stats,
+    ui,
 )
 from dockyard.common import exceptions
+from dockyard.services import metrics as work_metrics
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ ROUTERS = (
     mservices.router,
     baymodels.router,
     bays.router,
+    ui.router,
 )
 
 
@@ -49,10 +53,6 @@ def _request_id(request: Request) -> str:
 
 def create_app(runtime: Runtime) -> FastAPI:
     """Build the ASGI app serving Magnum's v1 API on top of `runtime`."""
-    if runtime.conf.auth.strategy != "noauth":
-        raise exceptions.NotSupported(
-            operation="[auth] strategy = keystone (Keystone token validation is not built yet)"
-        )
     app = FastAPI(
         title="Dockyard",
         description="Container infrastructure management, wire-compatible with Magnum v1.",
@@ -103,5 +103,14 @@ def create_app(runtime: Runtime) -> FastAPI:
         detail = repr(exc) if runtime.conf.debug else "An unexpected error prevented the request."
         return errors.error_response(500, detail, _request_id(request))
 
+    auth.install(app, runtime.conf)  # keystone: the token check, inside OpenStackMiddleware
     app.add_middleware(OpenStackMiddleware, max_body_size=runtime.conf.api.max_request_body_size)
+    metrics = Metrics(lambda: work_metrics.snapshot(runtime))
+    app.state.metrics = metrics
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: times everything
     return app

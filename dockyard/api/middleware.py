@@ -12,7 +12,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dockyard.api import errors, microversions
-from dockyard.common import exceptions
+from dockyard.common import exceptions, logcontext
 from dockyard.common.context import new_request_id
 
 _PUBLIC_PREFIXES = ("/v1", "/healthcheck", "/metrics", "/docs", "/openapi.json", "/ui")
@@ -105,7 +105,8 @@ class OpenStackMiddleware:
         state["request_id"] = request_id
         state["microversion"] = version
 
-        await self.app(scope, receive, _with_headers(send, extra_headers))
+        with logcontext.bound(request=request_id):
+            await self.app(scope, receive, _with_headers(send, extra_headers))
 
     @staticmethod
     async def _reply(

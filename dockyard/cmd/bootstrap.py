@@ -8,17 +8,22 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 
+from dockyard.common import logcontext
 from dockyard.conf import database_url, load_config
 from dockyard.db import migration
 from dockyard.services.runtime import Runtime, build_runtime
 
 
 def setup_logging(conf: cfg.ConfigOpts) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if conf.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s",
-        stream=sys.stderr,
+    """Log to stderr with request and cluster ids on every line."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(logcontext.ContextFilter())
+    handler.setFormatter(
+        logcontext.JsonFormatter()
+        if conf.log_format == "json"
+        else logging.Formatter(logcontext.TEXT_FORMAT)
     )
+    logging.basicConfig(level=logging.DEBUG if conf.debug else logging.INFO, handlers=[handler])
 
 
 def prepare(argv: Sequence[str] | None = None) -> Runtime:

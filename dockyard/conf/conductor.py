@@ -25,12 +25,6 @@ OPTS = [
         help="How many conductors may try one operation before it is failed.",
     ),
     cfg.IntOpt(
-        "status_sync_interval",
-        default=10,
-        min=1,
-        help="Seconds between status syncs of clusters whose driver works asynchronously.",
-    ),
-    cfg.IntOpt(
         "health_sync_interval",
         default=60,
         min=1,

@@ -6,7 +6,10 @@ from oslo_config import cfg
 
 OPTS = [
     cfg.StrOpt(
-        "host", default=socket.gethostname(), help="Name of this host, as shown in service list."
+        "host",
+        default=socket.gethostname(),
+        sample_default="<hostname>",
+        help="Name of this host, as shown in service list.",
     ),
     cfg.StrOpt(
         "state_path",
@@ -14,6 +17,13 @@ OPTS = [
         help="Directory for Dockyard's local state (SQLite database, local files).",
     ),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level and show tracebacks in 500s."),
+    cfg.StrOpt(
+        "log_format",
+        default="text",
+        choices=["text", "json"],
+        help="Log lines as text or as one JSON object per line; both carry the request id "
+        "and the cluster id.",
+    ),
     cfg.IntOpt(
         "service_down_time",
         default=180,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from dockyard.db.models import Cluster
@@ -17,10 +18,11 @@ def action_of(kind: OperationKind | str) -> str:
 
 
 def cluster_payload(cluster: Cluster) -> dict[str, Any]:
-    payload = {name: getattr(cluster, name, None) for name in CLUSTER_FIELDS}
-    for key in ("created_at", "updated_at"):
-        if payload[key] is not None:
-            payload[key] = payload[key].isoformat()
+    """The cluster's fields as Magnum puts them in `cluster_data`, timestamps as ISO text."""
+    payload: dict[str, Any] = {}
+    for name in CLUSTER_FIELDS:
+        value = getattr(cluster, name, None)
+        payload[name] = value.isoformat() if isinstance(value, dt.datetime) else value
     return payload
 
 

@@ -56,14 +56,14 @@ def list_response(
 
 @router.get("/v1/clusters")
 @router.get("/v1/clusters/", include_in_schema=False)
-def list_clusters(
+async def list_clusters(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
     return list_response(request, rt, ctx, version, detail=False)
 
 
 @router.get("/v1/clusters/detail")
-def list_clusters_detail(
+async def list_clusters_detail(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
     return list_response(request, rt, ctx, version, detail=True)
@@ -97,7 +97,7 @@ def create_cluster(
 
 
 @router.get("/v1/clusters/{ident}")
-def get_cluster(
+async def get_cluster(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
     query_args(request, ())

@@ -42,12 +42,12 @@ def list_response(
 
 @router.get("/v1/clustertemplates")
 @router.get("/v1/clustertemplates/", include_in_schema=False)
-def list_templates(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
+async def list_templates(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return list_response(request, rt, ctx, COLLECTION, COLLECTION)
 
 
 @router.get("/v1/clustertemplates/detail")
-def list_templates_detail(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
+async def list_templates_detail(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return list_response(request, rt, ctx, COLLECTION, f"{COLLECTION}/detail")
 
 
@@ -71,7 +71,7 @@ def create_template(request: Request, rt: RuntimeDep, ctx: ContextDep, body: Jso
 
 
 @router.get("/v1/clustertemplates/{ident}")
-def get_template(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
+async def get_template(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     query_args(request, ())
     return json_response(view.render(service.get(rt, ctx, ident), app_url(request)))
 
