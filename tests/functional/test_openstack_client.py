@@ -13,69 +13,32 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
+from harness.cli import OpenStackCli, Result
 
 pytestmark = pytest.mark.client
 
-OPENSTACK = str(Path(sys.executable).parent / "openstack")
 MAIN_LABELS = {"kube_tag": "v1.2.3", "flannel_backend": "vxlan"}
 
 
-@dataclass(frozen=True)
-class Result:
-    """One finished `openstack` invocation."""
-
-    rc: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-class Coe:
+class Coe(OpenStackCli):
     """Runs `openstack coe ...` against one Dockyard endpoint, without Keystone."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
         # No OS_* variables from the caller's shell: only the command line configures the client.
-        self.env = {k: v for k, v in subprocess_env().items() if not k.startswith("OS_")}
+        super().__init__({}, subprocess_env())
+        self.url = url
 
     def run(self, *args: str, ok: bool = True) -> Result:
         """Run `openstack coe *args`; with `ok` the command must exit 0."""
-        command = [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1"]
-        proc = subprocess.run(
-            [*command, "coe", *args], capture_output=True, text=True, env=self.env, timeout=120
-        )
-        result = Result(proc.returncode, proc.stdout, proc.stderr)
-        if ok:
-            assert result.rc == 0, f"coe {' '.join(args)} failed: {result.text}"
-        return result
-
-    def fails(self, *args: str) -> str:
-        """Run a command that must fail; returns what it printed."""
-        result = self.run(*args, ok=False)
-        assert result.rc != 0, f"coe {' '.join(args)} should have failed: {result.text}"
-        assert "'errors'" not in result.text, result.text
-        return result.text
-
-    def json(self, *args: str) -> Any:
-        """Run a command with `-f json` and parse its output (after any 'accepted' line)."""
-        out = self.run(*args, "-f", "json").out
-        start = re.search(r"^[\[{]", out, re.MULTILINE)
-        assert start, f"no JSON in: {out}"
-        return json.loads(out[start.start() :])
+        endpoint = ("--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1", "coe")
+        return super().run(*endpoint, *args, ok=ok)
 
     def table(self, *args: str) -> list[dict[str, str]]:
         """Run a command that prints a prettytable (quotas, stats) and return its rows."""

@@ -48,6 +48,8 @@ class OpenStackCli:
         """Run a command that must fail; returns what it printed."""
         result = self.run(*args, ok=False)
         assert result.rc != 0, f"openstack {' '.join(args)} should have failed: {result.text}"
+        # A non-Magnum error body makes the client print just 'errors' (a KeyError).
+        assert "'errors'" not in result.text, result.text
         return result.text
 
     def json(self, *args: str) -> Any:
