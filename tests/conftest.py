@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,17 +169,26 @@ def runtime(tmp_path: Path, sqlite_url: str) -> Runtime:
     return make_runtime(tmp_path, sqlite_url)
 
 
-@pytest.fixture
-def api(runtime: Runtime) -> Iterator[Api]:
-    """The app in-process (TestClient) with an embedded conductor, on SQLite."""
+@contextmanager
+def running_api(runtime: Runtime) -> Iterator[Api]:
+    """The app in-process (TestClient) with an embedded conductor on `runtime`."""
     from fastapi.testclient import TestClient
 
     conductor = Conductor(runtime)
     conductor.start()
-    with TestClient(create_app(runtime)) as client:
-        yield Api(client, runtime, conductor)
-    conductor.stop()
-    runtime.db.dispose()
+    try:
+        with TestClient(create_app(runtime)) as client:
+            yield Api(client, runtime, conductor)
+    finally:
+        conductor.stop()
+        runtime.db.dispose()
+
+
+@pytest.fixture
+def api(runtime: Runtime) -> Iterator[Api]:
+    """The app in-process with an embedded conductor, on SQLite."""
+    with running_api(runtime) as client:
+        yield client
 
 
 # -- a real server process ----------------------------------------------------------------

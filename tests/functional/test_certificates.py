@@ -9,29 +9,22 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import Api, make_runtime
+from conftest import Api, make_runtime, running_api
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID
 
-from dockyard.api.app import create_app
 from dockyard.conductor.worker import Conductor
 
 
 @pytest.fixture(params=["x509keypair", "local"])
 def store_api(request: pytest.FixtureRequest, tmp_path: Path, sqlite_url: str) -> Iterator[Api]:
-    from fastapi.testclient import TestClient
-
     runtime = make_runtime(
         tmp_path, sqlite_url, {"certificates": {"cert_manager_type": request.param}}
     )
-    conductor = Conductor(runtime)
-    conductor.start()
-    with TestClient(create_app(runtime)) as client:
-        yield Api(client, runtime, conductor)
-    conductor.stop()
-    runtime.db.dispose()
+    with running_api(runtime) as client:
+        yield client
 
 
 def _csr(key: Any = None, *, ca: bool = False, cn: str = "Your Name") -> str:

@@ -12,11 +12,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import Api, make_runtime, subprocess_env, write_config
-from fastapi.testclient import TestClient
+from conftest import Api, make_runtime, running_api, subprocess_env, write_config
 
-from dockyard.api.app import create_app
-from dockyard.conductor.worker import Conductor
 from dockyard.db import migration
 from dockyard.db.models import Cluster
 
@@ -74,12 +71,8 @@ def test_migrations_and_db_version(any_db_url: str, tmp_path: Path) -> None:
 def db_api(tmp_path: Path, any_db_url: str) -> Iterator[Api]:
     """The in-process app and conductor (like the `api` fixture) on each database."""
     runtime = make_runtime(tmp_path, any_db_url, {"quotas": {"max_clusters_per_project": 100}})
-    conductor = Conductor(runtime)
-    conductor.start()
-    with TestClient(create_app(runtime)) as client:
-        yield Api(client, runtime, conductor)
-    conductor.stop()
-    runtime.db.dispose()
+    with running_api(runtime) as client:
+        yield client
 
 
 def create(api: Api, name: str, **fields: Any) -> str:

@@ -12,12 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Api, make_runtime
+from conftest import Api, make_runtime, running_api
 from pycadf import cadftaxonomy, resource
 from pycadf import event as cadf_event
-
-from dockyard.api.app import create_app
-from dockyard.conductor.worker import Conductor
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -68,8 +65,6 @@ def listener(topic: str, tmp_path: Path) -> Iterator[_Collector]:
 
 @pytest.fixture
 def rabbit_api(tmp_path: Path, sqlite_url: str, topic: str) -> Iterator[Api]:
-    from fastapi.testclient import TestClient
-
     runtime = make_runtime(
         tmp_path,
         sqlite_url,
@@ -78,11 +73,8 @@ def rabbit_api(tmp_path: Path, sqlite_url: str, topic: str) -> Iterator[Api]:
             "oslo_messaging_notifications": {"driver": ["messagingv2"], "topics": [topic]},
         },
     )
-    conductor = Conductor(runtime)
-    conductor.start()
-    with TestClient(create_app(runtime)) as client:
-        yield Api(client, runtime, conductor)
-    conductor.stop()
+    with running_api(runtime) as client:
+        yield client
 
 
 def _collect(
