@@ -2,6 +2,7 @@
 
     sudo .venv/bin/python bench/local_cluster.py              # 3 runs of 1 master + 2 workers
     sudo .venv/bin/python bench/local_cluster.py --runs 5 --masters 3 --workers 2 --json out.json
+    sudo .venv/bin/python bench/local_cluster.py --volume-gib 1   # data-roots on loop volumes
 
 Each run calls the `local` driver directly (no API, no database), as the conductor would:
 
@@ -11,7 +12,9 @@ Each run calls the `local` driver directly (no API, no database), as the conduct
  2. memory per node, idle, right after create: PSS (from /proc/<pid>/smaps_rollup) of every
     process in the node's cgroup (dockerd, its containerd, shims), and the node's data-root size;
  3. resize_cluster +1 worker (until the new node is Ready);
- 4. delete_cluster (until everything is gone).
+ 4. rotate_ca with a fresh CA (every node re-keyed and restarted from its data-root, until the
+    swarm lists every node Ready again);
+ 5. delete_cluster (until everything is gone).
 
 Prints one line per run and the median of each measure. Needs root and docker.io
 (scripts/install-docker). Uses its own address pool (192.168.192.0/20) and a temporary state
@@ -50,6 +53,7 @@ CTX = RequestContext(project_id="bench", user_id="bench", request_id="bench-loca
 class Run:
     create_s: float
     scale_up_s: float
+    rotate_s: float
     delete_s: float
     pss_per_node_mib: float  # mean over the nodes, idle after create
     pss_manager_mib: float
@@ -59,7 +63,7 @@ class Run:
     disk_worker_mib: float
 
 
-def _spec(ca_name: str, masters: int, workers: int) -> ClusterSpec:
+def _spec(ca_name: str, masters: int, workers: int, volume_gib: int | None) -> ClusterSpec:
     return ClusterSpec(
         uuid=str(uuid.uuid4()),
         name="bench",
@@ -70,7 +74,7 @@ def _spec(ca_name: str, masters: int, workers: int) -> ClusterSpec:
         labels={},
         template={"coe": "swarm-mode", "tls_disabled": False},
         create_timeout=60,
-        docker_volume_size=None,
+        docker_volume_size=volume_gib,
         keypair=None,
         master_flavor_id=None,
         flavor_id=None,
@@ -84,6 +88,8 @@ def _spec(ca_name: str, masters: int, workers: int) -> ClusterSpec:
 
 
 def _du_mib(path: str) -> float:
+    if os.path.isfile(path):
+        return os.lstat(path).st_blocks * 512 / 2**20
     total = 0
     for root, _dirs, files in os.walk(path):
         for name in files:
@@ -99,12 +105,15 @@ def _memory(state: ClusterState, store: StateStore) -> dict[str, list[float]]:
         pids = cgroups.pids(state.cgroup(node))
         found[node.role].append(sum(procs.pss_kib(p) for p in pids) / 1024)
         found["dockerd"].append(procs.pss_kib(node.pid or 0) / 1024)
-        found[f"disk_{node.role}"].append(_du_mib(store.node_paths(state, node).data_root))
+        paths = store.node_paths(state, node)
+        # With a volume the data-root is mounted in the node only: count the image's blocks.
+        disk = _du_mib(paths.volume) if state.volume_gib else _du_mib(paths.data_root)
+        found[f"disk_{node.role}"].append(disk)
     return found
 
 
-def one_run(driver: LocalDriver, masters: int, workers: int) -> Run:
-    spec = _spec("bench-ca", masters, workers)
+def one_run(driver: LocalDriver, masters: int, workers: int, volume_gib: int | None) -> Run:
+    spec = _spec("bench-ca", masters, workers, volume_gib)
     started = time.monotonic()
     created = driver.create_cluster(CTX, spec)
     create_s = time.monotonic() - started
@@ -121,6 +130,13 @@ def one_run(driver: LocalDriver, masters: int, workers: int) -> Run:
         if scaled.outcome is not Outcome.COMPLETE:
             raise SystemExit(f"resize failed: {scaled.reason}")
         spec = replace(spec, node_count=workers + 1, driver_state=scaled.driver_state or {})
+        spec = replace(spec, ca=generate_ca("bench-ca-rotated"))
+        started = time.monotonic()
+        rotated = driver.rotate_ca(CTX, spec)
+        rotate_s = time.monotonic() - started
+        if rotated.outcome is not Outcome.COMPLETE:
+            raise SystemExit(f"rotate_ca failed: {rotated.reason}")
+        spec = replace(spec, driver_state=rotated.driver_state or {})
     finally:
         started = time.monotonic()
         deleted = driver.delete_cluster(CTX, spec)
@@ -131,6 +147,7 @@ def one_run(driver: LocalDriver, masters: int, workers: int) -> Run:
     return Run(
         create_s=create_s,
         scale_up_s=scale_up_s,
+        rotate_s=rotate_s,
         delete_s=delete_s,
         pss_per_node_mib=statistics.mean(nodes),
         pss_manager_mib=statistics.mean(memory["manager"]),
@@ -146,6 +163,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--masters", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--volume-gib", type=int, help="docker_volume_size of the clusters")
     parser.add_argument("--json", help="also write the runs and medians to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
@@ -158,12 +176,13 @@ def main() -> int:
         driver.check_host()  # NotSupported with the reason when this machine cannot run it
         print(
             f"local driver: {args.runs} run(s) of {args.masters} master(s) + {args.workers} "
-            f"worker(s), then +1 worker, then delete; {os.cpu_count()} cores"
+            f"worker(s), then +1 worker, rotate_ca, delete; volumes: {args.volume_gib or 'none'}"
+            f" GiB; {os.cpu_count()} cores"
         )
         runs = []
         try:
             for i in range(args.runs):
-                run = one_run(driver, args.masters, args.workers)
+                run = one_run(driver, args.masters, args.workers, args.volume_gib)
                 runs.append(run)
                 print(f"  run {i + 1}: " + "  ".join(f"{k}={v:.2f}" for k, v in
                                                     dataclasses.asdict(run).items()))  # fmt: skip

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from sqlalchemy import select
 
-from dockyard.common import exceptions
+from dockyard.common import exceptions, logcontext
 from dockyard.common.context import admin_context
+from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import runner, specs
 from dockyard.db.models import Cluster, utcnow
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import services as service_repo
 from dockyard.domain.status import COMPLETE, OperationKind
+from dockyard.drivers.base import ClusterDriver, ClusterInventory, ClusterSpec
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
@@ -94,7 +97,8 @@ def sync_health(rt: Runtime) -> int:
     checked = 0
     for cluster_uuid, driver_name, spec in work:
         try:
-            health = rt.drivers.get(driver_name).check_health(ctx, spec)
+            with logcontext.bound(cluster=cluster_uuid):
+                health = rt.drivers.get(driver_name).check_health(ctx, spec)
         except Exception:
             LOG.exception("health check of cluster %s failed", cluster_uuid)
             continue
@@ -117,3 +121,44 @@ def sync_health(rt: Runtime) -> int:
                 host=rt.conf.host,
             )
     return checked
+
+
+def resume_clusters(rt: Runtime) -> list[str]:
+    """Once at conductor start: each driver brings back the nodes of its clusters (after a
+    machine restart) and removes leftovers of clusters the database does not know. Returns
+    (and logs) what the drivers report."""
+    drivers = {
+        name: driver
+        for name, driver in rt.drivers.drivers.items()
+        if type(driver).resume is not ClusterDriver.resume
+    }
+    if not drivers:
+        return []
+    listed_at = time.time()
+    with rt.db.read() as session:
+        clusters = list(session.scalars(select(Cluster)))
+        known = frozenset(c.uuid for c in clusters)
+        work = [
+            (c.driver, specs.build(session, c))
+            for c in clusters
+            if c.driver in drivers and not c.status.startswith("DELETE_")
+        ]
+    running: dict[str, list[ClusterSpec]] = {}
+    for driver_name, spec in work:
+        try:
+            running.setdefault(driver_name, []).append(cluster_certs.attach(rt, spec))
+        except Exception:
+            LOG.exception("cannot load the certificates of cluster %s to resume it", spec.uuid)
+    ctx = admin_context()
+    reports: list[str] = []
+    for name, driver in drivers.items():
+        inventory = ClusterInventory(tuple(running.get(name, ())), known, listed_at)
+        try:
+            lines = driver.resume(ctx, inventory)
+        except Exception:
+            LOG.exception("driver %s failed to resume its clusters", name)
+            continue
+        for line in lines:
+            LOG.warning("driver %s at conductor start: %s", name, line)
+        reports += [f"{name}: {line}" for line in lines]
+    return reports

@@ -33,6 +33,8 @@ LOG = logging.getLogger(__name__)
 
 # Set in op.params once the driver answered IN_PROGRESS: later runs poll instead of calling.
 POLLING = "_polling"
+# Set in op.params of a CA rotation once its new CAs exist: the references they replaced.
+REPLACED_CERTS = "_replaced_certs"
 # Session.info key of the notifications a transaction sends after it commits.
 _NOTIFY = "dockyard.notifications"
 
@@ -94,8 +96,8 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
     try:
         if kind is OperationKind.CREATE:
             cluster_certs.ensure(rt, spec)
-        elif kind is OperationKind.ROTATE_CA and not params.get(POLLING):
-            replaced_certs = cluster_certs.rotate(rt, spec)
+        elif kind is OperationKind.ROTATE_CA:
+            replaced_certs = _rotate_once(rt, op_uuid, spec, params)
         spec = cluster_certs.attach(rt, spec)
         driver = rt.drivers.get(driver_name)
         result = _call_driver(driver, ctx, spec, kind, params)
@@ -108,6 +110,18 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
             rt.certs.delete(ref)
         if kind is OperationKind.DELETE:
             cluster_certs.forget(rt, spec.uuid)
+
+
+def _rotate_once(rt: Runtime, op_uuid: str, spec: ClusterSpec, params: dict[str, Any]) -> list[str]:
+    """New CAs for a ROTATE_CA operation, made once: a retry after a crash reuses them."""
+    if REPLACED_CERTS in params:
+        return list(params[REPLACED_CERTS])
+    replaced = cluster_certs.rotate(rt, spec)
+    with rt.db.write() as session:
+        op = op_repo.get(session, op_uuid)
+        if op is not None:
+            op.params = {**op.params, REPLACED_CERTS: replaced}
+    return replaced
 
 
 def _another_running(session: Session, op: Operation) -> bool:

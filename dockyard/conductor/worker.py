@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from dockyard.common import logcontext
 from dockyard.conductor import periodics, runner
 from dockyard.db.models import utcnow
 from dockyard.db.repositories import operations as op_repo
@@ -41,12 +42,14 @@ class Conductor:
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dockyard-op")
         self._threads: list[threading.Thread] = []
         self._lease_thread: threading.Thread | None = None
+        self.resume_reports: list[str] | None = None  # set once the start-up resume ran
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self.rt.wake_conductor = self.wake
         periodics.check_cert_store_allows_conductor(self.rt, self.binary)
         periodics.heartbeat(self.rt, self.binary)
+        self._spawn("resume", self._resume)
         self._spawn("claim", self._claim_loop)
         self._lease_thread = self._spawn(
             "lease", self._every(self.lease.total_seconds() / 3, self._renew_leases, self._halt)
@@ -91,6 +94,14 @@ class Conductor:
             self._halt.set()
             if self._lease_thread is not None:
                 self._lease_thread.join(timeout=5)
+
+    def _resume(self) -> None:
+        """Drivers bring back their clusters and sweep orphans (in the background: it may
+        restart nodes); what they did is logged and kept in `resume_reports`."""
+        try:
+            self.resume_reports = periodics.resume_clusters(self.rt)
+        except Exception:
+            LOG.exception("resuming clusters at conductor start failed")
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
@@ -153,7 +164,11 @@ class Conductor:
 
     def _run(self, op_uuid: str) -> None:
         try:
-            runner.run(self.rt, op_uuid, self.owner)
+            with self.rt.db.read() as session:
+                op = op_repo.get(session, op_uuid)
+                ids = (op.request_id, op.cluster_id) if op else (None, None)
+            with logcontext.bound(request=ids[0] or "-", cluster=ids[1] or "-"):
+                runner.run(self.rt, op_uuid, self.owner)
         except Exception:
             LOG.exception("operation %s crashed the runner", op_uuid)
         finally:

@@ -83,6 +83,19 @@ class ClusterSpec:
         return bool(self.template.get("tls_disabled"))
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterInventory:
+    """What the database knows when a conductor starts, for `ClusterDriver.resume`."""
+
+    #: This driver's clusters whose nodes should be running (every status but DELETE_*).
+    running: tuple[ClusterSpec, ...]
+    #: The UUID of every cluster in the database, any driver, any status: never orphans.
+    known: frozenset[str]
+    #: time.time() taken before the database was read; whatever a driver made after it may
+    #: belong to a cluster created since, so it is not an orphan either.
+    listed_at: float
+
+
 @dataclass(slots=True)
 class ClusterFacts:
     """What the driver learned about the built cluster; None fields are left unchanged."""
@@ -177,6 +190,13 @@ class ClusterDriver(ABC):
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         """Re-key the cluster's nodes after its CA changed."""
         raise exceptions.NotSupported(operation=f"Rotating the CA with driver {self.name}")
+
+    def resume(self, ctx: RequestContext, inventory: ClusterInventory) -> list[str]:
+        """Called once when a conductor starts: bring back the nodes of `inventory.running`
+        that are down (after a machine restart) and remove leftovers of clusters that are not
+        in `inventory.known`. Returns one line per thing done, for the log; must be cheap
+        when there is nothing to do."""
+        return []
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         """Health of a settled cluster; None when the driver cannot tell."""

@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dockyard.drivers.swarm_local.layout import StateStore
+from dockyard.drivers.swarm_local.nodes import NodeManager
+from dockyard.drivers.swarm_local.settings import LocalSettings
+
 # Run inside a node's namespace: try one TCP connection, print the errno name (or "connected").
 _PROBE = """
 import errno, json, socket, sys
@@ -49,16 +53,26 @@ def sh(*argv: str) -> str:
 
 
 class DockerCli:
-    """The docker CLI against one endpoint, with a clean environment."""
+    """The docker CLI against one endpoint, with a clean environment.
 
-    def __init__(self, home: Path, host: str, tls: Mapping[str, Path] | None) -> None:
+    `host` None: the endpoint and TLS come from `env` (DOCKER_HOST, DOCKER_CERT_PATH, ...), as
+    after `eval $(openstack coe cluster config ...)`.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        host: str | None,
+        tls: Mapping[str, Path] | None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
-                    "DOCKER_CONFIG": str(home / ".docker")}  # fmt: skip
+                    "DOCKER_CONFIG": str(home / ".docker"), **(env or {})}  # fmt: skip
         self.host = host
         self.tls = tls
 
     def argv(self, *args: str, tls: Mapping[str, Path] | None = None) -> list[str]:
-        base = ["docker", "-H", self.host]
+        base = ["docker"] if self.host is None else ["docker", "-H", self.host]
         files = tls if tls is not None else self.tls
         if files is not None:
             base.append("--tlsverify")
@@ -81,6 +95,16 @@ class DockerCli:
         return [line for line in self.run(*args).stdout.splitlines() if line.strip()]
 
 
+def exports(text: str) -> dict[str, str]:
+    """The `export NAME=value` lines of a shell snippet (what `cluster config` prints)."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("export ") and "=" in line:
+            name, _, value = line[len("export ") :].partition("=")
+            found[name.strip()] = value.strip().strip("'\"")
+    return found
+
+
 def wait_for(predicate: Any, timeout: float, what: str) -> Any:
     """Poll `predicate` until it returns something truthy; fail with `what` at `timeout`."""
     deadline = time.monotonic() + timeout
@@ -100,6 +124,19 @@ def _alive(pid: int, start_time: int) -> bool:
         return False
     fields = raw[raw.rindex(")") + 2 :].split()
     return fields[0] not in ("Z", "X") and int(fields[19]) == start_time
+
+
+# Pools of the tests' own, away from the default pool (240), bench/local_cluster.py (192) and
+# the reference prototype (224); each test module takes one no other run uses at the moment.
+TEST_POOLS = [f"192.168.{third}.0/20" for third in (128, 144, 160, 176, 208)]
+
+
+def free_test_pool() -> str:
+    start = os.getpid() % len(TEST_POOLS)
+    for pool in TEST_POOLS[start:] + TEST_POOLS[:start]:
+        if not routes_in(pool, keep_blackhole=False):
+            return pool
+    raise RuntimeError(f"every test pool is in use: {TEST_POOLS}")
 
 
 def routes_in(network: str, *, keep_blackhole: bool = True) -> list[str]:
@@ -153,3 +190,17 @@ def leftovers(state: Mapping[str, Any], dirs: list[Path]) -> list[str]:
         if (hierarchy / "dockyard" / key).exists():
             found.append(f"cgroup {hierarchy / 'dockyard' / key}")
     return found
+
+
+def remove_clusters(settings: LocalSettings) -> list[str]:
+    """Tear down every cluster in a test's state_dir (what a failed test left behind)."""
+    store = StateStore(settings)
+    nodes = NodeManager(settings, store)
+    problems = []
+    for uuid in store.cluster_uuids():
+        try:
+            state = store.load(uuid)
+        except (ValueError, TypeError, KeyError):
+            state = None
+        problems += nodes.sweep(uuid, state)
+    return problems

@@ -22,13 +22,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from local_host import DockerCli, leftovers, probe_from_netns, routes_in, sh, wait_for
+from local_host import (
+    DockerCli,
+    free_test_pool,
+    leftovers,
+    probe_from_netns,
+    routes_in,
+    sh,
+    wait_for,
+)
 
 from dockyard.certs.x509 import KeyPair, generate_ca, issue
 from dockyard.common.context import RequestContext
 from dockyard.common.exceptions import InvalidParameterValue, NotSupported
 from dockyard.conf import load_config
-from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec, Outcome
+from dockyard.drivers.base import (
+    ClusterInventory,
+    ClusterSpec,
+    DriverResult,
+    NodeGroupSpec,
+    Outcome,
+)
 from dockyard.drivers.registry import DriverRegistry
 from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.layout import (
@@ -58,19 +72,6 @@ def _host_problem() -> str | None:
 
 HOST_PROBLEM = _host_problem()
 needs_host = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
-
-# Pools of the tests' own, away from the default pool (240), bench/local_cluster.py (192) and
-# the reference prototype (224); each test run takes one no other run uses at the moment.
-TEST_POOLS = [f"192.168.{third}.0/20" for third in (128, 144, 160, 176, 208)]
-
-
-def free_test_pool() -> str:
-    start = os.getpid() % len(TEST_POOLS)
-    for pool in TEST_POOLS[start:] + TEST_POOLS[:start]:
-        if not routes_in(pool, keep_blackhole=False):
-            return pool
-    raise RuntimeError(f"every test pool is in use: {TEST_POOLS}")
-
 
 CTX = RequestContext(project_id="project", user_id="user", request_id="req-local-driver")
 SERVICE_CMD = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
@@ -267,7 +268,7 @@ def test_nodes_reach_their_cluster_and_nothing_else(cluster: Cluster) -> None:
     assert sh("ip", "-6", "addr", "show", "dev", f"dyb{cluster.state['key']}") == ""
     manager = cluster.node("m0")["address"]
     gateway = manager.rsplit(".", 1)[0] + ".1"
-    api_port = cluster.cli.host.rsplit(":", 1)[1]
+    api_port = (cluster.cli.host or "").rsplit(":", 1)[1]
     pool = ipaddress.IPv4Network(cluster.driver.settings.address_pool)
     outside = str(pool.broadcast_address - 1)  # in the pool, in another cluster's /24
     results = probe_from_netns(
@@ -333,6 +334,78 @@ def test_health_sees_a_dead_dockerd_and_create_heals_it(cluster: Cluster) -> Non
     assert cluster.node("w0")["pid"] != victim["pid"]
     health = cluster.driver.check_health(CTX, cluster.spec)
     assert health is not None and health.status == "HEALTHY", health
+
+
+@needs_host
+def test_rotate_ca_restarts_the_nodes_and_finishes_an_interrupted_rotation(
+    cluster: Cluster, workdir: Path
+) -> None:
+    new_ca = generate_ca("dockyard-test-rotated")
+    driver = cluster.driver
+    # What a rotation that died after restarting the manager left: the conductor repeats it.
+    state = ClusterState.from_dict(dict(cluster.state))
+    NodeManager(driver.settings, driver.store).ensure_running(state, [state.node("m0")], new_ca)
+    manager_pid = state.node("m0").pid
+    spec = replace(cluster.spec, ca=new_ca)
+    rotated = cluster.record(driver.rotate_ca(CTX, spec))
+    cluster.spec = replace(cluster.spec, ca=new_ca)
+    assert (rotated.reason or "").endswith(": itest-node-0"), rotated.reason  # only the rest
+    assert cluster.node("m0")["pid"] == manager_pid
+    assert rotated.facts is not None and rotated.facts.api_address == cluster.cli.host
+
+    old = cluster.cli.run("node", "ls", check=False)
+    assert old.returncode != 0 and "certificate" in old.stderr.lower(), old.stderr
+    fresh = write_client(workdir / "rotated", new_ca, issue(new_ca, "admin", client=True))
+    stale = {**fresh, "tlscert": workdir / "client" / "cert.pem",
+             "tlskey": workdir / "client" / "key.pem"}  # fmt: skip
+    assert cluster.cli.run("node", "ls", tls=stale, check=False).returncode != 0
+    cluster.cli = DockerCli(workdir, cluster.cli.host, fresh)
+    both = {"itest-master-0": "Ready", "itest-node-0": "Ready"}
+    wait_for(lambda: cluster.ready_nodes() == both, 30, f"node ls to show {both}")
+    wait_for(lambda: len(cluster.running_tasks("web")) == 3, 30, "web back to 3 tasks")
+
+    pids = {n["name"]: n["pid"] for n in cluster.state["nodes"]}
+    again = cluster.record(driver.rotate_ca(CTX, cluster.spec))
+    assert (again.reason or "").endswith(": none")
+    assert {n["name"]: n["pid"] for n in cluster.state["nodes"]} == pids
+
+
+@needs_host
+def test_resume_sweeps_only_orphans_of_its_own_state_dir(
+    settings: LocalSettings, ca: KeyPair, cluster: Cluster
+) -> None:
+    driver, store = LocalDriver(settings), StateStore(settings)
+    nodes = NodeManager(settings, store)
+    # An orphan whose state file is lost: found by the directory, removed by derived names.
+    lost = str(uuid.uuid4())
+    state = nodes.new_state(lost, tls=False, storage_driver="vfs")
+    node = state.add_node(MANAGER, "lost")
+    nodes.ensure_network(state)
+    sh("ip", "netns", "add", state.netns(node))
+    os.unlink(Path(store.cluster_dir(lost)) / "state.json")
+    old = time.time() - 60
+    os.utime(store.cluster_dir(lost), (old, old))
+    # One made after the database was listed: a create that started since, left alone.
+    young = str(uuid.uuid4())
+    listed_at = time.time()
+    nodes.new_state(young, tls=False, storage_driver="vfs")
+    inventory = ClusterInventory((), frozenset({cluster.spec.uuid}), listed_at)
+    try:
+        reports = driver.resume(CTX, inventory)
+        assert reports == [f"orphan cluster {lost} (not in the database; no state): removed"]
+        assert leftovers(state.to_dict(), [Path(store.cluster_dir(lost))]) == []
+        assert Path(store.cluster_dir(young)).exists()
+        assert cluster.ready_nodes()  # the known cluster is untouched
+        # A database without any cluster is more likely a mix-up than a sweep: report only.
+        reports = driver.resume(CTX, ClusterInventory((), frozenset(), time.time() + 10))
+        assert len(reports) == 2 and all("left alone" in line for line in reports), reports
+        assert Path(store.cluster_dir(young)).exists() and cluster.ready_nodes()
+        # Nothing in this state_dir: nothing to do, the host is not even looked at.
+        empty = LocalDriver(replace(settings, state_dir=str(Path(settings.state_dir) / "none")))
+        assert empty.resume(CTX, ClusterInventory((), frozenset(), time.time())) == []
+    finally:
+        driver.delete_cluster(CTX, replace(make_spec(None, name="young", tls=False),
+                                           uuid=young))  # fmt: skip
 
 
 @needs_host
@@ -442,6 +515,22 @@ def test_three_masters_form_a_raft_group(
         assert sorted(status) == [
             "ha-master-0 Leader", "ha-master-1 Reachable", "ha-master-2 Reachable"
         ]  # fmt: skip
+        # Rotation restarts the managers one by one: raft keeps its quorum throughout.
+        new_ca = generate_ca("dockyard-test-ha-rotated")
+        spec = replace(spec, ca=new_ca, driver_state=result.driver_state or {})
+        rotated = driver.rotate_ca(CTX, spec)
+        assert rotated.outcome is Outcome.COMPLETE, rotated.reason
+        fresh = write_client(workdir / "ha-rotated", new_ca, issue(new_ca, "admin", client=True))
+        cli = DockerCli(workdir, result.facts.api_address or "", fresh)
+        status = wait_for(
+            lambda: sorted(cli.lines("node", "ls", "--format", "{{.Hostname}} {{.Status}}")),
+            30,
+            "node ls",
+        )
+        assert status == ["ha-master-0 Ready", "ha-master-1 Ready", "ha-master-2 Ready"]
+        leaders = cli.lines("node", "ls", "--filter", "role=manager", "--format",
+                            "{{.ManagerStatus}}")  # fmt: skip
+        assert sorted(leaders)[0] == "Leader" and len(leaders) == 3
     finally:
         driver.delete_cluster(CTX, replace(spec, driver_state=result.driver_state or {}))
 

@@ -8,12 +8,19 @@ and nothing else. See dockyard.providers.docker_local for the machinery.
 
 Calls are synchronous (COMPLETE or FAILED in the first call) and idempotent: state is saved
 before each step that creates something, so a call repeated after a crash continues.
+
+`rotate_ca` re-issues the node certificates from the new CA and restarts each dockerd from
+its data-root (swarm, services and volumes stay). `resume`, called when a conductor starts,
+restarts the dead nodes of known clusters (a machine restart) and sweeps clusters of this
+state_dir that the database no longer knows. With `docker_volume_size`, each node's data-root
+is a loop-mounted ext4 image, mounted inside the node only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -23,6 +30,7 @@ from dockyard.domain.status import HealthStatus
 from dockyard.drivers.base import (
     ClusterDriver,
     ClusterFacts,
+    ClusterInventory,
     ClusterSpec,
     DriverResult,
     Health,
@@ -34,12 +42,16 @@ from dockyard.drivers.swarm_local import options, scaling
 from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, ClusterState, Node, StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
-from dockyard.providers.docker_local import host, swarm
+from dockyard.drivers.swarm_local.tls import ca_fingerprint
+from dockyard.providers.docker_local import host, swarm, volumes
 from dockyard.providers.docker_local.image import base_image
 
 OS_DISTRO = "dockyard-node"
 STORAGE_DRIVERS = {"overlay2": "overlay2", "overlay": "overlay2", "vfs": "vfs"}
 JOIN_WORKERS = 4  # parallel joins; each is one short API call
+# File times come from the kernel's coarse clock: a state saved just after the database was
+# listed may look a little older. Anything changed this close to the listing is kept.
+ORPHAN_CLOCK_MARGIN = 1.0
 
 
 class LocalDriver(ClusterDriver):
@@ -99,6 +111,11 @@ class LocalDriver(ClusterDriver):
             return self.settings.storage_driver
         return driver
 
+    @staticmethod
+    def _volume_gib(spec: ClusterSpec) -> int | None:
+        size = spec.docker_volume_size or spec.template.get("docker_volume_size")
+        return int(size) if size else None
+
     def _facts(self, state: ClusterState) -> ClusterFacts:
         return ClusterFacts(
             api_address=f"tcp://127.0.0.1:{state.api_port}" if state.api_port else None,
@@ -123,6 +140,24 @@ class LocalDriver(ClusterDriver):
                 errors.append(f"{node.hostname}: {exc}")
                 api.close()
         raise swarm.SwarmError("no manager answers: " + ("; ".join(errors) or "none running"))
+
+    def _wait_swarm_ready(self, state: ClusterState, nodes: list[Node]) -> None:
+        """Wait until a manager answers and lists every node of `nodes` as ready; a swarm whose
+        managers just restarted answers with errors (no leader yet) for a moment."""
+        ids = {n.swarm_id for n in nodes if n.swarm_id}
+        deadline = time.monotonic() + self.settings.start_timeout
+        while True:
+            try:
+                api = self._manager_api(state)
+                try:
+                    swarm.wait_ready(api, ids, max(1.0, deadline - time.monotonic()))
+                    return
+                finally:
+                    api.close()
+            except Exception as exc:
+                if time.monotonic() > deadline:
+                    raise swarm.SwarmError(f"the swarm is not back: {exc}") from exc
+                time.sleep(0.3)
 
     def _join(self, state: ClusterState, node: Node, token: str, managers: list[str]) -> None:
         api = self.nodes.client(state, node)
@@ -182,6 +217,12 @@ class LocalDriver(ClusterDriver):
             )
         if spec.master_count < 1:
             raise exceptions.InvalidParameterValue("a cluster needs at least one master")
+        if self._volume_gib(spec):
+            found = volumes.problems()
+            if found:
+                raise exceptions.NotSupported(
+                    "docker_volume_size needs loop devices on this host: " + "; ".join(found)
+                )
         if not spec.tls_disabled and spec.ca is None:
             raise exceptions.InvalidParameterValue("TLS is enabled but the cluster has no CA")
 
@@ -193,7 +234,9 @@ class LocalDriver(ClusterDriver):
             state = self._existing_state(spec)
             if state is None:
                 storage = self._storage_driver(spec, events)
-                state = self.nodes.new_state(spec.uuid, not spec.tls_disabled, storage)
+                state = self.nodes.new_state(
+                    spec.uuid, not spec.tls_disabled, storage, self._volume_gib(spec)
+                )
             while len(state.managers) < spec.master_count:
                 state.add_node(MANAGER, spec.name)
             while len([w for w in state.workers if not w.removing]) < spec.node_count:
@@ -332,6 +375,131 @@ class LocalDriver(ClusterDriver):
                 os.unlink(lock_path)
         reason = "deleted" if not problems else "deleted; left behind: " + "; ".join(problems)
         return DriverResult(Outcome.COMPLETE, reason=reason, driver_state={}, events=problems)
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Re-issue every node's server certificate from the new `spec.ca` and restart the
+        nodes' dockerds from their data-roots (dockerd reads TLS files only at start).
+
+        With several managers, they restart one at a time, each back in the swarm before the
+        next (raft keeps its quorum), then the workers together; with one manager every node
+        restarts at once. A node that already serves the new CA is left alone, so a call
+        repeated after a crash only finishes the job.
+        """
+        self.check_host()
+        if spec.tls_disabled or spec.ca is None:
+            raise exceptions.NotSupported("Rotating the CA of a cluster without TLS")
+        with self.store.cluster_lock(spec.uuid):
+            state = self._existing_state(spec)
+            if state is None or not state.tls:
+                raise exceptions.NotSupported(
+                    "Rotating the CA of a local cluster that was never created with TLS"
+                )
+            self.nodes.ensure_network(state)
+            live = [n for n in state.nodes if not n.removing]
+            current = ca_fingerprint(spec.ca)
+            stale = [n for n in live if n.ca_fingerprint != current or not self.nodes.running(n)]
+            waves = [stale]
+            if len(state.managers) > 1:
+                waves = [[n] for n in self._leader_last(state, stale)]
+                waves.append([n for n in stale if n.role == WORKER])
+            for wave in (w for w in waves if w):
+                self.nodes.ensure_running(state, wave, spec.ca)
+                self._wait_swarm_ready(state, wave)
+            self._wait_swarm_ready(state, live)
+            self.store.save(state)
+        names = ", ".join(n.hostname for n in stale) or "none"
+        return DriverResult(
+            Outcome.COMPLETE,
+            reason=f"CA rotated; nodes restarted with certificates of the new CA: {names}",
+            facts=self._facts(state),
+            driver_state=state.to_dict(),
+        )
+
+    def _leader_last(self, state: ClusterState, nodes: list[Node]) -> list[Node]:
+        """The managers of `nodes`, the raft leader last: one election instead of several."""
+        managers = [n for n in nodes if n.role == MANAGER]
+        try:
+            api = self._manager_api(state)
+            try:
+                leaders = {n.id for n in swarm.nodes(api) if n.leader}
+            finally:
+                api.close()
+        except Exception:
+            return managers  # no leader known (the swarm is down): any order will do
+        return sorted(managers, key=lambda n: n.swarm_id in leaders)
+
+    # -- conductor start ----------------------------------------------------------------
+    def resume(self, ctx: RequestContext, inventory: ClusterInventory) -> list[str]:
+        """Restart the dead nodes of running clusters; sweep clusters the database forgot.
+
+        Only clusters with a directory in this driver's state_dir are looked at: other
+        services (or test runs) on this machine have their own and are never touched. An
+        empty database sweeps nothing (see below).
+        """
+        on_disk = self.store.cluster_uuids()
+        if not on_disk:
+            return []
+        try:
+            self.check_host()
+        except exceptions.NotSupported as exc:
+            return [f"local clusters not resumed: {exc}"]
+        running = {spec.uuid: spec for spec in inventory.running}
+        reports: list[str] = []
+        for uuid in on_disk:
+            try:
+                if uuid in running:
+                    line = self._resume_cluster(running[uuid])
+                elif not inventory.known:
+                    # No cluster at all in the database, yet clusters here: more likely a
+                    # database mix-up than orphans. Never destroy data on that guess.
+                    line = (
+                        f"cluster {uuid} is not in the database, which has no clusters at all: "
+                        f"left alone (remove {self.store.cluster_dir(uuid)} after deleting its "
+                        "nodes, or restore the database)"
+                    )
+                elif uuid not in inventory.known:
+                    line = self._sweep(uuid, inventory.listed_at)
+                else:
+                    line = None  # being deleted: its delete operation finishes the job
+            except Exception as exc:
+                line = f"cluster {uuid}: {exc.__class__.__name__}: {exc}"
+            if line:
+                reports.append(line)
+        return reports
+
+    def _resume_cluster(self, spec: ClusterSpec) -> str | None:
+        with self.store.cluster_lock(spec.uuid):
+            state = self.store.load(spec.uuid)
+            if state is None:
+                return None
+            live = [n for n in state.nodes if not n.removing]
+            down = [n for n in live if not self.nodes.running(n)]
+            if not down:
+                return None
+            if state.tls and spec.ca is None:
+                return f"cluster {spec.uuid}: {len(down)} node(s) down, not restarted: no CA"
+            self.nodes.ensure_network(state)
+            self.nodes.ensure_running(state, live, spec.ca)
+            self._wait_swarm_ready(state, [n for n in live if n.swarm_id])
+            self.store.save(state)
+        names = ", ".join(n.hostname for n in down)
+        return f"cluster {spec.uuid} ({spec.name}): restarted {names} from their data-roots"
+
+    def _sweep(self, uuid: str, listed_at: float) -> str | None:
+        with self.store.cluster_lock(uuid) as lock_path:
+            changed = self.store.changed_at(uuid)
+            if changed is None or changed >= listed_at - ORPHAN_CLOCK_MARGIN:
+                return None  # gone meanwhile, or made by a create that started since
+            try:
+                state = self.store.load(uuid)
+            except (ValueError, TypeError, KeyError):  # unreadable: go by the UUID's names
+                state = None
+            problems = self.nodes.sweep(uuid, state)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock_path)
+        what = f"{len(state.nodes)} node(s), subnet {state.subnet}" if state else "no state"
+        line = f"orphan cluster {uuid} (not in the database; {what}): removed"
+        return line + ("; left behind: " + "; ".join(problems) if problems else "")
 
     # -- health -------------------------------------------------------------------------
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:

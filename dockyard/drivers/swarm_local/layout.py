@@ -38,6 +38,8 @@ class Node:
     start_time: int | None = None
     swarm_id: str | None = None
     removing: bool = False
+    #: sha256 of the CA certificate the running dockerd was started with (TLS clusters).
+    ca_fingerprint: str | None = None
 
     @property
     def octet(self) -> int:
@@ -58,6 +60,8 @@ class ClusterState:
     #: Set once the bridge was made or checked; before that a bare bridge of our name is the
     #: leftover of an interrupted call and may be adopted.
     bridge_ready: bool = False
+    #: Size of each node's loop-mounted ext4 data-root volume (docker_volume_size), or None.
+    volume_gib: int | None = None
     nodes: list[Node] = field(default_factory=list)
     version: int = STATE_VERSION
 
@@ -175,6 +179,11 @@ class NodePaths:
     def log_file(self) -> str:
         return os.path.join(self.root, "dockerd.log")
 
+    @property
+    def volume(self) -> str:
+        """The sparse ext4 image mounted on the data-root when the cluster has volumes."""
+        return os.path.join(self.root, "volume.img")
+
 
 class StateStore:
     """Cluster state files and the locks that serialise work on them."""
@@ -218,6 +227,20 @@ class StateStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+
+    def cluster_uuids(self) -> list[str]:
+        """Every cluster that has a directory in this state_dir."""
+        try:
+            return sorted(os.listdir(self.clusters_dir))
+        except FileNotFoundError:
+            return []
+
+    def changed_at(self, uuid: str) -> float | None:
+        """When the cluster's state (or, without one, its directory) last changed."""
+        for path in (self._state_file(uuid), self.cluster_dir(uuid)):
+            with contextlib.suppress(FileNotFoundError):
+                return os.stat(path).st_mtime
+        return None
 
     def subnets_in_use(self) -> set[str]:
         """Subnets recorded by every cluster in this state_dir."""

@@ -15,8 +15,8 @@ from typing import Any
 from dockyard.certs.x509 import KeyPair
 from dockyard.drivers.swarm_local.layout import ClusterState, Node, StateStore, cluster_key
 from dockyard.drivers.swarm_local.settings import LocalSettings
-from dockyard.drivers.swarm_local.tls import ensure_node_certs, node_tls_files
-from dockyard.providers.docker_local import cgroups, daemon, network, procs
+from dockyard.drivers.swarm_local.tls import ca_fingerprint, ensure_node_certs, node_tls_files
+from dockyard.providers.docker_local import cgroups, daemon, network, procs, volumes
 from dockyard.providers.docker_local.commands import run
 from dockyard.providers.docker_local.daemon import DaemonConfig
 from dockyard.providers.docker_local.image import BaseImage
@@ -25,6 +25,8 @@ from dockyard.providers.docker_local.image import BaseImage
 # fails at once, and no query is ever sent anywhere.
 RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
 CGROUP_ROOT = "dockyard"
+# Seconds for a stopped node's mount namespace to release its volume's loop device.
+VOLUME_RELEASE_TIMEOUT = 10.0
 
 
 class NodeManager:
@@ -35,7 +37,9 @@ class NodeManager:
         self.store = store
 
     # -- allocation -----------------------------------------------------------------------
-    def new_state(self, uuid: str, tls: bool, storage_driver: str) -> ClusterState:
+    def new_state(
+        self, uuid: str, tls: bool, storage_driver: str, volume_gib: int | None = None
+    ) -> ClusterState:
         """A state with a free /24 of the pool, saved before anything is created."""
         pool = self.settings.pool
         with self.store.pool_lock():
@@ -51,6 +55,7 @@ class NodeManager:
             if subnet is None:
                 raise network.NetworkError(f"address_pool {pool} has no free /24 left")
             state = ClusterState(uuid, cluster_key(uuid), str(subnet), tls, storage_driver)
+            state.volume_gib = volume_gib
             self.store.save(state)
         return state
 
@@ -73,6 +78,7 @@ class NodeManager:
             shutdown_timeout=self.settings.shutdown_timeout,
             tls=node_tls_files(paths.certs) if state.tls else None,
             labels={"dockyard.cluster": state.uuid, "dockyard.node": node.name},
+            volume=paths.volume if state.volume_gib else None,
         )
 
     def ref(self, node: Node) -> procs.ProcessRef | None:
@@ -106,16 +112,28 @@ class NodeManager:
 
     # -- nodes --------------------------------------------------------------------------
     def ensure_running(self, state: ClusterState, nodes: list[Node], ca: KeyPair | None) -> None:
-        """Namespace, certificates and a live, answering dockerd for each of `nodes`."""
+        """Namespace, certificates and a live, answering dockerd for each of `nodes`.
+
+        A running dockerd that serves certificates of another CA (the CA was rotated) is
+        restarted from its data-root: dockerd reads its TLS files only when it starts.
+        """
+        if state.tls and ca is None:
+            raise ValueError("the cluster has TLS enabled but no CA was given")
+        fingerprint = ca_fingerprint(ca) if state.tls and ca is not None else None
+        stale = [
+            ref
+            for ref, node in ((self.ref(n), n) for n in nodes)
+            if ref is not None and procs.alive(ref) and node.ca_fingerprint != fingerprint
+        ]
+        if stale:  # stopped together, from their data-roots; started again below
+            procs.terminate(stale, timeout=self.settings.shutdown_timeout + 10.0)
         started: list[tuple[DaemonConfig, procs.ProcessRef]] = []
         for node in nodes:
             network.ensure_node_link(
                 state.netns(node), state.veth(node), state.bridge, state.interface(node),
                 state.marker,
             )  # fmt: skip
-            if state.tls:
-                if ca is None:
-                    raise ValueError("the cluster has TLS enabled but no CA was given")
+            if state.tls and ca is not None:
                 certs = self.store.node_paths(state, node).certs
                 ensure_node_certs(ca, certs, node.hostname, node.address)
             cfg = self.config(state, node)
@@ -126,16 +144,31 @@ class NodeManager:
             # Whatever a killed dockerd left (containerd, shims, containers) is in its cgroup.
             cgroups.kill_all(state.cgroup(node))
             daemon.remove_runtime_files(cfg)
+            if cfg.volume is not None and state.volume_gib:
+                self._ensure_volume(cfg.volume, state.volume_gib)
             with self.store.pool_lock():
                 cgroups.create(state.cgroup(node))
             is_api = node is state.api_node
             ref, port = daemon.start(cfg, (state.api_port or 0) if is_api else None)
             node.pid, node.start_time = ref.pid, ref.start_time
+            node.ca_fingerprint = fingerprint
             if is_api:
                 state.api_port = port
             self.store.save(state)
             started.append((cfg, ref))
         daemon.wait_ready(started, self.settings.start_timeout)
+
+    def _ensure_volume(self, image: str, size_gib: int) -> None:
+        """The node's volume image exists and no earlier mount of it is left."""
+        volumes.ensure_image(image, size_gib)
+        # The previous dockerd's mount namespace (and with it the mount and its autoclear
+        # loop device) goes away shortly after its last process; never mount ext4 twice.
+        left = volumes.wait_detached(image, VOLUME_RELEASE_TIMEOUT)
+        if left:
+            raise volumes.VolumeError(
+                f"{image} is still attached to {', '.join(left)} (mounted by a process that "
+                "is not the node's); refusing to mount it a second time"
+            )
 
     def ensure_image(self, state: ClusterState, node: Node, image: BaseImage) -> None:
         """Load the base image into `node` unless it already has it."""
@@ -160,12 +193,17 @@ class NodeManager:
             if cgroups.kill_all(path):
                 problems.append(f"{node.hostname}: processes survived SIGKILL in {path}")
             network.remove_node_link(state.netns(node), state.veth(node), state.marker)
-            problems += [f"{node.hostname}: cgroup {d} not removed" for d in cgroups.remove(path)]
             paths = self.store.node_paths(state, node)
+            left = volumes.wait_detached(paths.volume, VOLUME_RELEASE_TIMEOUT)
+            if left:
+                volumes.detach(left)
+                problems.append(f"{node.hostname}: volume still attached to {', '.join(left)}")
+            problems += [f"{node.hostname}: cgroup {d} not removed" for d in cgroups.remove(path)]
             for directory in (paths.root, paths.exec_root):
                 _unmount_below(directory)
                 shutil.rmtree(directory, ignore_errors=True)
             node.pid = node.start_time = None
+            node.ca_fingerprint = None
         return problems
 
     def teardown_cluster(self, state: ClusterState) -> list[str]:
@@ -186,6 +224,19 @@ class NodeManager:
         with contextlib.suppress(OSError):
             os.rmdir(self.settings.run_dir)  # only when no other cluster uses it
         return problems
+
+    def sweep(self, uuid: str, state: ClusterState | None) -> list[str]:
+        """Remove an orphan cluster, ungracefully: whatever its state recorded, and anything
+        else named after its key (namespaces, cgroup, bridge) in case the state is lost."""
+        if state is None:
+            state = ClusterState(uuid, cluster_key(uuid), "0.0.0.0/24", False, "")
+        problems: list[str] = []
+        cluster_cgroup = f"{CGROUP_ROOT}/{state.key}"
+        if cgroups.kill_all(cluster_cgroup):
+            problems.append(f"processes survived SIGKILL in {cluster_cgroup}")
+        for netns in network.namespaces(f"dockyard-{state.key}-"):
+            network.remove_netns(netns)
+        return problems + self.teardown_cluster(state)
 
 
 def _unmount_below(directory: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from dockyard.certs.x509 import KeyPair, issue
@@ -14,6 +15,11 @@ def _write(path: str, data: bytes, mode: int) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(tmp, path)
+
+
+def ca_fingerprint(ca: KeyPair) -> str:
+    """What a node records about the CA its running dockerd trusts (sha256 of the PEM)."""
+    return hashlib.sha256(ca.cert_pem).hexdigest()
 
 
 def node_tls_files(directory: str) -> TlsFiles:

@@ -9,6 +9,7 @@ Modules, one job each:
 * `procs`     process identity (PID + start time) so only processes we started are signalled
 * `daemon`    launching a node's dockerd (node_exec.sh wrapper, socket activation on loopback)
 * `image`     the deterministic busybox base image, built in Python as a docker-save archive
+* `volumes`   a node's data-root volume: sparse ext4 image, loop-mounted inside the node
 * `swarm`     swarm-mode calls through the docker SDK
 * `host`      what this machine must have to run any of it
 """

@@ -63,6 +63,8 @@ class DaemonConfig:
     shutdown_timeout: int = 5
     tls: TlsFiles | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: An ext4 image to loop-mount on the data-root inside the node (see volumes.py).
+    volume: str | None = None
 
     @property
     def socket_path(self) -> str:
@@ -126,6 +128,9 @@ def _environment(cfg: DaemonConfig, listen_fd: int | None) -> dict[str, str]:
     }
     if listen_fd is not None:
         env["NODE_LISTEN_FD"] = str(listen_fd)
+    if cfg.volume is not None:
+        env["NODE_VOLUME"] = cfg.volume
+        env["NODE_DATA_ROOT"] = cfg.data_root
     return env
 
 

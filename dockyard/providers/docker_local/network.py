@@ -229,6 +229,20 @@ def netns_exists(netns: str) -> bool:
     return os.path.exists(os.path.join(NETNS_DIR, netns))
 
 
+def namespaces(prefix: str) -> list[str]:
+    """Named network namespaces whose name starts with `prefix`."""
+    try:
+        return sorted(n for n in os.listdir(NETNS_DIR) if n.startswith(prefix))
+    except FileNotFoundError:
+        return []
+
+
+def remove_netns(netns: str) -> None:
+    """Delete a namespace (its veth pairs go with it)."""
+    if netns_exists(netns):
+        run(["ip", "netns", "del", netns])
+
+
 def _node_link_ok(
     netns: str, veth: str, bridge: str, address: ipaddress.IPv4Interface, marker: str
 ) -> bool:
@@ -291,5 +305,4 @@ def remove_node_link(netns: str, veth: str, marker: str) -> None:
     link = _link(veth)
     if link is not None and link.get("ifalias") == marker:
         _delete_link(veth)
-    if netns_exists(netns):
-        run(["ip", "netns", "del", netns])
+    remove_netns(netns)

@@ -11,6 +11,8 @@
 #   NODE_PLUGINS        directory bound over /run/docker/plugins (no host plugin sockets)
 #   NODE_RESOLV         file bound over /etc/resolv.conf (no reachable DNS server)
 #   NODE_HOSTNAME       the node's hostname, as swarm shows it
+#   NODE_VOLUME         an ext4 image to loop-mount on NODE_DATA_ROOT (docker_volume_size);
+#                       the loop device autoclears when this mount namespace goes away
 #   NODE_LISTEN_FD      a listening socket to hand to dockerd as fd 3 (`-H fd://`)
 set -euo pipefail
 
@@ -32,6 +34,10 @@ if [ -n "${NODE_CGROUP:-}" ]; then
   done <<<"$NODE_CGROUP_MOUNTS"
 fi
 
+if [ -n "${NODE_VOLUME:-}" ]; then
+  mkdir -p "$NODE_DATA_ROOT"
+  mount -t ext4 -o loop,noatime "$NODE_VOLUME" "$NODE_DATA_ROOT"
+fi
 if [ -n "${NODE_ETC_DOCKER:-}" ]; then
   mkdir -p /etc/docker
   mount --bind "$NODE_ETC_DOCKER" /etc/docker
@@ -58,5 +64,5 @@ if [ -n "${NODE_LISTEN_FD:-}" ]; then
 fi
 
 unset NODE_CGROUP_MOUNTS NODE_CGROUP NODE_ETC_DOCKER NODE_PLUGINS NODE_RESOLV NODE_HOSTNAME \
-  NODE_LISTEN_FD
+  NODE_LISTEN_FD NODE_VOLUME NODE_DATA_ROOT
 exec "$@"

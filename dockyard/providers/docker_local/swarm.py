@@ -24,6 +24,7 @@ class SwarmNode:
     state: str  # "ready" | "down" | "unknown" | "disconnected"
     availability: str  # "active" | "pause" | "drain"
     address: str
+    leader: bool = False
 
 
 def local_state(api: Any) -> tuple[str, str]:
@@ -77,6 +78,7 @@ def nodes(api: Any) -> list[SwarmNode]:
                 state=str(status.get("State", "unknown")),
                 availability=str(attrs.get("Spec", {}).get("Availability", "")),
                 address=str(status.get("Addr", "")),
+                leader=bool(attrs.get("ManagerStatus", {}).get("Leader")),
             )
         )
     return found
