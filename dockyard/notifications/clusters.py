@@ -37,3 +37,20 @@ def cluster_event(
     notifier.cluster(
         action_of(kind), outcome, cluster_payload(cluster), user_id, cluster.project_id
     )
+
+
+TEMPLATE_TYPE_URI = "service/dockyard/clustertemplate"
+
+
+def template_event(
+    notifier: Notifier, action: str, template: Any, user_id: str, project_id: str
+) -> None:
+    """`dockyard.clustertemplate.<action>` (success): Dockyard's own event type."""
+    data = {
+        name: getattr(template, name, None)
+        for name in ("uuid", "name", "coe", "image_id", "driver", "public", "hidden", "project_id")
+    }
+    notifier.resource(
+        "dockyard.clustertemplate", TEMPLATE_TYPE_URI, "clustertemplate_data", action,
+        "success", data, user_id, project_id,
+    )  # fmt: skip

@@ -61,18 +61,35 @@ class Notifier:
         """`magnum.cluster.<action>` with outcome pending, success or failure."""
         data = {k: cluster.get(k) for k in CLUSTER_FIELDS}
         data["docker_volume_size:"] = cluster.get("docker_volume_size")
+        self.resource(
+            "magnum.cluster", CLUSTER_TYPE_URI, "cluster_data", action, outcome, data, user_id,
+            project_id,
+        )  # fmt: skip
+
+    def resource(
+        self,
+        event_prefix: str,
+        type_uri: str,
+        data_name: str,
+        action: str,
+        outcome: str,
+        data: dict[str, Any],
+        user_id: str,
+        project_id: str,
+    ) -> None:
+        """`<event_prefix>.<action>` for any resource, `data` attached as `data_name`."""
         self.send(
-            f"magnum.cluster.{action}",
+            f"{event_prefix}.{action}",
             outcome,
             activity_event(
-                resource_type=CLUSTER_TYPE_URI,
-                target_id=str(cluster.get("uuid")),
+                resource_type=type_uri,
+                target_id=str(data.get("uuid")),
                 action=action,
                 outcome=outcome,
                 user_id=user_id,
                 project_id=project_id,
                 data=data,
-                data_name="cluster_data",
+                data_name=data_name,
             ),
         )
 

@@ -12,6 +12,7 @@ from dockyard.db.models import ClusterTemplate
 from dockyard.db.repositories import templates as repo
 from dockyard.db.repositories.pagination import Page
 from dockyard.domain import coe as coe_rules
+from dockyard.notifications import clusters as notify
 from dockyard.services import names
 from dockyard.services.runtime import Runtime
 
@@ -95,7 +96,9 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> ClusterTem
     values["project_id"] = ctx.project_id
     values["user_id"] = ctx.user_id
     with rt.db.write() as session:
-        return repo.add(session, values)
+        template = repo.add(session, values)
+    notify.template_event(rt.notifier, "create", template, ctx.user_id, ctx.project_id)
+    return template
 
 
 def get(rt: Runtime, ctx: RequestContext, ident: str) -> ClusterTemplate:
@@ -145,7 +148,8 @@ def update(
             if key in current and current[key] != value:
                 setattr(template, key, value)
         session.flush()
-        return template
+    notify.template_event(rt.notifier, "update", template, ctx.user_id, ctx.project_id)
+    return template
 
 
 def _allowed_in_use(changes: dict[str, Any]) -> bool:
@@ -166,3 +170,4 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
         if repo.is_referenced(session, template.uuid):
             raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
         repo.delete(session, template)
+    notify.template_event(rt.notifier, "delete", template, ctx.user_id, ctx.project_id)

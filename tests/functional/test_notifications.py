@@ -78,13 +78,16 @@ def rabbit_api(tmp_path: Path, sqlite_url: str, topic: str) -> Iterator[Api]:
 
 
 def _collect(
-    collector: _Collector, count: int, timeout: float = 20
+    collector: _Collector, count: int, prefix: str = "magnum.cluster.", timeout: float = 20
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    got = []
+    """The first `count` notifications whose event type starts with `prefix`."""
+    got: list[tuple[str, str, dict[str, Any]]] = []
     deadline = time.monotonic() + timeout
     while len(got) < count and time.monotonic() < deadline:
         with contextlib.suppress(queue.Empty):
-            got.append(collector.received.get(timeout=0.2))
+            item = collector.received.get(timeout=0.2)
+            if item[1].startswith(prefix):
+                got.append(item)
     return got
 
 
@@ -156,3 +159,24 @@ def test_delete_sends_delete_events(rabbit_api: Api, listener: _Collector) -> No
     api.wait_status(uuid_, "DELETE_COMPLETE")
     got = [(t, e["outcome"]) for _, t, e in _collect(listener, 4)]
     assert got[-2:] == [("magnum.cluster.delete", "pending"), ("magnum.cluster.delete", "success")]
+
+
+def test_template_changes_send_dockyard_events(rabbit_api: Api, listener: _Collector) -> None:
+    api = rabbit_api
+    template = api.template(name="t1")
+    path = f"/v1/clustertemplates/{template['uuid']}"
+    api.patch(path, [{"op": "replace", "path": "/name", "value": "t2"}])
+    api.delete(path)
+    got = _collect(listener, 3, prefix="dockyard.clustertemplate.")
+    assert [(priority, kind, event["outcome"]) for priority, kind, event in got] == [
+        ("INFO", "dockyard.clustertemplate.create", "success"),
+        ("INFO", "dockyard.clustertemplate.update", "success"),
+        ("INFO", "dockyard.clustertemplate.delete", "success"),
+    ]
+    for _, _, event in got:
+        assert event["target"] == {
+            "typeURI": "service/dockyard/clustertemplate",
+            "id": template["uuid"],
+        }
+        assert event["attachments"][0]["name"] == "clustertemplate_data"
+    assert got[1][2]["attachments"][0]["content"]["name"] == "t2"
