@@ -6,7 +6,7 @@ from typing import Any
 
 from dockyard.api import microversions
 from dockyard.api.microversions import Version
-from dockyard.api.views.common import links, string_labels, timestamp
+from dockyard.api.views.common import links, pick, string_labels, timestamp
 from dockyard.domain.status import FAILED
 from dockyard.services.clusters import ClusterView
 
@@ -50,7 +50,7 @@ def render(
     collection: str = "clusters",
 ) -> dict[str, Any]:
     cluster = view.cluster
-    body = {name: getattr(cluster, name) for name in (FULL if full else SUMMARY)}
+    body = pick(cluster, FULL if full else SUMMARY)
     labels = string_labels(cluster.labels)
     body["labels"] = labels
     body["merge_labels"] = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.api.views.common import links, string_labels, timestamp
+from dockyard.api.views.common import links, pick, string_labels, timestamp
 from dockyard.db.models import ClusterTemplate
 
 FIELDS = (
@@ -46,7 +46,7 @@ FIELDS = (
 def render(
     template: ClusterTemplate, base: str, collection: str = "clustertemplates"
 ) -> dict[str, Any]:
-    body = {name: getattr(template, name) for name in FIELDS}
+    body = pick(template, FIELDS)
     body["labels"] = string_labels(template.labels)
     body["links"] = links(base, collection, template.uuid)
     body["created_at"] = timestamp(template.created_at)

@@ -18,6 +18,13 @@ def app_url(request: Request) -> str:
     return f"{scheme}://{host}{request.scope.get('root_path', '')}"
 
 
+def pick(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """`names` of a record: a listed row (a dict) or an ORM object from a single-row read."""
+    if isinstance(record, dict):
+        return {name: record[name] for name in names}
+    return {name: getattr(record, name) for name in names}
+
+
 def links(base: str, collection: str, ident: str) -> list[dict[str, str]]:
     return [
         {"href": f"{base}/v1/{collection}/{ident}", "rel": "self"},

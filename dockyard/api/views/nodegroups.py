@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dockyard.api.views.clusters import label_differences
-from dockyard.api.views.common import string_labels, timestamp
+from dockyard.api.views.common import pick, string_labels, timestamp
 from dockyard.db.models import Cluster, NodeGroup
 
 SUMMARY = (
@@ -32,7 +32,7 @@ FULL = (
 
 
 def render(ng: NodeGroup, cluster: Cluster, base: str, *, full: bool) -> dict[str, Any]:
-    body = {name: getattr(ng, name) for name in (FULL if full else SUMMARY)}
+    body = pick(ng, FULL if full else SUMMARY)
     body["merge_labels"] = False
     path = f"clusters/{cluster.uuid}/nodegroups/{ng.uuid}"
     body["links"] = [

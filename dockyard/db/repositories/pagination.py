@@ -11,6 +11,19 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from dockyard.common import exceptions
 
 
+class Record(dict[str, Any]):
+    """A listed row: a plain dict (cheap to read field by field) whose keys also read as
+    attributes, like the ORM objects that single-row reads return."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 def columns_of(model: Any, *, without: tuple[str, ...] = ()) -> Select[Any]:
     """SELECT of every column of `model`'s table except `without`, as a Core query."""
     return select(*(c for c in model.__table__.c if c.key not in without))
@@ -31,8 +44,8 @@ def paginate(
 ) -> list[Any]:
     """Apply sort and marker to `query` and return at most `page.limit` rows.
 
-    Lists select plain columns (`columns_of`), not ORM entities: the rows carry the same
-    attribute names for the views, at a third of the cost of building mapped objects.
+    Lists select plain columns (`columns_of`), not ORM entities, and hand back `Record`s with
+    the same attribute names, at a fraction of the cost of building mapped objects.
     """
     column: InstrumentedAttribute[Any] | None = getattr(model, page.sort_key, None)
     if column is None or page.sort_key not in model.__table__.columns:
@@ -76,4 +89,6 @@ def paginate(
         order = [first, id_column.asc()]
     if page.sort_key == "id":
         order = order[:1]
-    return list(session.execute(query.order_by(*order).limit(page.limit)).all())
+    result = session.execute(query.order_by(*order).limit(page.limit))
+    keys = list(result.keys())
+    return [Record(zip(keys, row, strict=True)) for row in result]
