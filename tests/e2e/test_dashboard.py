@@ -240,7 +240,7 @@ def test_cluster_lifecycle_in_the_browser(
 
     # A cluster from the create dialog; the list follows it to CREATE_COMPLETE by polling.
     page.get_by_role("link", name="Clusters", exact=True).click()
-    page.get_by_role("button", name="Create cluster").click()
+    page.get_by_role("button", name="Create cluster", exact=True).click()
     dialog = page.get_by_role("dialog", name="Create cluster")
     dialog.get_by_label("Cluster name").fill("web")
     dialog.get_by_label("Cluster template").select_option(
@@ -377,7 +377,7 @@ def test_bad_input_is_caught_or_shown_in_the_apis_words(
         json={"name": "plain", "coe": "kubernetes", "image_id": "fedora-atomic-latest"},
     ).json()
     page.get_by_role("link", name="Clusters", exact=True).click()
-    page.get_by_role("button", name="Create cluster").click()
+    page.get_by_role("button", name="Create cluster", exact=True).click()
     dialog = page.get_by_role("dialog", name="Create cluster")
     dialog.get_by_label("Cluster name").fill("1-bad name")
     dialog.get_by_label("Masters").fill("2")
@@ -525,7 +525,7 @@ def test_keyboard_only(page: Page, server: Server, http: httpx.Client) -> None:
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Clusters", exact=True)).to_be_focused()
 
-    create = page.get_by_role("button", name="Create cluster")
+    create = page.get_by_role("button", name="Create cluster", exact=True)
     create.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Create cluster")

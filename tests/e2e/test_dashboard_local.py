@@ -158,7 +158,7 @@ def test_local_swarm_cluster_lifecycle_in_the_browser(
 
     # A 1-master + 1-worker cluster from the create dialog, followed to CREATE_COMPLETE.
     page.get_by_role("link", name="Clusters", exact=True).click()
-    page.get_by_role("button", name="Create cluster").click()
+    page.get_by_role("button", name="Create cluster", exact=True).click()
     dialog = page.get_by_role("dialog", name="Create cluster")
     dialog.get_by_label("Cluster name").fill("dock")
     dialog.get_by_label("Cluster template").select_option(
