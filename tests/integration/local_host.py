@@ -14,6 +14,7 @@ from typing import Any
 from dockyard.drivers.swarm_local.layout import StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.providers.docker_local.commands import which
 
 # Run inside a node's namespace: try one TCP connection, print the errno name (or "connected").
 _PROBE = """
@@ -204,3 +205,12 @@ def remove_clusters(settings: LocalSettings) -> list[str]:
             state = None
         problems += nodes.sweep(uuid, state)
     return problems
+
+
+def host_problem() -> str | None:
+    """Why real local clusters cannot run here (not root, no Docker Engine), or None."""
+    if os.geteuid() != 0:
+        return "the local driver needs root (network namespaces, bridges, dockerd)"
+    if which("dockerd") is None or which("docker") is None:
+        return "docker.io is not installed (run scripts/install-docker)"
+    return None

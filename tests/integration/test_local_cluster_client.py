@@ -36,6 +36,7 @@ from local_host import (
     DockerCli,
     exports,
     free_test_pool,
+    host_problem,
     leftovers,
     remove_clusters,
     routes_in,
@@ -48,18 +49,8 @@ from dockyard.drivers.swarm_local.layout import MANAGER, StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import cgroups
-from dockyard.providers.docker_local.commands import which
 
-
-def _host_problem() -> str | None:
-    if os.geteuid() != 0:
-        return "the local driver needs root (network namespaces, bridges, dockerd)"
-    if which("dockerd") is None or which("docker") is None:
-        return "docker.io is not installed (run scripts/install-docker)"
-    return None
-
-
-HOST_PROBLEM = _host_problem()
+HOST_PROBLEM = host_problem()
 pytestmark = [
     pytest.mark.client,
     pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),

@@ -25,6 +25,7 @@ import pytest
 from local_host import (
     DockerCli,
     free_test_pool,
+    host_problem,
     leftovers,
     probe_from_netns,
     routes_in,
@@ -57,20 +58,10 @@ from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.scaling import choose_victims
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import image
-from dockyard.providers.docker_local.commands import which
 from dockyard.providers.docker_local.network import NetworkError, assert_routed_via
 from dockyard.services.images import ImageCatalog
 
-
-def _host_problem() -> str | None:
-    if os.geteuid() != 0:
-        return "the local driver needs root (network namespaces, bridges, dockerd)"
-    if which("dockerd") is None or which("docker") is None:
-        return "docker.io is not installed (run scripts/install-docker)"
-    return None
-
-
-HOST_PROBLEM = _host_problem()
+HOST_PROBLEM = host_problem()
 needs_host = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
 
 CTX = RequestContext(project_id="project", user_id="user", request_id="req-local-driver")
