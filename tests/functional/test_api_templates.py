@@ -275,3 +275,24 @@ def test_baymodels_are_templates_under_the_old_name(api: Api) -> None:
     assert [b["name"] for b in listed["baymodels"]] == ["bm"]
     assert api.get(f"/v1/clustertemplates/{body['uuid']}").json()["coe"] == "swarm"
     assert api.delete("/v1/baymodels/bm").status_code == 204
+
+
+def test_lists_show_changes_at_once(api: Api) -> None:
+    """Listed items are memoised by updated_at: every change must still show in the next list."""
+    template = api.template(name="before")
+    assert [t["name"] for t in api.get("/v1/clustertemplates").json()["clustertemplates"]] == [
+        "before"
+    ]
+    path = f"/v1/clustertemplates/{template['uuid']}"
+    for name in ("after", "again"):
+        api.patch(path, [{"op": "replace", "path": "/name", "value": name}])
+        listed = api.get("/v1/clustertemplates").json()["clustertemplates"]
+        assert [t["name"] for t in listed] == [name]
+    uuid = api.post("/v1/clusters", {"cluster_template_id": "again"}).json()["uuid"]
+    seen = {api.get("/v1/clusters").json()["clusters"][0]["status"]}
+    api.wait_status(uuid, "CREATE_COMPLETE")
+    seen.add(api.get("/v1/clusters").json()["clusters"][0]["status"])
+    assert "CREATE_COMPLETE" in seen
+    old = api.get("/v1/clusters", headers={"OpenStack-API-Version": "container-infra 1.12"})
+    assert "stack_id" in old.json()["clusters"][0]
+    assert "cluster_id" in api.get("/v1/clusters").json()["clusters"][0]

@@ -44,9 +44,13 @@ def list_response(
     page = page_from(args, rt.conf.api.max_limit)
     rows = service.list_clusters(rt, ctx, page, detail=detail)
     base = app_url(request)
-    items = [
-        (render or view.render)(v, base, version, full=detail, collection=collection) for v in rows
-    ]
+    if render is None and not detail:
+        items = [view.render_summary(v, base, version, collection=collection) for v in rows]
+    else:
+        items = [
+            (render or view.render)(v, base, version, full=detail, collection=collection)
+            for v in rows
+        ]
     body: dict[str, Any] = {collection: items}
     path = f"{collection}/detail" if detail else collection
     marker = rows[-1].cluster.uuid if rows else None

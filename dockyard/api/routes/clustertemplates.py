@@ -25,7 +25,7 @@ def list_response(
     page = page_from(args, rt.conf.api.max_limit)
     rows = service.list_templates(rt, ctx, page)
     base = app_url(request)
-    body: dict[str, Any] = {collection: [view.render(t, base, collection) for t in rows]}
+    body: dict[str, Any] = {collection: [view.render_listed(t, base, collection) for t in rows]}
     body.update(
         next_link(
             base,

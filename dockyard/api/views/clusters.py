@@ -6,7 +6,7 @@ from typing import Any
 
 from dockyard.api import microversions
 from dockyard.api.microversions import Version
-from dockyard.api.views.common import links, pick, string_labels, timestamp
+from dockyard.api.views.common import RenderCache, links, pick, string_labels, timestamp
 from dockyard.domain.status import FAILED
 from dockyard.services.clusters import ClusterView
 
@@ -72,6 +72,19 @@ def render(
                 if ng.status in FAILED and ng.status_reason
             } or {"cluster": cluster.status_reason}
     return body
+
+
+_LISTED = RenderCache()
+
+
+def render_summary(
+    view: ClusterView, base: str, version: Version, *, collection: str = "clusters"
+) -> dict[str, Any]:
+    """The summary (list) view, memoised until the row's updated_at changes."""
+    cluster = view.cluster
+    id_field = "cluster_id" if version >= microversions.CLUSTER_ID_FIELD else "stack_id"
+    key = (cluster.uuid, cluster.updated_at, cluster.created_at, base, collection, id_field)
+    return _LISTED.get(key, lambda: render(view, base, version, full=False, collection=collection))
 
 
 def _addresses(view: ClusterView, *, master: bool) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.api.views.common import links, pick, string_labels, timestamp
+from dockyard.api.views.common import RenderCache, links, pick, string_labels, timestamp
 from dockyard.db.models import ClusterTemplate
 
 FIELDS = (
@@ -52,6 +52,15 @@ def render(
     body["created_at"] = timestamp(template.created_at)
     body["updated_at"] = timestamp(template.updated_at)
     return body
+
+
+_LISTED = RenderCache()
+
+
+def render_listed(template: Any, base: str, collection: str) -> dict[str, Any]:
+    """`render` for list items, memoised until the row's updated_at changes."""
+    key = (template.uuid, template.updated_at, template.created_at, base, collection)
+    return _LISTED.get(key, lambda: render(template, base, collection))
 
 
 def patchable(template: ClusterTemplate) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,6 +24,23 @@ def pick(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     if isinstance(record, dict):
         return {name: record[name] for name in names}
     return {name: getattr(record, name) for name in names}
+
+
+class RenderCache:
+    """Rendered list items by (uuid, updated_at, created_at, ...): a row renders the same until
+    its updated_at changes, and lists re-render the same 100 rows request after request."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self._items: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._limit = limit
+
+    def get(self, key: tuple[Any, ...], render: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        item = self._items.get(key)
+        if item is None:
+            if len(self._items) >= self._limit:
+                self._items.clear()
+            item = self._items[key] = render()
+        return item
 
 
 def links(base: str, collection: str, ident: str) -> list[dict[str, str]]:
