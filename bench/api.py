@@ -17,9 +17,8 @@ One configuration "DB:WORKERS" (e.g. `sqlite:1`) does:
  1. Writes a config in a fresh temp dir ([DEFAULT] state_path there, [api] port = a free port,
     [database] connection for PostgreSQL) and starts `.venv/bin/dockyard-api --config-file ...`
     (the API alone, no conductor, so nothing but the load runs), with the TEST-ONLY fake driver
-    (tests/fake_drivers, a dist-info folder) first on its PYTHONPATH. WORKERS > 1 starts
-    bench/_serve_workers.py instead: the same app under uvicorn with N worker processes, which
-    `dockyard-api` cannot do yet (see that file and docs/benchmarks.md).
+    (tests/fake_drivers, a dist-info folder) first on its PYTHONPATH. WORKERS is the config's
+    [api] workers: dockyard-api then serves from that many uvicorn worker processes.
  2. Seeds 100 cluster templates through the API (POST /v1/clustertemplates; coe kubernetes,
     image fedora-atomic-latest, 6 labels and most optional fields set: full objects).
  3. Measures, each for --warmup seconds (discarded) then --duration seconds:
@@ -352,17 +351,8 @@ def start_server(
         lines += ["[database]", f"connection = {connection}"]
     config = workdir / "dockyard.conf"
     config.write_text("\n".join(lines) + "\n")
-    if workers == 1:
-        cmd = [str(VENV_BIN / "dockyard-api"), "--config-file", str(config)]
-    else:
-        cmd = [
-            sys.executable,
-            str(BENCH / "_serve_workers.py"),
-            "--config-file",
-            str(config),
-            "--workers",
-            str(workers),
-        ]
+    # [api] workers in the config: dockyard-api runs that many uvicorn worker processes.
+    cmd = [str(VENV_BIN / "dockyard-api"), "--config-file", str(config)]
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
     env = dict(os.environ)
@@ -381,9 +371,6 @@ def start_server(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{log_path.read_text()}")
-        if workers > 1 and log_path.read_text().count("bench-worker-ready") < workers:
-            time.sleep(0.2)
-            continue
         try:
             with urllib.request.urlopen(server.url + "/", timeout=1) as resp:
                 if resp.status == 200:
