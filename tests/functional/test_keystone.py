@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
-from harness.cli import OpenStackCli
+from harness.cli import TEMPLATE_ARGS, OpenStackCli
 from harness.keystone import KeystoneCloud
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
@@ -27,14 +27,6 @@ from keystoneauth1.identity import v3
 pytest_plugins = ["harness.fixtures"]
 pytestmark = [pytest.mark.client, pytest.mark.keystone]
 
-TEMPLATE_ARGS = (
-    "--coe",
-    "kubernetes",
-    "--image",
-    "fedora-atomic-latest",
-    "--external-network",
-    "public",
-)
 AUTH_REQUIRED = "The request you have made requires authentication"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
-from harness.cli import OpenStackCli, Result
+from harness.cli import TEMPLATE_ARGS, OpenStackCli, Result
 
 pytestmark = pytest.mark.client
 
@@ -114,16 +114,6 @@ def template(coe: Coe) -> dict[str, Any]:
         "m1.large",
     )
     return created
-
-
-TEMPLATE_ARGS = (
-    "--coe",
-    "kubernetes",
-    "--image",
-    "fedora-atomic-latest",
-    "--external-network",
-    "public",
-)
 
 
 @pytest.fixture(scope="module")

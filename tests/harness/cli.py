@@ -12,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")
+# A Kubernetes template the TEST-ONLY fake driver builds (`coe cluster template create NAME ...`).
+TEMPLATE_ARGS = (
+    "--coe",
+    "kubernetes",
+    "--image",
+    "fedora-atomic-latest",
+    "--external-network",
+    "public",
+)
 
 
 @dataclass(frozen=True)
