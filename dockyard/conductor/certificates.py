@@ -21,13 +21,6 @@ REF_COLUMNS = {
     "front_proxy_ca": "front_proxy_ca_cert_ref",
     "client": "magnum_cert_ref",
 }
-# The API's ca_cert_type values -> certificate kind.
-CA_TYPES = {
-    "kubernetes": "ca",
-    "etcd": "etcd_ca",
-    "front_proxy": "front_proxy_ca",
-    "front-proxy": "front_proxy_ca",
-}
 
 
 def ca_kinds(coe: str) -> tuple[str, ...]:
@@ -92,11 +85,6 @@ def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
         ca=rt.certs.load(ca_ref),
         client=rt.certs.load(client_ref) if client_ref else None,
     )
-
-
-def load_ca(rt: Runtime, cluster_uuid: str, kind: str = "ca") -> KeyPair | None:
-    ref = _refs(rt, cluster_uuid).get(kind)
-    return rt.certs.load(ref) if ref else None
 
 
 def forget(rt: Runtime, cluster_uuid: str) -> None:

@@ -239,9 +239,7 @@ def _fail(
         if previous is not None and ng.uuid == op.params.get("nodegroup"):
             ng.node_count = int(previous)
     if previous is not None:
-        cluster.node_count = sum(
-            n.node_count for n in ng_repo.for_cluster(session, cluster.uuid) if n.role != "master"
-        )
+        cluster.node_count = ng_repo.worker_total(session, cluster.uuid)
     _event(session, op, "failed", reason, owner, status=failed, level="ERROR")
     _queue_notification(session, op, cluster, "failure")
 

@@ -285,17 +285,11 @@ def resize(
         )
         # Desired size shows at once (as in Magnum); a failed resize puts the old one back.
         ng.node_count = node_count
-        cluster.node_count = _worker_total(session, cluster.uuid)
+        cluster.node_count = ng_repo.worker_total(session, cluster.uuid)
         ng.status = ClusterStatus.UPDATE_IN_PROGRESS.value
     notify.cluster_event(rt.notifier, kind, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid
-
-
-def _worker_total(session: Any, cluster_uuid: str) -> int:
-    return sum(
-        n.node_count for n in ng_repo.for_cluster(session, cluster_uuid) if n.role != "master"
-    )
 
 
 def upgrade(

@@ -21,6 +21,11 @@ def for_cluster(session: Session, cluster_uuid: str) -> list[NodeGroup]:
     )
 
 
+def worker_total(session: Session, cluster_uuid: str) -> int:
+    """The cluster's node_count as the API shows it: nodes of every non-master nodegroup."""
+    return sum(n.node_count for n in for_cluster(session, cluster_uuid) if n.role != "master")
+
+
 def for_clusters(session: Session, cluster_uuids: list[str]) -> dict[str, list[NodeGroup]]:
     """Nodegroups of many clusters in one query, keyed by cluster uuid."""
     grouped: dict[str, list[NodeGroup]] = {u: [] for u in cluster_uuids}

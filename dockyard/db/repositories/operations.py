@@ -218,8 +218,3 @@ def past_deadline(session: Session, now: dt.datetime) -> list[str]:
             .order_by(Operation.id)
         )
     )
-
-
-def counts_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Operation.state, func.count()).group_by(Operation.state))
-    return {r[0]: int(r[1]) for r in rows}
