@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from typing import Protocol
 
@@ -149,16 +151,25 @@ class LocalStore:
 
 
 def load_or_create_key(path: str) -> bytes:
-    """The Fernet key in `path`, generated (0600) on first use (the embedded default)."""
+    """The Fernet key in `path`, generated (0600) on first use (the embedded default).
+
+    The key is written to a private temporary file and then hard-linked into place, so a
+    process starting at the same moment sees either no file or the whole key, never an
+    empty one.
+    """
     if os.path.exists(path):
         with open(path, "rb") as handle:
             return handle.read().strip()
-    key = Fernet.generate_key()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".certificates-key-")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first
-        return load_or_create_key(path)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
-    return key
+        with os.fdopen(descriptor, "wb") as handle:  # mkstemp makes it 0600
+            handle.write(Fernet.generate_key())
+        # FileExistsError: another process put its key in place first; use that one.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    with open(path, "rb") as handle:
+        return handle.read().strip()
