@@ -261,3 +261,71 @@ class Certificate(Base):
     key_ciphertext: Mapped[str] = mapped_column(Text)
     not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Volume(TimestampMixin, Base):
+    """A persistent volume for containers, kept by a volume driver (local, cinder)."""
+
+    __tablename__ = "volumes"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        Index("ix_volumes_project_id", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    driver: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The driver's own reference (an image path, a Cinder volume id) and where it lives.
+    backend_ref: Mapped[str | None] = mapped_column(String(255))
+    host: Mapped[str | None] = mapped_column(String(255))
+
+
+class VolumeAttachment(Base):
+    """A volume mounted for one container on one engine (recorded by the volume plugin)."""
+
+    __tablename__ = "volume_attachments"
+    __table_args__ = (UniqueConstraint("volume_id", "engine", "mount_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    volume_id: Mapped[str] = mapped_column(String(36), index=True)
+    # Which Docker engine mounted it: "host:<name>" or "cluster:<uuid>/<node>".
+    engine: Mapped[str] = mapped_column(String(255))
+    # Docker's mount request ID (one per container mount) and the container, when known.
+    mount_id: Mapped[str] = mapped_column(String(128))
+    container_id: Mapped[str | None] = mapped_column(String(128))
+    mountpoint: Mapped[str] = mapped_column(String(1024))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Container(TimestampMixin, Base):
+    """A container run for a user on a Dockyard-managed engine."""
+
+    __tablename__ = "containers"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        Index("ix_containers_project_id", "project_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    image: Mapped[str] = mapped_column(String(255))
+    command: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # [{"type": "volume"|"bind", "source": volume uuid or host path, "destination": path}]
+    mounts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    # Where it runs: a container host name, or a local Swarm cluster's uuid.
+    host: Mapped[str | None] = mapped_column(String(255))
+    cluster_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    docker_id: Mapped[str | None] = mapped_column(String(128))

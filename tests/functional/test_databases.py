@@ -12,20 +12,26 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from conftest import Api, make_runtime, running_api, subprocess_env, write_config
 
 from dockyard.db import migration
-from dockyard.db.models import Cluster
+from dockyard.db.models import Base, Cluster
 
 TABLES = {
     "alembic_version",
     "cluster_events",
     "cluster_templates",
     "clusters",
+    "certificates",
+    "containers",
     "nodegroups",
     "operations",
     "quotas",
     "services",
+    "volume_attachments",
+    "volumes",
 }
 
 
@@ -47,6 +53,9 @@ def test_migrations_and_db_version(any_db_url: str, tmp_path: Path) -> None:
                 for column in inspector.get_columns(table):
                     if column["name"].endswith("_at"):
                         assert getattr(column["type"], "fsp", None) == 6, (table, column)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
 
