@@ -49,9 +49,11 @@ def upgrade() -> None:
         sa.Column("created_at", DT, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_volume_attachments")),
         sa.UniqueConstraint(
-            "volume_id", "engine", "mount_id",
+            "volume_id",
+            "engine",
+            "mount_id",
             name=op.f("uq_volume_attachments_volume_id_engine_mount_id"),
-        ),  # fmt: skip
+        ),
     )
     op.create_index(
         op.f("ix_volume_attachments_volume_id"), "volume_attachments", ["volume_id"], unique=False
