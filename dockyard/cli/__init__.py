@@ -1,0 +1,1 @@
+"""`openstack coe volume|container ...` commands: a python-openstackclient plugin."""

@@ -1,0 +1,1 @@
+"""Volume drivers: where container volumes are kept (local block images, Cinder)."""
