@@ -1,0 +1,176 @@
+"""registry_enabled in the `local` driver: a per-cluster registry, against real dockerds.
+
+A 1-master + 2-worker TLS cluster whose template enables the registry. Debian's
+docker-registry runs in a namespace of its own on the cluster bridge, with a server
+certificate from the cluster CA, and takes only clients with a certificate of that CA (the
+nodes). An image tagged and pushed through DOCKER_HOST runs as a service on workers that
+never had it (they pull it), and a Docker Hub name is pulled through the registry as the
+nodes' mirror. Health watches the registry; delete removes it. Needs root, docker.io and
+docker-registry (scripts/install-docker); skips otherwise. Traffic goes to 127.0.0.1 and the
+namespaces this test creates.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from local_host import (
+    CTX,
+    SERVICE_CMD,
+    DockerCli,
+    free_test_pool,
+    host_problem,
+    leftovers,
+    make_spec,
+    sh,
+    wait_for,
+    write_client,
+)
+
+from dockyard.certs.x509 import KeyPair, generate_ca, issue
+from dockyard.drivers.base import ClusterSpec, Outcome
+from dockyard.drivers.swarm_local.driver import LocalDriver
+from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.providers.docker_local.commands import which
+from dockyard.providers.docker_local.network import assert_routed_via
+
+HOST_PROBLEM = host_problem() or (
+    None if which("docker-registry") else "docker-registry is not installed"
+)
+pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+
+
+class World:
+    def __init__(self, driver: LocalDriver, spec: ClusterSpec, cli: DockerCli, tmp: Path) -> None:
+        self.driver, self.spec, self.cli, self.tmp = driver, spec, cli, tmp
+        self.state: dict[str, Any] = dict(spec.driver_state)
+
+    @property
+    def registry(self) -> str:
+        return f"{self.state['subnet'].rsplit('.', 1)[0]}.2:5000"
+
+    def node_cli(self, name: str) -> DockerCli:
+        """The docker CLI on one node's own TLS address (route checked first)."""
+        node = next(n for n in self.state["nodes"] if n["name"] == name)
+        assert_routed_via(node["address"], f"dyb{self.state['key']}")
+        return DockerCli(self.tmp, f"tcp://{node['address']}:2376", self.cli.tls)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("local-registry")
+    pool = free_test_pool()
+    settings = LocalSettings(
+        state_dir=str(tmp / "state"), run_dir=f"/run/dockyard-reg-{os.getpid()}",
+        address_pool=pool,
+    )  # fmt: skip
+    ca = generate_ca("dockyard-test-registry")
+    driver = LocalDriver(settings)
+    spec = make_spec(ca, name="reg", template={"registry_enabled": True})
+    result = driver.create_cluster(CTX, spec)
+    spec = replace(spec, driver_state=result.driver_state or {})
+    try:
+        assert result.outcome is Outcome.COMPLETE, result.reason
+        assert result.facts is not None and result.facts.api_address
+        client = write_client(tmp / "client", ca, issue(ca, "admin", client=True))
+        made = World(driver, spec, DockerCli(tmp, result.facts.api_address, client), tmp)
+        made.ca = ca  # type: ignore[attr-defined]
+        yield made
+        spec = made.spec
+    finally:
+        driver.delete_cluster(CTX, spec)
+        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True, check=False)
+
+
+def test_the_registry_runs_beside_the_nodes_with_cluster_tls(world: World) -> None:
+    state = world.state
+    assert state["registry"] and state["registry_pid"]
+    assert f"dockyard-{state['key']}-registry" in sh("ip", "netns", "list")
+    host, port = world.registry.split(":")
+    assert_routed_via(host, f"dyb{state['key']}")
+    ca: KeyPair = world.ca  # type: ignore[attr-defined]
+    context = ssl.create_default_context(cadata=ca.cert_pem.decode())
+    # The server certificate is the cluster CA's, for the registry's address...
+    with (
+        socket.create_connection((host, int(port)), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=host) as tls,
+    ):
+        tls.sendall(b"GET /v2/ HTTP/1.0\r\n\r\n")
+        # ...and without a client certificate of that CA the registry answers nothing.
+        with pytest.raises((ssl.SSLError, ConnectionResetError)):
+            if not tls.recv(100):
+                raise ConnectionResetError("closed")
+    info = world.node_cli("w0").run("info", "--format", "{{json .RegistryConfig.Mirrors}}")
+    assert f"https://{world.registry}/" in info.stdout
+
+
+def test_push_through_docker_host_and_workers_pull(world: World) -> None:
+    image = world.state["image_id"]
+    app = f"{world.registry}/team/app:1"
+    world.cli.run("tag", image, app)
+    pushed = world.cli.run("push", app)
+    assert "digest: sha256:" in pushed.stdout, pushed.stdout
+    # w0 and w1 never had this tag: their tasks run only if they pull it from the registry.
+    world.cli.run(
+        "service", "create", "--detach", "--name", "app", "--replicas", "2",
+        "--constraint", "node.role==worker", "--endpoint-mode", "dnsrr", app, *SERVICE_CMD,
+    )  # fmt: skip
+
+    def running() -> set[str]:
+        lines = world.cli.lines("service", "ps", "app", "--filter", "desired-state=running",
+                                "--format", "{{.Node}} {{.CurrentState}}")  # fmt: skip
+        return {line.split()[0] for line in lines if " Running " in f" {line} "}
+
+    wait_for(lambda: running() == {"reg-node-0", "reg-node-1"}, 60, "app running on both workers")
+    for name in ("w0", "w1"):  # swarm pulls by digest: the repository is there, untagged
+        repos = world.node_cli(name).lines("image", "ls", "--format", "{{.Repository}}")
+        assert app.rsplit(":", 1)[0] in repos
+
+
+def test_docker_hub_names_come_through_the_mirror(world: World) -> None:
+    image = world.state["image_id"]
+    world.cli.run("tag", image, f"{world.registry}/library/mirrored:1")
+    world.cli.run("push", f"{world.registry}/library/mirrored:1")
+    worker = world.node_cli("w1")
+    pulled = worker.run("pull", "mirrored:1")  # docker.io/library/mirrored:1, via the mirror
+    assert "Downloaded newer image for mirrored:1" in pulled.stdout, pulled.stdout
+
+
+def test_health_watches_the_registry_and_create_restarts_it(world: World) -> None:
+    health = world.driver.check_health(CTX, world.spec)
+    assert (
+        health is not None and health.status == "HEALTHY" and health.reason["registry"] == "Ready"
+    )
+    os.kill(world.state["registry_pid"], signal.SIGKILL)
+    health = wait_for(
+        lambda: (h := world.driver.check_health(CTX, world.spec)) and h.status != "HEALTHY" and h,
+        10,
+        "UNHEALTHY",
+    )
+    assert health.reason["registry"].startswith("the registry is not running"), health.reason
+    healed = world.driver.create_cluster(CTX, world.spec)
+    assert healed.outcome is Outcome.COMPLETE, healed.reason
+    world.spec = replace(world.spec, driver_state=healed.driver_state or {})
+    world.state = dict(world.spec.driver_state)
+    pulled = world.node_cli("w0").run("pull", f"{world.registry}/team/app:1")
+    assert pulled.returncode == 0  # the images survived the restart
+
+
+def test_delete_removes_the_registry(world: World) -> None:
+    state = world.state
+    settings = world.driver.settings
+    deleted = world.driver.delete_cluster(CTX, world.spec)
+    assert deleted.outcome is Outcome.COMPLETE and deleted.reason == "deleted", deleted.reason
+    dirs = [Path(settings.state_dir) / "clusters" / world.spec.uuid,
+            Path(settings.run_dir) / state["key"]]  # fmt: skip
+    assert leftovers(state, dirs) == []
+    assert not Path(f"/proc/{state['registry_pid']}").exists()
