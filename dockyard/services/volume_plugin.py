@@ -23,7 +23,7 @@ from dockyard.db.repositories.lookup import is_uuid_like
 from dockyard.domain import volumes as rules
 from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
 from dockyard.domain.volumes import VolumeStatus
-from dockyard.providers.docker_local.volume_users import volume_users
+from dockyard.providers.docker_local.volume_users import introduce_plugin, volume_users
 from dockyard.services import volumes
 from dockyard.services.runtime import Runtime
 from dockyard.volume_drivers.base import VolumeDriverError
@@ -34,6 +34,7 @@ LOG = logging.getLogger(__name__)
 MOUNT_GRACE_SECONDS = 60
 # Mount id prefix of attachments recorded by reconciliation (Docker's own id is unknown).
 RECONCILED = "reconciled:"
+DETACH_FAILED = "detach failed (still mounted on the host)"
 
 
 class PluginRefused(Exception):
@@ -174,10 +175,40 @@ def _detach_if_unused(rt: Runtime, session: Any, volume: Volume) -> None:
         volumes.driver_for(rt, volume).detach(volumes.volume_ref(volume))
     except (VolumeDriverError, exceptions.VolumeBackendError) as exc:
         LOG.warning("volume %s: detach failed: %s", volume.uuid, exc)
-        volume.status_reason = f"detach failed (still mounted on the host): {exc}"
+        volume.status_reason = f"{DETACH_FAILED}: {exc}"
     if volume.status == VolumeStatus.IN_USE:
         volume.status = VolumeStatus.AVAILABLE.value
     session.flush()
+
+
+def introduce(engine: EngineSocket) -> bool:
+    """Have the engine use the plugin once, so it lists it; False while it does not answer."""
+    if engine.docker_url is None:
+        return True
+    try:
+        introduce_plugin(engine.docker_url, engine.tls, PLUGIN_NAME)
+    except Exception as exc:
+        LOG.debug("volume plugin: %s does not answer yet: %s", engine.engine, exc)
+        return False
+    return True
+
+
+def forget_engine(rt: Runtime, engine: str) -> list[str]:
+    """An engine is gone for good (destroyed without unmounting): drop its attachment records
+    and unmount the volumes no other engine uses. Returns what could not be unmounted."""
+    with rt.db.read() as session:
+        held = sorted({a.volume_id for a in repo.all_attachments(session) if a.engine == engine})
+    problems = []
+    for volume_uuid in held:
+        with rt.db.write() as session:
+            volume = repo.lock(session, volume_uuid)
+            if volume is None:
+                continue
+            repo.remove_attachments(session, volume_uuid, engine)
+            _detach_if_unused(rt, session, volume)
+            if (volume.status_reason or "").startswith(DETACH_FAILED):
+                problems.append(f"volume {volume_uuid}: {volume.status_reason}")
+    return problems
 
 
 # -- Path / Get / List -----------------------------------------------------------------------
@@ -232,7 +263,8 @@ def reconcile(
     For each engine that answers, and each volume whose records there are all older than
     `cutoff` (default: MOUNT_GRACE_SECONDS ago), the records are rebuilt when their number
     differs from the containers holding the volume: one record per holder (Docker's mount ids
-    are not visible through its API, so they become `reconciled:<container>`). Engines that
+    are not visible through its API, so they become `reconciled:<container>`). When the
+    numbers match, a record made by Mount learns its container if that is unambiguous. Engines that
     do not answer keep their records. Then volumes of this host with records are mounted (the
     same loop device is reused, never a second one) and those without are unmounted.
     """
@@ -271,8 +303,13 @@ def _reconcile_engine(
         for volume_uuid in sorted(set(held) | set(recorded)):
             rows = recorded.get(volume_uuid, [])
             holders = held[volume_uuid][1] if volume_uuid in held else []
+            if len(rows) == len(holders):
+                if _name_holder(rows, holders):
+                    reports.append(f"{volume_uuid}: mount record of {engine.engine} names its "
+                                   "container")  # fmt: skip
+                continue
             # A young record may be for a container Docker is still starting.
-            if len(rows) == len(holders) or any(r.created_at > cutoff for r in rows):
+            if any(r.created_at > cutoff for r in rows):
                 continue
             repo.remove_attachments(session, volume_uuid, engine.engine)
             if holders:
@@ -288,6 +325,18 @@ def _reconcile_engine(
                 f"{len(holders)} from the engine"
             )
     return reports
+
+
+def _name_holder(rows: list[Any], holders: list[str]) -> bool:
+    """Docker's Mount does not say for which container: when exactly one record names none
+    and exactly one holder is named by no record, that record is that holder's."""
+    named = {r.container_id for r in rows}
+    unnamed = [r for r in rows if not r.container_id]
+    free = [h for h in holders if h not in named]
+    if len(unnamed) != 1 or len(free) != 1:
+        return False
+    unnamed[0].container_id = free[0]
+    return True
 
 
 def _reconcile_mounts(rt: Runtime) -> list[str]:

@@ -30,6 +30,8 @@ from dockyard.services.runtime import Runtime
 LOG = logging.getLogger(__name__)
 # Seconds between looks for volumes whose create or delete was interrupted.
 RECOVERY_INTERVAL = 60.0
+# How long a newly served engine (a node still starting) is retried until it uses the plugin.
+INTRODUCTION_WINDOW = 600.0
 
 
 class _EngineServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
@@ -90,6 +92,8 @@ class PluginSockets:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # Engines served but not yet seen answering: path -> (engine, give up at).
+        self._unintroduced: dict[str, tuple[EngineSocket, float]] = {}
         self.start_reports: list[str] | None = None  # set once start-up recovery ran
 
     @property
@@ -144,9 +148,12 @@ class PluginSockets:
             return []
         with self._lock:
             current = dict(self._servers)
+        still_there = {engine.engine for engine in wanted.values()}
         for path, (engine, _) in current.items():
             if wanted.get(path) != engine:
                 self._close(path)
+                if engine.engine not in still_there:
+                    self._forget(engine)
         new = []
         for path, engine in wanted.items():
             if path in current and current[path][0] == engine:
@@ -156,9 +163,39 @@ class PluginSockets:
                 new.append(engine)
             except OSError as exc:
                 LOG.warning("volume plugin: cannot serve %s at %s: %s", engine.engine, path, exc)
-        if reconcile and new:
-            volume_plugin.reconcile(self.rt, new)
+        give_up = time.monotonic() + INTRODUCTION_WINDOW
+        for engine in new:
+            self._unintroduced[engine.path] = (engine, give_up)
+        if reconcile:
+            self._introduce()
         return new
+
+    def _introduce(self) -> None:
+        """Reconcile engines seen for the first time once they answer, and have each use the
+        plugin once: swarm schedules a task needing a volume driver only on nodes that list it.
+        """
+        answered = []
+        for path, (engine, give_up) in list(self._unintroduced.items()):
+            if volume_plugin.introduce(engine):
+                answered.append(engine)
+            elif time.monotonic() < give_up:
+                continue
+            else:
+                LOG.warning("volume plugin: %s never answered; not reconciled", engine.engine)
+            self._unintroduced.pop(path, None)
+        if answered:
+            volume_plugin.reconcile(self.rt, answered)
+
+    def _forget(self, engine: EngineSocket) -> None:
+        """An engine left for good (its cluster or node deleted): release what it held."""
+        self._unintroduced.pop(engine.path, None)
+        try:
+            problems = volume_plugin.forget_engine(self.rt, engine.engine)
+        except Exception:
+            LOG.exception("volume plugin: releasing the volumes of %s failed", engine.engine)
+            return
+        for problem in problems:
+            LOG.warning("volume plugin: %s: %s", engine.engine, problem)
 
     def _open(self, engine: EngineSocket) -> None:
         os.makedirs(os.path.dirname(engine.path), mode=0o700, exist_ok=True)

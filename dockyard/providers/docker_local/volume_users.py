@@ -38,3 +38,16 @@ def volume_users(
         return found
     finally:
         api.close()
+
+
+def introduce_plugin(docker_url: str, tls: tuple[str, str, str] | None, driver: str) -> None:
+    """Make the engine call the legacy plugin `driver` once (a volume list through it).
+
+    Swarm places a task that needs a volume driver only on nodes whose description lists that
+    plugin, and dockerd lists a legacy plugin only once it has used it.
+    """
+    api = _client(docker_url, tls)
+    try:
+        api.api.volumes(filters={"driver": driver})
+    finally:
+        api.close()
