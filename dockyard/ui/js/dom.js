@@ -66,12 +66,15 @@ export function shortId(uuid) {
 
 // Status as text plus colour, never colour alone.
 // live: false for a status in history (a timeline entry), which gets no spinner.
-export function statusBadge(status, { live = true } = {}) {
+// kind: good, bad, busy, info or neutral, for resources whose statuses are not Magnum's.
+export function statusBadge(status, { live = true, kind: given = null } = {}) {
   const s = status || 'UNKNOWN';
-  let kind = 'neutral';
-  if (s.endsWith('_IN_PROGRESS') || s === 'PENDING' || s === 'RUNNING') kind = 'busy';
-  else if (s.endsWith('_FAILED') || s === 'FAILED') kind = 'bad';
-  else if (s.endsWith('_COMPLETE') || s === 'COMPLETE') kind = 'good';
+  let kind = given || 'neutral';
+  if (!given) {
+    if (s.endsWith('_IN_PROGRESS') || s === 'PENDING' || s === 'RUNNING') kind = 'busy';
+    else if (s.endsWith('_FAILED') || s === 'FAILED') kind = 'bad';
+    else if (s.endsWith('_COMPLETE') || s === 'COMPLETE') kind = 'good';
+  }
   return h('span', { class: `badge ${kind}`, 'data-status': s }, kind === 'busy' && live ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : null, s);
 }
 
@@ -90,6 +93,14 @@ export function errorBox(err, { context } = {}) {
     h('p', { class: 'error-head' }, context || 'The request failed', status ? ` (${status})` : '', ':'),
     h('p', { class: 'error-detail' }, err && (err.detail || err.message) ? (err.detail || err.message) : String(err)),
     err && err.requestId ? h('p', { class: 'error-meta' }, 'Request ID: ', h('code', {}, err.requestId)) : null);
+}
+
+// An error box in `slot`, focused so that keyboard and screen-reader users land on it.
+export function showError(slot, err, options) {
+  const box = errorBox(err, options);
+  box.setAttribute('tabindex', '-1');
+  slot.replaceChildren(box);
+  box.focus();
 }
 
 export function table({ caption, captionClass, columns, rows, empty = 'Nothing here yet.', rowAttrs }) {

@@ -8,8 +8,10 @@ import { clear, errorBox, h } from './dom.js';
 import { renderQuotas, renderServices, renderStats } from './views/admin.js';
 import { renderCluster } from './views/cluster.js';
 import { renderClusters } from './views/clusters.js';
+import { renderContainer, renderContainers } from './views/containers.js';
 import { renderLogin } from './views/login.js';
 import { renderTemplate, renderTemplates } from './views/templates.js';
+import { renderVolume, renderVolumes } from './views/volumes.js';
 
 export const app = { config: { auth_strategy: 'noauth' } };
 
@@ -18,6 +20,10 @@ const ROUTES = [
   [/^\/clusters\/([^/]+)$/, 'clusters', () => renderCluster],
   [/^\/templates\/?$/, 'templates', () => renderTemplates],
   [/^\/templates\/([^/]+)$/, 'templates', () => renderTemplate],
+  [/^\/volumes\/?$/, 'volumes', () => renderVolumes],
+  [/^\/volumes\/([^/]+)$/, 'volumes', () => renderVolume],
+  [/^\/containers\/?$/, 'containers', () => renderContainers],
+  [/^\/containers\/([^/]+)$/, 'containers', () => renderContainer],
   [/^\/admin\/quotas$/, 'quotas', () => renderQuotas],
   [/^\/admin\/stats$/, 'stats', () => renderStats],
   [/^\/admin\/services$/, 'services', () => renderServices],
