@@ -10,7 +10,7 @@ plugin that mounts them must run there (the embedded `dockyard`, or `dockyard-ap
 `dockyard-conductor` on one host with one `state_path`).
 
 Stable entry points for other services (the container API): `create`, `get`, `list_volumes`,
-`update`, `delete`, `attachments_of`, `prepare_host`.
+`update`, `delete`, `attachments_of`, `prepare_host`, `release_host`.
 """
 
 from __future__ import annotations
@@ -213,10 +213,15 @@ def get(rt: Runtime, ctx: RequestContext, ident: str) -> Volume:
 
 
 def list_volumes(rt: Runtime, ctx: RequestContext, page: Page) -> list[Any]:
-    """One page of the caller's volumes (admins: every project's)."""
+    """One page of the caller's volumes (admins: every project's), each with its
+    `attachment_count`."""
     rt.policy.authorize(ctx, "volume:get_all", {"project_id": ctx.project_id})
     with rt.db.read() as session:
-        return repo.list_page(session, _scope(ctx), page)
+        rows = repo.list_page(session, _scope(ctx), page)
+        counts = repo.attachment_counts(session, [row["uuid"] for row in rows])
+    for row in rows:
+        row["attachment_count"] = counts.get(row["uuid"], 0)
+    return rows
 
 
 def attachments_of(rt: Runtime, volume_uuid: str) -> list[VolumeAttachment]:
@@ -346,14 +351,26 @@ def finish_delete(rt: Runtime, volume: Volume, user_id: str, auth_token: str | N
 
 
 # -- host and recovery -----------------------------------------------------------------------
-def prepare_host(rt: Runtime) -> None:
-    """Make the local volumes' root a shared mount. Call before starting any engine."""
+def _local_driver(rt: Runtime) -> LocalVolumeDriver | None:
     try:
         driver = rt.volume_drivers.get("local")
     except UnknownVolumeDriver:
-        return
-    if isinstance(driver, LocalVolumeDriver):
+        return None
+    return driver if isinstance(driver, LocalVolumeDriver) else None
+
+
+def prepare_host(rt: Runtime) -> None:
+    """Make the local volumes' root a shared mount. Call before starting any engine."""
+    driver = _local_driver(rt)
+    if driver is not None:
         driver.prepare_host()
+
+
+def release_host(rt: Runtime) -> list[str]:
+    """Undo `prepare_host` once no engine on this host needs it and no volume is mounted;
+    returns why it was left (empty: undone, or nothing to undo)."""
+    driver = _local_driver(rt)
+    return [] if driver is None else driver.release_host()
 
 
 def recover(rt: Runtime, *, grace: float = 0.0) -> list[str]:

@@ -77,13 +77,17 @@ def test_nothing_outside_the_ui_folder_is_served(client: TestClient, path: str) 
     assert "import" not in response.text
 
 
-def test_config_tells_the_page_how_to_authenticate(client: TestClient) -> None:
+def test_config_tells_the_page_how_to_authenticate_and_which_volume_drivers(
+    client: TestClient,
+) -> None:
     response = client.get("/ui/config.json")
     assert response.status_code == 200
     assert response.json() == {
         "auth_strategy": "noauth",
         "api_min_version": "1.1",
         "api_max_version": "1.14",
+        "volume_drivers": ["local", "cinder"],
+        "default_volume_driver": "local",
     }
     assert response.headers["cache-control"] == "no-store"
 

@@ -16,10 +16,8 @@ from dockyard.common.context import RequestContext
 from dockyard.db.repositories import volumes as repo
 from dockyard.domain.engines import EngineSocket
 from dockyard.providers.block_local import image
-from dockyard.providers.docker_local.commands import run
 from dockyard.services import volume_plugin, volumes
 from dockyard.services.runtime import Runtime
-from dockyard.services.volume_backends import local_root as volumes_root
 
 CAN_MOUNT = os.geteuid() == 0 and not image.problems()
 needs_mount = pytest.mark.skipif(not CAN_MOUNT, reason="mounting needs root and loop devices")
@@ -51,7 +49,7 @@ def test_create_show_list(api: Api) -> None:
     assert shown["uuid"] == made["uuid"]
     assert api.get(f"/v1/volumes/{made['uuid']}").json()["name"] == "data"
     listed = api.get("/v1/volumes").json()["volumes"]
-    assert [v["name"] for v in listed] == ["data"]
+    assert [(v["name"], v["attachment_count"]) for v in listed] == [("data", 0)]
     assert api.get("/v1/volumes", headers=MEMBER_B).json()["volumes"] == []
     assert api.get("/v1/volumes/data", headers=MEMBER_B).status_code == 404
 
@@ -177,6 +175,9 @@ def test_attached_volume_cannot_be_deleted_or_shrunk_and_keeps_its_data(api: Api
         assert [(a["engine"], a["mount_id"]) for a in shown["attachments"]] == [
             ("host:functional", "mount-1")
         ]
+        assert shown["attachment_count"] == 1
+        listed = api.get("/v1/volumes").json()["volumes"]
+        assert [(v["name"], v["attachment_count"]) for v in listed] == [("busy", 1)]
         response = api.delete("/v1/volumes/busy")
         assert response.status_code == 409
         assert "is attached (1 mount(s) on host:functional)" in _error(response)["detail"]
@@ -201,7 +202,7 @@ def test_attached_volume_cannot_be_deleted_or_shrunk_and_keeps_its_data(api: Api
         assert api.delete("/v1/volumes/busy").status_code == 204
     finally:
         # The first mount made the volumes' root a shared bind mount of itself: undo it.
-        run(["umount", volumes_root(api.runtime.conf)], check=False)
+        assert volumes.release_host(api.runtime) == []
 
 
 def _stuck(rt: Runtime, name: str, status: str) -> str:

@@ -64,6 +64,8 @@ def ui_config(rt: RuntimeDep) -> Response:
             "auth_strategy": rt.conf.auth.strategy,
             "api_min_version": str(microversions.MIN_VERSION),
             "api_max_version": str(microversions.MAX_VERSION),
+            "volume_drivers": list(rt.conf.volume.enabled_drivers),
+            "default_volume_driver": rt.conf.volume.default_driver,
         },
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )

@@ -20,6 +20,8 @@ def render(volume: Any, base: str) -> dict[str, Any]:
         "fstype": options.get("fstype", "ext4"),
         "multiattach": bool(options.get("multiattach", False)),
     }
+    if isinstance(volume, dict) and "attachment_count" in volume:
+        body["attachment_count"] = volume["attachment_count"]
     body["links"] = links(base, COLLECTION, body["uuid"])
     created = volume["created_at"] if isinstance(volume, dict) else volume.created_at
     updated = volume["updated_at"] if isinstance(volume, dict) else volume.updated_at
@@ -34,6 +36,7 @@ def render_detail(
     """A volume as shown: with its attachments and, when the driver knows, its usage
     (`services.volumes.usage_of`)."""
     body = render(volume, base)
+    body["attachment_count"] = len(attachments)
     body["attachments"] = [
         {
             "engine": a.engine,

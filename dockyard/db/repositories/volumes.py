@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions
 from dockyard.db.models import Volume, VolumeAttachment
 from dockyard.db.repositories.lookup import by_uuid_or_name
 from dockyard.db.repositories.pagination import Page, columns_of, paginate
+from dockyard.db.repositories.unique import unique_or
 
 
 def get(session: Session, ident: str, project_id: str | None) -> Volume:
@@ -62,25 +62,18 @@ def count(session: Session, project_id: str) -> int:
 def add(session: Session, values: dict[str, Any]) -> Volume:
     """Insert a volume; a name already taken in the project is a 409."""
     row = Volume(**values)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise exceptions.VolumeAlreadyExists(
-            name=values.get("name"), project_id=values.get("project_id")
-        ) from exc
+    taken = exceptions.VolumeAlreadyExists(
+        name=values.get("name"), project_id=values.get("project_id")
+    )
+    with unique_or(session, taken):
+        session.add(row)
     return row
 
 
 def rename(session: Session, row: Volume, name: str) -> None:
     """Give the volume a new name; one already taken in the project is a 409."""
-    try:
-        with session.begin_nested():
-            row.name = name
-            session.flush()
-    except IntegrityError as exc:
-        raise exceptions.VolumeAlreadyExists(name=name, project_id=row.project_id) from exc
+    with unique_or(session, exceptions.VolumeAlreadyExists(name=name, project_id=row.project_id)):
+        row.name = name
 
 
 def remove(session: Session, row: Volume) -> None:
@@ -94,6 +87,18 @@ def remove(session: Session, row: Volume) -> None:
 def attachments(session: Session, volume_uuid: str) -> list[VolumeAttachment]:
     query = select(VolumeAttachment).where(VolumeAttachment.volume_id == volume_uuid)
     return list(session.scalars(query.order_by(VolumeAttachment.id)))
+
+
+def attachment_counts(session: Session, volume_uuids: list[str]) -> dict[str, int]:
+    """Volume uuid -> how many attachment records it has (volumes with none are left out)."""
+    if not volume_uuids:
+        return {}
+    query = (
+        select(VolumeAttachment.volume_id, func.count())
+        .where(VolumeAttachment.volume_id.in_(volume_uuids))
+        .group_by(VolumeAttachment.volume_id)
+    )
+    return {volume_id: int(count) for volume_id, count in session.execute(query)}
 
 
 def all_attachments(session: Session) -> list[VolumeAttachment]:

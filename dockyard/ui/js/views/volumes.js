@@ -7,12 +7,13 @@ import { button, confirmDialog, dash, dl, errorBox, fmtTime, h, openDialog, page
 import { dialogForm, field, validate } from '../forms.js';
 import { POLL_BUSY_MS, POLL_IDLE_MS, poller } from './clusters.js';
 import { containerBadge, openCreateContainerDialog } from './containers.js';
+import { app } from '../main.js';
 
 // Docker's rule for volume names (the API's too), and what the API would take for a uuid.
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// The volume drivers Dockyard has ([volume] enabled_drivers decides which the server takes).
-const DRIVERS = ['local', 'cinder'];
+// The volume drivers the server takes ([volume] enabled_drivers, from /ui/config.json).
+const drivers = () => app.config.volume_drivers || ['local'];
 
 const KINDS = { creating: 'busy', deleting: 'busy', available: 'good', 'in-use': 'info', error: 'bad' };
 export const volumeBadge = (status) => statusBadge(status, { kind: KINDS[status] || 'neutral' });
@@ -52,7 +53,7 @@ function openCreateVolumeDialog({ onCreated }) {
     field({ name: 'name', label: 'Name', hint: 'Letters, digits, "_", "." and "-", starting with a letter or digit. Empty: a name is generated.', validate: checkVolumeName }),
     field({ name: 'size', label: 'Size (GiB)', type: 'number', min: 1, required: true, value: '1' }),
     field({ name: 'volume_driver', label: 'Volume driver', type: 'select', value: '',
-      options: [['', '(the server\'s default)'], ...DRIVERS.map((d) => [d, d])],
+      options: [['', `(the server's default: ${app.config.default_volume_driver || 'local'})`], ...drivers().map((d) => [d, d])],
       hint: 'local: a sparse ext4 image on this host. cinder: OpenStack Block Storage (cannot be attached to containers yet).' }),
     field({ name: 'fstype', label: 'Filesystem', placeholder: 'ext4', hint: 'Empty: ext4, the one filesystem the local driver makes.' }),
     field({ name: 'multiattach', label: 'Multi-attach (several engines may mount it at once)', type: 'checkbox' }),
@@ -124,13 +125,8 @@ export async function renderVolumes(main) {
   const tick = async () => {
     let volumes;
     try {
+      // Each listed volume carries its attachment_count.
       volumes = await listAll('/v1/volumes', 'volumes');
-      // The list has no attachments: an available or creating volume has none (the API sets
-      // in-use while one exists); the others are read one by one.
-      const counts = await Promise.all(volumes.map((v) => (v.status === 'available' || v.status === 'creating'
-        ? 0
-        : api.get(`/v1/volumes/${enc(v.uuid)}`).then((d) => d.attachments.length, () => null))));
-      volumes = volumes.map((v, i) => ({ ...v, attachment_count: counts[i] }));
       errorSlot.replaceChildren();
     } catch (err) {
       errorSlot.replaceChildren(errorBox(err, { context: 'Could not list volumes' }));
