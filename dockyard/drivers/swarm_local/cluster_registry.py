@@ -52,6 +52,15 @@ class ClusterRegistry:
         ref = self.ref(state)
         return ref is not None and procs.alive(ref)
 
+    def ensure_wanted(self, state: ClusterState, ca: KeyPair | None) -> None:
+        """Run the registry if the cluster has one, before nodes that trust it start; stop
+        one the cluster no longer has (an upgrade turned it off)."""
+        if state.registry:
+            self.ensure(state, ca)
+        elif self.ref(state) is not None:
+            self.stop(state)
+            self.store.save(state)
+
     def ensure(self, state: ClusterState, ca: KeyPair | None) -> None:
         """The registry runs with certificates of `ca` (restarted when they changed)."""
         found = registry.problems()

@@ -14,7 +14,7 @@ import ipaddress
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ STATE_VERSION = 1
 MANAGER = "manager"
 WORKER = "worker"
 FIRST_HOST = 10  # node addresses start at .10 of the cluster's /24 (.1 is the bridge)
+REGISTRY_HOST = 2  # the cluster registry's address
 
 
 @dataclass(slots=True)
@@ -40,6 +41,8 @@ class Node:
     removing: bool = False
     #: sha256 of the CA certificate the running dockerd was started with (TLS clusters).
     ca_fingerprint: str | None = None
+    #: engine.digest of the storage driver and daemon.json the running dockerd started with.
+    config_digest: str | None = None
 
     @property
     def octet(self) -> int:
@@ -62,6 +65,16 @@ class ClusterState:
     bridge_ready: bool = False
     #: Size of each node's loop-mounted ext4 data-root volume (docker_volume_size), or None.
     volume_gib: int | None = None
+    #: The template the nodes are configured from, and what it puts in their daemon.json
+    #: (engine.daemon_options); an upgrade changes both.
+    template_id: str | None = None
+    daemon_options: dict[str, Any] = field(default_factory=dict)
+    #: volume_driver = rexray: the nodes find Dockyard's volume plugin in their plugin dirs.
+    rexray: bool = False
+    #: The cluster registry (registry_enabled): wanted, and its process when it runs.
+    registry: bool = False
+    registry_pid: int | None = None
+    registry_start_time: int | None = None
     nodes: list[Node] = field(default_factory=list)
     version: int = STATE_VERSION
 
@@ -83,6 +96,23 @@ class ClusterState:
     def gateway(self) -> ipaddress.IPv4Interface:
         net = self.network
         return ipaddress.IPv4Interface(f"{net.network_address + 1}/{net.prefixlen}")
+
+    @property
+    def registry_address(self) -> str:
+        """The registry's address: .2 of the cluster's /24 (nodes start at FIRST_HOST)."""
+        return str(self.network.network_address + REGISTRY_HOST)
+
+    @property
+    def registry_netns(self) -> str:
+        return f"dockyard-{self.key}-registry"
+
+    @property
+    def registry_veth(self) -> str:
+        return f"dyv{self.key}{REGISTRY_HOST}"
+
+    @property
+    def registry_cgroup(self) -> str:
+        return f"dockyard/{self.key}/registry"
 
     def netns(self, node: Node) -> str:
         return f"dockyard-{self.key}-{node.name}"
@@ -106,8 +136,13 @@ class ClusterState:
         return [n for n in self.nodes if n.role == WORKER]
 
     @property
+    def live_nodes(self) -> list[Node]:
+        """The nodes that are not being removed (a resize finishes those)."""
+        return [n for n in self.nodes if not n.removing]
+
+    @property
     def api_node(self) -> Node:
-        """The manager whose API is published on loopback (the first one)."""
+        """The manager that starts the swarm (the first one)."""
         return self.managers[0]
 
     def node(self, name: str) -> Node:
@@ -143,6 +178,12 @@ class ClusterState:
         values["nodes"] = [Node(**n) for n in values.get("nodes", [])]
         return cls(**values)
 
+    @classmethod
+    def from_driver_state(cls, driver_state: Mapping[str, Any]) -> ClusterState | None:
+        """The state a driver call returned (`DriverResult.driver_state`), or None when it
+        holds none (no subnet was ever allocated)."""
+        return cls.from_dict(dict(driver_state)) if driver_state.get("subnet") else None
+
 
 def cluster_key(uuid: str) -> str:
     return hashlib.sha256(uuid.encode()).hexdigest()[:8]
@@ -169,7 +210,10 @@ class NodePaths:
 
     @property
     def plugins(self) -> str:
-        return os.path.join(self.root, "plugins")
+        """Bound over the node's /run/docker/plugins. Under the run dir, as unix socket paths
+        are limited to 108 bytes; beside the exec-root, whose plugins/ dockerd uses itself."""
+        run_dir, name = os.path.split(self.exec_root)
+        return os.path.join(run_dir, "plugins", name)
 
     @property
     def certs(self) -> str:
@@ -178,6 +222,12 @@ class NodePaths:
     @property
     def log_file(self) -> str:
         return os.path.join(self.root, "dockerd.log")
+
+    @property
+    def registry_certs(self) -> str:
+        """The node's certs.d, where dockerd finds the cluster registry's CA and its client
+        certificate."""
+        return os.path.join(self.etc_docker, "certs.d")
 
     @property
     def volume(self) -> str:
@@ -205,6 +255,10 @@ class StateStore:
             os.path.join(self.run_dir(state), node.name),
         )
 
+    def registry_dir(self, state: ClusterState) -> str:
+        """The cluster registry's config, certificates, log and storage."""
+        return os.path.join(self.cluster_dir(state.uuid), "registry")
+
     def resolv_conf(self, state: ClusterState) -> str:
         return os.path.join(self.cluster_dir(state.uuid), "resolv.conf")
 
@@ -217,6 +271,14 @@ class StateStore:
                 return ClusterState.from_dict(json.load(handle))
         except FileNotFoundError:
             return None
+
+    def existing_state(self, uuid: str, recorded: Mapping[str, Any]) -> ClusterState | None:
+        """The cluster's state file, else the copy the database kept (`recorded`, the last
+        driver_state); None for a cluster that was never created."""
+        state = self.load(uuid)
+        if state is None:
+            state = ClusterState.from_driver_state(recorded)
+        return state
 
     def save(self, state: ClusterState) -> None:
         path = self._state_file(state.uuid)

@@ -13,11 +13,20 @@ import shutil
 from typing import Any
 
 from dockyard.certs.x509 import KeyPair
-from dockyard.drivers.swarm_local.layout import ClusterState, Node, StateStore, cluster_key
+from dockyard.drivers.swarm_local import engine
+from dockyard.drivers.swarm_local.cluster_registry import ClusterRegistry
+from dockyard.drivers.swarm_local.layout import (
+    MANAGER,
+    ClusterState,
+    Node,
+    StateStore,
+    cluster_key,
+)
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.drivers.swarm_local.tls import ca_fingerprint, ensure_node_certs, node_tls_files
+from dockyard.providers.block_local.mounts import ensure_shared_root
 from dockyard.providers.docker_local import cgroups, daemon, network, procs, volumes
-from dockyard.providers.docker_local.commands import run
+from dockyard.providers.docker_local.commands import unmount_below
 from dockyard.providers.docker_local.daemon import DaemonConfig
 from dockyard.providers.docker_local.image import BaseImage
 
@@ -35,6 +44,7 @@ class NodeManager:
     def __init__(self, settings: LocalSettings, store: StateStore) -> None:
         self.settings = settings
         self.store = store
+        self.registry = ClusterRegistry(settings, store)
 
     # -- allocation -----------------------------------------------------------------------
     def new_state(
@@ -79,7 +89,13 @@ class NodeManager:
             tls=node_tls_files(paths.certs) if state.tls else None,
             labels={"dockyard.cluster": state.uuid, "dockyard.node": node.name},
             volume=paths.volume if state.volume_gib else None,
+            options=dict(state.daemon_options),
         )
+
+    def config_digest(self, state: ClusterState, node: Node) -> str:
+        """What `node` records about the configuration a dockerd started now would have."""
+        cfg = self.config(state, node)
+        return engine.digest(cfg.storage_driver, cfg.options)
 
     def ref(self, node: Node) -> procs.ProcessRef | None:
         if node.pid is None or node.start_time is None:
@@ -111,8 +127,11 @@ class NodeManager:
                 handle.write(RESOLV_CONF)
 
     # -- nodes --------------------------------------------------------------------------
-    def ensure_running(self, state: ClusterState, nodes: list[Node], ca: KeyPair | None) -> None:
-        """Namespace, certificates and a live, answering dockerd for each of `nodes`.
+    def ensure_running(
+        self, state: ClusterState, nodes: list[Node], ca: KeyPair | None, cert_days: int = 1825
+    ) -> None:
+        """Namespace, certificates (`cert_days` valid) and a live, answering dockerd for each
+        of `nodes`.
 
         A running dockerd that serves certificates of another CA (the CA was rotated) is
         restarted from its data-root: dockerd reads its TLS files only when it starts.
@@ -127,6 +146,10 @@ class NodeManager:
         ]
         if stale:  # stopped together, from their data-roots; started again below
             procs.terminate(stale, timeout=self.settings.shutdown_timeout + 10.0)
+        if state.rexray and self.settings.volume_root:
+            # Volumes the plugin mounts later must propagate into the nodes' mount namespaces,
+            # or a container silently gets the empty directory under the mountpoint.
+            ensure_shared_root(self.settings.volume_root)
         started: list[tuple[DaemonConfig, procs.ProcessRef]] = []
         for node in nodes:
             network.ensure_node_link(
@@ -135,12 +158,13 @@ class NodeManager:
             )  # fmt: skip
             if state.tls and ca is not None:
                 certs = self.store.node_paths(state, node).certs
-                ensure_node_certs(ca, certs, node.hostname, node.address)
+                ensure_node_certs(ca, certs, node.hostname, node.address, cert_days)
             cfg = self.config(state, node)
             ref = self.ref(node)
             if ref is not None and procs.alive(ref):
                 started.append((cfg, ref))
                 continue
+            self.registry.trust(state, node)
             # Whatever a killed dockerd left (containerd, shims, containers) is in its cgroup.
             cgroups.kill_all(state.cgroup(node))
             daemon.remove_runtime_files(cfg)
@@ -148,11 +172,13 @@ class NodeManager:
                 self._ensure_volume(cfg.volume, state.volume_gib)
             with self.store.pool_lock():
                 cgroups.create(state.cgroup(node))
-            is_api = node is state.api_node
-            ref, port = daemon.start(cfg, (state.api_port or 0) if is_api else None)
+            # Every manager serves the cluster's loopback port: whichever lives answers it.
+            serves_api = node.role == MANAGER
+            ref, port = daemon.start(cfg, (state.api_port or 0) if serves_api else None)
             node.pid, node.start_time = ref.pid, ref.start_time
             node.ca_fingerprint = fingerprint
-            if is_api:
+            node.config_digest = engine.digest(cfg.storage_driver, cfg.options)
+            if serves_api:
                 state.api_port = port
             self.store.save(state)
             started.append((cfg, ref))
@@ -199,16 +225,17 @@ class NodeManager:
                 volumes.detach(left)
                 problems.append(f"{node.hostname}: volume still attached to {', '.join(left)}")
             problems += [f"{node.hostname}: cgroup {d} not removed" for d in cgroups.remove(path)]
-            for directory in (paths.root, paths.exec_root):
-                _unmount_below(directory)
+            for directory in (paths.root, paths.exec_root, paths.plugins):
+                unmount_below(directory)
                 shutil.rmtree(directory, ignore_errors=True)
             node.pid = node.start_time = None
-            node.ca_fingerprint = None
+            node.ca_fingerprint = node.config_digest = None
         return problems
 
     def teardown_cluster(self, state: ClusterState) -> list[str]:
         """Remove every node, then the bridge, rules, cgroups and directories of `state`."""
         problems = self.teardown(state, list(state.nodes), graceful=False)
+        problems += self.registry.stop(state)
         network.remove_firewall(state.bridge)
         try:
             network.remove_bridge(state.bridge, state.marker)
@@ -219,7 +246,7 @@ class NodeManager:
         with self.store.pool_lock():
             cgroups.remove_if_empty(CGROUP_ROOT)
         for directory in (self.store.run_dir(state), self.store.cluster_dir(state.uuid)):
-            _unmount_below(directory)
+            unmount_below(directory)
             shutil.rmtree(directory, ignore_errors=True)
         with contextlib.suppress(OSError):
             os.rmdir(self.settings.run_dir)  # only when no other cluster uses it
@@ -237,17 +264,3 @@ class NodeManager:
         for netns in network.namespaces(f"dockyard-{state.key}-"):
             network.remove_netns(netns)
         return problems + self.teardown_cluster(state)
-
-
-def _unmount_below(directory: str) -> None:
-    """Lazily unmount anything the host still has mounted under `directory` (normally none:
-    node mounts live in the node's own mount namespace and go with it)."""
-    prefix = os.path.realpath(directory) + os.sep
-    targets = []
-    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
-        for line in handle:
-            target = line.split()[4].replace("\\040", " ")
-            if (target + os.sep).startswith(prefix):
-                targets.append(target)
-    for target in sorted(targets, key=len, reverse=True):
-        run(["umount", "-l", target], check=False)

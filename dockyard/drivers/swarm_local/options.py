@@ -82,4 +82,15 @@ def register(conf: Any) -> LocalSettings:
         start_timeout=group.start_timeout,
         shutdown_timeout=group.shutdown_timeout,
         drain_timeout=group.drain_timeout,
+        volume_root=_volume_root(conf),
     )
+
+
+def _volume_root(conf: Any) -> str | None:
+    """[volume] local_root, defaulted as services.volume_backends.local_root does; None when
+    the [volume] group is not registered (no volume plugin in this process's config)."""
+    try:
+        root = conf.volume.local_root
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        return None
+    return os.path.abspath(root or os.path.join(conf.state_path, "volumes"))

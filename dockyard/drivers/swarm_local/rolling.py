@@ -1,4 +1,4 @@
-"""The order in which a rolling upgrade restarts nodes.
+"""The order in which rolling restarts (an upgrade, certificate waves) restart nodes.
 
 Managers go one at a time, the raft leader last (one election instead of several, and raft
 keeps its quorum); workers then go `max_batch` at a time, in the cluster's order.

@@ -19,6 +19,9 @@ class LocalSettings:
     start_timeout: float = 60.0
     shutdown_timeout: int = 5
     drain_timeout: float = 15.0
+    #: [volume] local_root: where Dockyard's volume plugin mounts volumes. Made a shared mount
+    #: before nodes of a rexray cluster start, so those mounts reach the nodes.
+    volume_root: str | None = None
 
     @property
     def pool(self) -> ipaddress.IPv4Network:

@@ -75,6 +75,16 @@ def create(path: str) -> None:
         os.makedirs(os.path.join(hierarchy, path, DAEMON_LEAF), exist_ok=True)
 
 
+def attach(path: str, pid: int) -> None:
+    """Move `pid` into `path/daemon` in every hierarchy where create() made it."""
+    for hierarchy in hierarchies():
+        if _is_cpuset(hierarchy):
+            continue
+        procs_file = os.path.join(hierarchy, path, DAEMON_LEAF, "cgroup.procs")
+        with open(procs_file, "w", encoding="ascii") as handle:
+            handle.write(str(pid))
+
+
 def _subtree_dirs(path: str) -> list[str]:
     """Every existing cgroup directory below `path`, deepest first."""
     dirs: list[str] = []

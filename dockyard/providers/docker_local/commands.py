@@ -57,3 +57,17 @@ def succeeds(argv: list[str], timeout: float = 30) -> bool:
         check=False,
     )
     return proc.returncode == 0
+
+
+def unmount_below(directory: str) -> None:
+    """Lazily unmount anything this mount namespace has under `directory` (normally none:
+    node mounts live in the node's own mount namespace and go with it)."""
+    prefix = os.path.realpath(directory) + os.sep
+    targets = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        for line in handle:
+            target = line.split()[4].replace("\\040", " ")
+            if (target + os.sep).startswith(prefix):
+                targets.append(target)
+    for target in sorted(targets, key=len, reverse=True):
+        run(["umount", "-l", target], check=False)

@@ -4,17 +4,20 @@ The launch chain is `ip netns exec NS unshare --uts bash node_exec.sh dockerd ..
 step execs, so the PID returned by Popen is dockerd's. The daemon runs in its own session so
 it outlives the conductor that started it; its identity (PID + start time) is recorded.
 
-The API of the node that serves the cluster is published on host loopback with no proxy
-process: the listening socket is created here, in the host namespace, and handed to dockerd
-as a socket-activation fd (`-H fd://`). A socket keeps the namespace it was created in.
+The cluster's API is published on host loopback with no proxy process: a listening socket is
+created here, in the host namespace, and handed to dockerd as a socket-activation fd (`-H
+fd://`). A socket keeps the namespace it was created in. Every manager gets its own socket on
+the same port with SO_REUSEPORT, so the kernel spreads new connections over the managers'
+sockets; a dead dockerd's socket closes with it and leaves the group, and the port keeps
+answering as long as one manager lives (multi-master fail-over, TLS end to end, no proxy).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
-import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from typing import Any
 
 from dockyard.providers.docker_local import cgroups
 from dockyard.providers.docker_local.commands import SYSTEM_PATH, which
-from dockyard.providers.docker_local.procs import ProcessRef, alive, identify
+from dockyard.providers.docker_local.procs import ProcessRef, alive, log_tail, spawn
 
 LOOPBACK = "127.0.0.1"
 # The engine API version every node speaks (Debian bookworm's docker.io 20.10).
@@ -65,6 +68,9 @@ class DaemonConfig:
     labels: Mapping[str, str] = field(default_factory=dict)
     #: An ext4 image to loop-mount on the data-root inside the node (see volumes.py).
     volume: str | None = None
+    #: daemon.json settings (written to <etc_docker>/daemon.json at each start); none of them
+    #: may also be a command-line flag, or dockerd refuses to start.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def socket_path(self) -> str:
@@ -73,6 +79,10 @@ class DaemonConfig:
     @property
     def pidfile(self) -> str:
         return os.path.join(self.exec_root, "dockerd.pid")
+
+    @property
+    def config_file(self) -> str:
+        return os.path.join(self.etc_docker, "daemon.json")
 
 
 def wrapper_path() -> str:
@@ -87,6 +97,7 @@ def command(cfg: DaemonConfig, *, socket_activated: bool) -> list[str]:
         "--data-root", cfg.data_root,
         "--exec-root", cfg.exec_root,
         "--pidfile", cfg.pidfile,
+        "--config-file", cfg.config_file,
         "-H", f"unix://{cfg.socket_path}",
         "--storage-driver", cfg.storage_driver,
         "--cgroup-parent", "/" + cfg.cgroup,
@@ -137,6 +148,9 @@ def _environment(cfg: DaemonConfig, listen_fd: int | None) -> dict[str, str]:
 def _listener(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Joins the sockets other managers of the cluster hold on this port (only sockets of the
+    # same user that also set it may share a port; a port held otherwise stays refused).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((LOOPBACK, port))
     sock.listen(128)
     return sock
@@ -145,12 +159,14 @@ def _listener(port: int) -> socket.socket:
 def start(cfg: DaemonConfig, loopback_port: int | None = None) -> tuple[ProcessRef, int | None]:
     """Launch the node's dockerd; returns its identity and the loopback port it serves.
 
-    With `loopback_port` (0 = any free port) the API is also served on 127.0.0.1; a port that
-    is no longer free is replaced by a new one. The node's cgroup must exist (cgroups.create).
+    With `loopback_port` (0 = any free port) the API is also served on 127.0.0.1, sharing the
+    port with the other managers' dockerds; a port that something else holds is replaced by a
+    new one. The node's cgroup must exist (cgroups.create).
     """
     for path in (cfg.data_root, cfg.exec_root, cfg.etc_docker, cfg.plugins_dir):
         os.makedirs(path, mode=0o700, exist_ok=True)
     os.makedirs(os.path.dirname(cfg.log_file), exist_ok=True)
+    write_options(cfg)
     listener: socket.socket | None = None
     port: int | None = None
     if loopback_port is not None:
@@ -164,37 +180,29 @@ def start(cfg: DaemonConfig, loopback_port: int | None = None) -> tuple[ProcessR
         *command(cfg, socket_activated=listener is not None),
     ]  # fmt: skip
     argv[0] = which("ip") or "ip"
-    pass_fds = () if listener is None else (listener.fileno(),)
+    listen_fd = None if listener is None else listener.fileno()
     try:
-        with open(cfg.log_file, "ab") as log:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                env=_environment(cfg, None if listener is None else listener.fileno()),
-                pass_fds=pass_fds,
-                start_new_session=True,
-                cwd=cfg.data_root,
-            )
+        ref = spawn(
+            argv,
+            cfg.log_file,
+            _environment(cfg, listen_fd),
+            cfg.data_root,
+            () if listen_fd is None else (listen_fd,),
+        )
     finally:
         if listener is not None:
             listener.close()  # dockerd holds its own copy
-    ref = identify(proc.pid)
     if ref is None:
-        raise DaemonError(f"dockerd for {cfg.hostname} exited at once: {log_tail(cfg)}")
+        raise DaemonError(f"dockerd for {cfg.hostname} exited at once: {log_tail(cfg.log_file)}")
     return ref, port
 
 
-def log_tail(cfg: DaemonConfig, size: int = 800) -> str:
-    """The end of the node's dockerd log, for error messages."""
-    try:
-        with open(cfg.log_file, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - size))
-            return handle.read().decode("utf-8", "replace").strip()
-    except FileNotFoundError:
-        return "(no log)"
+def write_options(cfg: DaemonConfig) -> None:
+    """Write the node's daemon.json from `cfg.options` (read by dockerd when it starts)."""
+    tmp = f"{cfg.config_file}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(dict(cfg.options), handle, indent=1, sort_keys=True)
+    os.replace(tmp, cfg.config_file)
 
 
 def client(cfg: DaemonConfig, timeout: float = 60) -> Any:
@@ -233,7 +241,7 @@ def wait_ready(items: list[tuple[DaemonConfig, ProcessRef]], timeout: float) -> 
             if answers(cfg):
                 continue
             if not alive(ref):
-                raise DaemonError(f"dockerd for {cfg.hostname} exited: {log_tail(cfg)}")
+                raise DaemonError(f"dockerd for {cfg.hostname} exited: {log_tail(cfg.log_file)}")
             still.append((cfg, ref))
         pending = still
         if pending and time.monotonic() > deadline:

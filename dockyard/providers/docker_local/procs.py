@@ -1,11 +1,14 @@
-"""Process identity: a PID plus its start time, so a reused PID is never signalled."""
+"""Processes Dockyard starts and keeps: launched in a session of their own, known by their
+identity (a PID plus its start time, so a reused PID is never signalled)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
+import subprocess
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -33,6 +36,36 @@ def identify(pid: int) -> ProcessRef | None:
     """The identity of the running process `pid`, or None."""
     stat = _stat(pid)
     return None if stat is None else ProcessRef(pid, stat[1])
+
+
+def spawn(
+    argv: list[str], log_file: str, env: Mapping[str, str], cwd: str, pass_fds: Sequence[int] = ()
+) -> ProcessRef | None:
+    """Start `argv` in a session of its own (it outlives this process), with stdout and stderr
+    appended to `log_file`; its identity, or None when it already exited."""
+    with open(log_file, "ab") as log:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=dict(env),
+            pass_fds=tuple(pass_fds),
+            start_new_session=True,
+            cwd=cwd,
+        )
+    return identify(proc.pid)
+
+
+def log_tail(log_file: str, size: int = 800) -> str:
+    """The end of a spawned process's log file, for error messages."""
+    try:
+        with open(log_file, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - size))
+            return handle.read().decode("utf-8", "replace").strip()
+    except FileNotFoundError:
+        return "(no log)"
 
 
 def _reap(pid: int) -> None:

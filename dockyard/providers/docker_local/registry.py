@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import time
 from dataclasses import dataclass
 
 from dockyard.providers.docker_local import cgroups, network
 from dockyard.providers.docker_local.commands import SYSTEM_PATH, which
-from dockyard.providers.docker_local.daemon import TlsFiles, log_tail
-from dockyard.providers.docker_local.procs import ProcessRef, alive, identify
+from dockyard.providers.docker_local.daemon import TlsFiles
+from dockyard.providers.docker_local.procs import ProcessRef, alive, log_tail, spawn
 
 PORT = 5000
 BINARY = "docker-registry"
@@ -81,17 +80,7 @@ def start(cfg: RegistryConfig) -> ProcessRef:
         json.dump(_config(cfg), handle, indent=1)
     argv = [which("ip") or "ip", "netns", "exec", cfg.netns, which(BINARY) or BINARY, "serve",
             cfg.config_file]  # fmt: skip
-    with open(cfg.log_file, "ab") as log:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            env={"PATH": SYSTEM_PATH, "LANG": "C.UTF-8"},
-            start_new_session=True,
-            cwd=cfg.directory,
-        )
-    ref = identify(proc.pid)
+    ref = spawn(argv, cfg.log_file, {"PATH": SYSTEM_PATH, "LANG": "C.UTF-8"}, cfg.directory)
     if ref is None:
         raise RegistryError(f"the registry exited at once: {log_tail(cfg.log_file)}")
     cgroups.attach(cfg.cgroup, ref.pid)  # it starts no child: nothing escapes the cgroup

@@ -103,14 +103,18 @@ def running_tasks(api: Any, node_id: str | None = None) -> dict[str, list[str]]:
     return {node: sorted(names) for node, names in by_node.items()}
 
 
-def drain(api: Any, node_id: str) -> None:
-    """Set a node's availability to drain (its tasks are rescheduled elsewhere)."""
+def set_availability(api: Any, node_id: str, availability: str) -> None:
+    """Set a node's availability: "drain" (its tasks are rescheduled elsewhere), "active"."""
     node = api.nodes.get(node_id)
     spec = dict(node.attrs["Spec"])
-    if spec.get("Availability") == "drain":
+    if spec.get("Availability") == availability:
         return
-    spec["Availability"] = "drain"
+    spec["Availability"] = availability
     node.update(spec)
+
+
+def drain(api: Any, node_id: str) -> None:
+    set_availability(api, node_id, "drain")
 
 
 def remove(api: Any, node_id: str) -> None:

@@ -1,0 +1,69 @@
+"""What the local driver refuses before it touches anything: the host, a create, an upgrade."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dockyard.common import exceptions
+from dockyard.drivers.base import ClusterSpec
+from dockyard.drivers.swarm_local import engine
+from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.providers.docker_local import host, registry, volumes
+
+SWARM_COES = ("swarm", "swarm-mode")
+
+
+def host_problems(settings: LocalSettings) -> list[str]:
+    """Everything that stops local clusters from running on this machine (empty when none)."""
+    found = host.problems(settings.dockerd, settings.busybox)
+    pool_problem = settings.pool_problem()
+    if pool_problem:
+        found.append(pool_problem)
+    return found
+
+
+def check_create(settings: LocalSettings, spec: ClusterSpec) -> None:
+    """Refuse a cluster this driver or this host cannot build."""
+    if spec.coe not in SWARM_COES:
+        raise exceptions.NotSupported(f"The local driver builds swarm clusters, not {spec.coe}.")
+    check_volume_driver(settings, spec.template)
+    if spec.master_count < 1:
+        raise exceptions.InvalidParameterValue("a cluster needs at least one master")
+    if spec.template.get("registry_enabled"):
+        found = registry.problems()
+        if found:
+            raise exceptions.NotSupported("registry_enabled: " + "; ".join(found))
+    if engine.volume_gib(spec):
+        found = volumes.problems()
+        if found:
+            raise exceptions.NotSupported(
+                "docker_volume_size needs loop devices on this host: " + "; ".join(found)
+            )
+    if not spec.tls_disabled and spec.ca is None:
+        raise exceptions.InvalidParameterValue("TLS is enabled but the cluster has no CA")
+
+
+def check_upgrade(settings: LocalSettings, spec: ClusterSpec, template: Mapping[str, Any]) -> None:
+    """Refuse what a restart from the data-root cannot change."""
+    if template.get("coe") not in SWARM_COES:
+        raise exceptions.NotSupported(
+            f"Upgrading a local swarm cluster to a {template.get('coe')} template"
+        )
+    check_volume_driver(settings, template)
+    if bool(template.get("tls_disabled")) != spec.tls_disabled:
+        raise exceptions.NotSupported(
+            "Upgrading to a template that turns TLS on or off (create a new cluster)"
+        )
+    engine.check_labels(dict(template.get("labels") or {}))
+
+
+def check_volume_driver(settings: LocalSettings, template: Mapping[str, Any]) -> None:
+    """Refuse a volume driver other than rexray, and rexray without a volume root."""
+    wanted = template.get("volume_driver")
+    if wanted and wanted != "rexray":
+        raise exceptions.NotSupported(f"Volume driver {wanted} is not available to local clusters.")
+    if wanted and not settings.volume_root:
+        raise exceptions.NotSupported(
+            "volume_driver rexray: this service has no [volume] local_root for the plugin"
+        )

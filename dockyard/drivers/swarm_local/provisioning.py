@@ -1,0 +1,42 @@
+"""Creating a local cluster: its state, network, registry, nodes and swarm.
+
+Each step is an "ensure" and the state is saved before anything is made, so a create that is
+repeated after a crash continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.swarm_local import checks, engine, results
+from dockyard.drivers.swarm_local.layout import MANAGER, WORKER
+from dockyard.drivers.swarm_local.parts import DriverParts
+
+
+def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
+    """Build the cluster `spec` describes (or finish building it)."""
+    checks.check_create(parts.settings, spec)
+    events: list[str] = []
+    with parts.store.cluster_lock(spec.uuid):
+        state = parts.store.existing_state(spec.uuid, spec.driver_state)
+        if state is None:
+            storage = engine.storage_driver(spec.template, parts.settings.storage_driver, events)
+            state = parts.nodes.new_state(
+                spec.uuid, not spec.tls_disabled, storage, engine.volume_gib(spec)
+            )
+            engine.apply_template(state, spec.template, spec.labels)
+        while len(state.managers) < spec.master_count:
+            state.add_node(MANAGER, spec.name)
+        while len([w for w in state.workers if not w.removing]) < spec.node_count:
+            state.add_node(WORKER, spec.name)
+        parts.store.save(state)
+        live = state.live_nodes  # removals are resize's to finish
+        parts.nodes.ensure_network(state)
+        parts.registry.ensure_wanted(state, spec.ca)
+        parts.nodes.ensure_running(state, live, spec.ca, spec.node_cert_days)
+        parts.swarm.ensure_joined(state, live)
+        parts.store.save(state)
+    reason = (
+        f"{len(state.managers)} manager(s) and {len(state.workers)} worker(s) in swarm "
+        f"mode, Docker {state.engine_version}"
+    )
+    return results.complete(parts.store, state, reason, events)

@@ -1,0 +1,110 @@
+"""Resizing the workers of a local cluster: new nodes join, chosen ones are drained and go.
+
+Which workers go is scaling.py's choice. A node marked `removing` is saved before it is
+touched, so a resize repeated after a crash finishes the removals it had decided on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from dockyard.common import exceptions
+from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
+from dockyard.drivers.swarm_local import results, scaling
+from dockyard.drivers.swarm_local.layout import WORKER, ClusterState, Node
+from dockyard.drivers.swarm_local.parts import DriverParts
+from dockyard.providers.docker_local import swarm
+
+
+def resize(
+    parts: DriverParts,
+    spec: ClusterSpec,
+    nodegroup: NodeGroupSpec,
+    node_count: int,
+    nodes_to_remove: list[str],
+) -> DriverResult:
+    """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
+    if nodegroup.role == "master":
+        raise exceptions.NotSupported("Resizing the master nodegroup of a local cluster")
+    events: list[str] = []
+    with parts.store.cluster_lock(spec.uuid):
+        state = parts.store.existing_state(spec.uuid, spec.driver_state)
+        if state is None:
+            raise exceptions.NotSupported("Resizing a local cluster that was never created")
+        parts.nodes.ensure_network(state)
+        live = state.live_nodes
+        parts.nodes.ensure_running(state, live, spec.ca, spec.node_cert_days)
+        unjoined = [n for n in live if not n.swarm_id]
+        if unjoined:  # added by an interrupted call
+            parts.swarm.ensure_joined(state, unjoined)
+        # Removals an interrupted call had decided on are finished first.
+        warned = _remove_workers(parts, state, [n for n in state.nodes if n.removing], events)
+        before = len(state.workers)
+        if node_count > before:
+            added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
+            parts.store.save(state)
+            parts.nodes.ensure_running(state, added, spec.ca, spec.node_cert_days)
+            parts.swarm.ensure_joined(state, added)
+        elif node_count < before:
+            with parts.swarm.manager(state) as api:
+                by_id = swarm.running_tasks(api)
+            tasks = {n.name: by_id.get(n.swarm_id or "", []) for n in state.workers}
+            victims = scaling.choose_victims(
+                state.workers, before - node_count, nodes_to_remove, tasks
+            )
+            for node in victims:
+                node.removing = True
+            parts.store.save(state)
+            warned += _remove_workers(parts, state, victims, events)
+        parts.store.save(state)
+    reason = f"workers scaled from {before} to {len(state.workers)}"
+    if warned:
+        reason += f"; {len(warned)} removed node(s) were running tasks: {', '.join(warned)}"
+    return results.complete(parts.store, state, reason, events)
+
+
+def _remove_workers(
+    parts: DriverParts, state: ClusterState, victims: list[Node], events: list[str]
+) -> list[str]:
+    """Drain, stop and remove `victims`; returns the hostnames that still ran tasks."""
+    if not victims:
+        return []
+    warned: list[str] = []
+    with parts.swarm.manager(state) as api:
+        by_id = swarm.running_tasks(api)  # before draining, which starts stopping them
+        for node in victims:
+            if node.swarm_id:
+                with contextlib.suppress(Exception):  # already gone from the swarm
+                    swarm.drain(api, node.swarm_id)
+        for node in victims:
+            tasks = by_id.get(node.swarm_id or "", [])
+            if not tasks:
+                continue
+            warned.append(node.hostname)
+            timeout = parts.settings.drain_timeout
+            if not parts.nodes.running(node):
+                note = "its dockerd was not running; swarm reschedules them"
+            elif swarm.wait_no_tasks(api, node.swarm_id or "", timeout):
+                note = f"still running after {timeout:.0f}s of draining, stopped with the node"
+            else:
+                note = "drained first: swarm rescheduled them"
+            events.append(
+                f"Removed worker {node.hostname} ({node.address}) that was running "
+                f"{len(tasks)} task(s) ({', '.join(tasks)}); {note}"
+            )
+        for node in victims:
+            if parts.nodes.running(node):
+                with contextlib.suppress(Exception):
+                    worker_api = parts.nodes.client(state, node, timeout=10)
+                    try:
+                        swarm.leave(worker_api)
+                    finally:
+                        worker_api.close()
+        events += parts.nodes.teardown(state, victims, graceful=True)
+        for node in victims:
+            if node.swarm_id:
+                with contextlib.suppress(Exception):
+                    swarm.remove(api, node.swarm_id)
+            state.nodes.remove(node)
+            parts.store.save(state)
+    return warned

@@ -1,0 +1,50 @@
+"""What the local driver reports back to the conductor: cluster facts and COMPLETE results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dockyard.domain.certificates import CertificateInfo
+from dockyard.drivers.base import ClusterFacts, DriverResult, Outcome
+from dockyard.drivers.swarm_local import tls
+from dockyard.drivers.swarm_local.layout import ClusterState, Node, StateStore
+
+
+def complete(
+    store: StateStore, state: ClusterState, reason: str, events: list[str] | None = None
+) -> DriverResult:
+    """A finished call: its reason, the cluster's facts and state, and timeline `events`."""
+    return DriverResult(
+        Outcome.COMPLETE,
+        reason=reason,
+        facts=facts(store, state),
+        driver_state=state.to_dict(),
+        events=events if events is not None else [],
+    )
+
+
+def facts(store: StateStore, state: ClusterState) -> ClusterFacts:
+    """The API address, versions, addresses and node certificates of the cluster."""
+    return ClusterFacts(
+        api_address=f"tcp://127.0.0.1:{state.api_port}" if state.api_port else None,
+        coe_version=state.engine_version,
+        container_version=state.engine_version,
+        master_addresses=[n.address for n in state.managers],
+        node_addresses=[n.address for n in state.workers if not n.removing],
+        node_certificates=node_certificates(store, state),
+    )
+
+
+def node_certificates(store: StateStore, state: ClusterState) -> list[CertificateInfo] | None:
+    """The server certificates on the nodes' disks (None for a cluster without TLS)."""
+    if not state.tls:
+        return None
+    found = (
+        tls.node_certificate(store.node_paths(state, n).certs, n.hostname) for n in state.live_nodes
+    )
+    return [info for info in found if info is not None]
+
+
+def hostnames(nodes: Iterable[Node]) -> str:
+    """`nodes` for a reason line ("none" for no node)."""
+    return ", ".join(n.hostname for n in nodes) or "none"
