@@ -1,17 +1,14 @@
-"""`openstack coe container create|list|show|start|stop|logs|delete`.
-
-Plain HTTP through the magnum client the `openstack` command already built
-(`client_manager.container_infra`): its session, endpoint, token and microversion header, and
-its translation of Magnum error bodies into "<title> (HTTP <status>)" messages.
-"""
+"""`openstack coe container create|list|show|start|stop|logs|delete` (a Dockyard extension
+of `coe`), over HTTP through the magnum client the `openstack` command built (`cli.http`)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from osc_lib.command import command
+
+from dockyard.cli.http import item_path, key_value, list_path, request, show
 
 COLUMNS = ("uuid", "name", "image", "status", "host")
 SHOW_FIELDS = (
@@ -32,29 +29,8 @@ SHOW_FIELDS = (
 )
 
 
-def _http(app: Any) -> Any:
-    return app.client_manager.container_infra.http_client
-
-
-def _path(ident: str, action: str = "") -> str:
-    return f"/v1/containers/{quote(ident, safe='')}{action}"
-
-
-def _request(app: Any, method: str, url: str, body: Any = None) -> Any:
-    kwargs = {} if body is None else {"body": body}
-    _resp, data = _http(app).json_request(method, url, **kwargs)
-    return data
-
-
 def _show(container: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    return SHOW_FIELDS, tuple(container.get(name) for name in SHOW_FIELDS)
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
+    return show(SHOW_FIELDS, container)
 
 
 def _mount(text: str) -> dict[str, Any]:
@@ -88,7 +64,7 @@ class CreateContainer(command.ShowOne):  # type: ignore[misc]
             "--command", help="Command to run, split as a shell would (no shell runs it)."
         )
         parser.add_argument(
-            "--env", action="append", type=_key_value, default=[], metavar="<KEY=VALUE>",
+            "--env", action="append", type=key_value, default=[], metavar="<KEY=VALUE>",
             help="Environment variable (repeatable).",
         )  # fmt: skip
         parser.add_argument("--volume-driver", help="Volume driver of a volume made for it.")
@@ -116,7 +92,7 @@ class CreateContainer(command.ShowOne):  # type: ignore[misc]
             body["environment"] = dict(parsed_args.env)
         if parsed_args.mount:
             body["mounts"] = parsed_args.mount
-        return _show(_request(self.app, "POST", "/v1/containers", body))
+        return _show(request(self.app, "POST", "/v1/containers", body))
 
 
 class ListContainers(command.Lister):  # type: ignore[misc]
@@ -129,15 +105,15 @@ class ListContainers(command.Lister):  # type: ignore[misc]
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> tuple[Any, Any]:
-        query = {k: v for k, v in (("limit", parsed_args.limit),
-                                   ("marker", parsed_args.marker)) if v is not None}  # fmt: skip
-        url = "/v1/containers" + (f"?{urlencode(query)}" if query else "")
-        rows = _request(self.app, "GET", url)["containers"]
+        url = list_path("containers", limit=parsed_args.limit, marker=parsed_args.marker)
+        rows = request(self.app, "GET", url)["containers"]
         return COLUMNS, [tuple(row.get(c) for c in COLUMNS) for row in rows]
 
 
 class ShowContainer(command.ShowOne):  # type: ignore[misc]
     """Show a container."""
+
+    method, action = "GET", ""
 
     def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = super().get_parser(prog_name)
@@ -145,21 +121,20 @@ class ShowContainer(command.ShowOne):  # type: ignore[misc]
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> tuple[Any, Any]:
-        return _show(_request(self.app, "GET", _path(parsed_args.container)))
+        url = item_path("containers", parsed_args.container, self.action)
+        return _show(request(self.app, self.method, url))
 
 
 class StartContainer(ShowContainer):
     """Start a container."""
 
-    def take_action(self, parsed_args: argparse.Namespace) -> tuple[Any, Any]:
-        return _show(_request(self.app, "POST", _path(parsed_args.container, "/start")))
+    method, action = "POST", "/start"
 
 
 class StopContainer(ShowContainer):
     """Stop a container."""
 
-    def take_action(self, parsed_args: argparse.Namespace) -> tuple[Any, Any]:
-        return _show(_request(self.app, "POST", _path(parsed_args.container, "/stop")))
+    method, action = "POST", "/stop"
 
 
 class ContainerLogs(command.Command):  # type: ignore[misc]
@@ -172,10 +147,8 @@ class ContainerLogs(command.Command):  # type: ignore[misc]
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
-        url = _path(parsed_args.container, "/logs")
-        if parsed_args.tail is not None:
-            url += f"?tail={parsed_args.tail}"
-        self.app.stdout.write(_request(self.app, "GET", url)["logs"])
+        url = item_path("containers", parsed_args.container, "/logs", tail=parsed_args.tail)
+        self.app.stdout.write(request(self.app, "GET", url)["logs"])
 
 
 class DeleteContainer(command.Command):  # type: ignore[misc]
@@ -190,7 +163,7 @@ class DeleteContainer(command.Command):  # type: ignore[misc]
         return parser
 
     def take_action(self, parsed_args: argparse.Namespace) -> None:
-        suffix = "?force=true" if parsed_args.force else ""
+        force = "true" if parsed_args.force else None
         for ident in parsed_args.containers:
-            _request(self.app, "DELETE", _path(ident) + suffix)
+            request(self.app, "DELETE", item_path("containers", ident, force=force))
             self.app.stdout.write(f"Container {ident} deleted.\n")

@@ -8,7 +8,7 @@ from typing import Any
 from osc_lib import exceptions
 from osc_lib.command import command
 
-from dockyard.cli.http import item_path, list_path, request
+from dockyard.cli.http import item_path, list_path, request, show
 
 COLUMNS = ("uuid", "name", "size", "volume_driver", "status")
 SHOW_FIELDS = (
@@ -18,14 +18,7 @@ SHOW_FIELDS = (
 
 
 def _show(volume: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-    return SHOW_FIELDS, tuple(volume.get(name) for name in SHOW_FIELDS)
-
-
-def _option(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
+    return show(SHOW_FIELDS, volume)
 
 
 class CreateVolume(command.ShowOne):  # type: ignore[misc]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from dockyard.notifications.cadf import attachment_content
 from dockyard.notifications.notifier import Notifier
 
 CONTAINER_TYPE_URI = "service/dockyard/container"
@@ -27,11 +27,7 @@ def container_event(
     notifier: Notifier, action: str, outcome: str, container: Any, user_id: str
 ) -> None:
     """Send `dockyard.container.<action>` (create, delete, start, stop) with `outcome`."""
-    data: dict[str, Any] = {}
-    for name in FIELDS:
-        value = getattr(container, name, None)
-        data[name] = value.isoformat() if isinstance(value, dt.datetime) else value
     notifier.resource(
-        "dockyard.container", CONTAINER_TYPE_URI, "container_data", action, outcome, data,
-        user_id, container.project_id,
+        "dockyard.container", CONTAINER_TYPE_URI, "container_data", action, outcome,
+        attachment_content(container, FIELDS), user_id, container.project_id,
     )  # fmt: skip

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from dockyard.notifications.cadf import attachment_content
 from dockyard.notifications.notifier import Notifier
 
 VOLUME_TYPE_URI = "service/dockyard/volume"
@@ -16,11 +16,7 @@ VOLUME_FIELDS = (
 
 def volume_payload(volume: Any) -> dict[str, Any]:
     """The volume's fields as sent in `volume_data`, timestamps as ISO text."""
-    payload: dict[str, Any] = {}
-    for name in VOLUME_FIELDS:
-        value = getattr(volume, name, None)
-        payload[name] = value.isoformat() if isinstance(value, dt.datetime) else value
-    return payload
+    return attachment_content(volume, VOLUME_FIELDS)
 
 
 def volume_event(notifier: Notifier, action: str, outcome: str, volume: Any, user_id: str) -> None:

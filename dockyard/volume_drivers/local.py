@@ -40,6 +40,10 @@ class LocalVolumeDriver(VolumeDriver):
         """Make the volumes' root a shared mount; call before starting any engine."""
         self.store.prepare()
 
+    def release_host(self) -> list[str]:
+        """Undo `prepare_host` unless a volume is mounted; returns why not (empty: done)."""
+        return self.store.release()
+
     def create(self, volume: VolumeRef) -> str:
         with _errors("create"):
             return self.store.create(volume.uuid, volume.size_gib, volume.fstype)

@@ -7,6 +7,8 @@ be started (tests/integration/test_containers.py drives the real host).
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,9 @@ from typing import Any
 import pytest
 from conftest import Api, make_runtime, running_api
 
+from dockyard.common import exceptions
 from dockyard.db.repositories import containers as container_repo
+from dockyard.services import container_hosts
 
 
 @pytest.fixture
@@ -186,3 +190,42 @@ def test_unknown_containers_and_bad_queries(api: Api, method: str, path: str, st
     response = api.request(method, path)
     assert response.status_code == status, response.text
     assert response.json()["errors"][0]["status"] == status
+
+
+def test_reads_take_no_write_lock_when_nothing_changed(api: Api, sqlite_url: str) -> None:
+    """A GET syncs with the engine by reading first: with nothing to change it must not wait
+    for SQLite's write lock (another writer holds it here for the whole request)."""
+    with api.runtime.db.write() as session:
+        container_repo.add(
+            session,
+            {"uuid": "5b1c6a4e-2222-4f5e-9a3e-2b7b8e9f0a02", "name": "quiet",
+             "project_id": "default", "user_id": "admin", "image": "dockyard/busybox:1",
+             "status": "Stopped", "status_reason": "exited with code 0",
+             "host": api.runtime.conf.containers.host_name},
+        )  # fmt: skip
+    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        shown = api.get("/v1/containers/quiet")
+        listed = api.get("/v1/containers")
+        elapsed = time.monotonic() - started
+    finally:
+        writer.rollback()
+        writer.close()
+    assert shown.status_code == 200 and shown.json()["status"] == "Stopped", shown.text
+    assert [c["name"] for c in listed.json()["containers"]] == ["quiet"]
+    assert elapsed < 5, f"the reads waited {elapsed:.1f}s for the write lock"
+
+
+def test_destroying_the_host_with_containers_on_it_needs_force(api: Api) -> None:
+    with api.runtime.db.write() as session:
+        container_repo.add(
+            session,
+            {"uuid": "5b1c6a4e-3333-4f5e-9a3e-2b7b8e9f0a03", "name": "kept",
+             "project_id": "default", "user_id": "admin", "image": "dockyard/busybox:1",
+             "status": "Stopped", "host": api.runtime.conf.containers.host_name},
+        )  # fmt: skip
+    with pytest.raises(exceptions.Conflict, match=r"still has 1 container\(s\) \(kept\)"):
+        container_hosts.destroy(api.runtime)
+    assert not container_hosts.engine(api.runtime).exists()

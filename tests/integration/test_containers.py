@@ -10,18 +10,21 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Api, make_runtime, running_api, start_server, subprocess_env
+from conftest import Api, Server, make_runtime, running_api, start_server, subprocess_env
 from harness.cli import OpenStackCli, Result
+from harness.notifications import Collector, check_cadf, listening, new_topic, notifier_overrides
 from local_host import host_problem, wait_for
 
 from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.db.repositories import containers as container_repo
-from dockyard.providers.docker_local.commands import run, unmount_below
+from dockyard.providers.block_local import loop
 from dockyard.providers.docker_local.host_engine import HostEngine, HostEngineSettings
 from dockyard.services import container_hosts, containers
 from dockyard.services.runtime import Runtime
@@ -44,9 +47,20 @@ def _overrides(base: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+def notifications() -> Iterator[tuple[str, Collector]]:
+    """A listener on the machine's RabbitMQ for what the module's Dockyard sends."""
+    topic = new_topic()
+    with listening(topic) as collector:
+        yield topic, collector
+
+
+@pytest.fixture(scope="module")
+def api(
+    tmp_path_factory: pytest.TempPathFactory, notifications: tuple[str, Collector]
+) -> Iterator[Api]:
     base = tmp_path_factory.mktemp("containers")
-    runtime = make_runtime(base, f"sqlite:///{base / 'dockyard.sqlite'}", _overrides(base))
+    overrides = {**_overrides(base), **notifier_overrides(notifications[0])}
+    runtime = make_runtime(base, f"sqlite:///{base / 'dockyard.sqlite'}", overrides)
     plugin = PluginSockets(runtime, interval=0.5)
     plugin.start()
     try:
@@ -54,15 +68,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             yield client
     finally:
         plugin.stop()
-        problems = container_hosts.engine(runtime).destroy()
-        release_volumes_root(base / "volumes")
-        assert problems == []
-
-
-def release_volumes_root(root: Path) -> None:
-    """Undo the shared bind mount of the volumes' root (and any volume a failed test left)."""
-    unmount_below(str(root))
-    run(["umount", "-l", str(root)], check=False)
+        # The product's undo: containers, the engine, its volume mounts, the shared root.
+        assert container_hosts.destroy(runtime, force=True) == []
 
 
 def engine_containers(rt: Runtime) -> list[Any]:
@@ -249,66 +256,237 @@ def test_resume_restarts_the_host_and_settles_interrupted_requests(api: Api) -> 
     assert engine_containers(rt) == []
 
 
-def test_cli_and_a_restarted_dockyard(tmp_path: Path) -> None:
-    """The real `dockyard` process driven by the real `openstack coe container` commands:
-    create, list, show, logs, stop, start; then Dockyard stops, the host's dockerd is killed
-    (a machine restart), Dockyard starts again and brings the host back; delete."""
-    sections = _overrides(tmp_path)
+def test_create_and_delete_notifications_reach_rabbitmq(
+    api: Api, notifications: tuple[str, Collector]
+) -> None:
+    collector = notifications[1]
+    good = create(api, name="noted", command="true", start=False)
+    # The engine refuses to start a command the image does not have: the create fails.
+    bad = api.post("/v1/containers", {"name": "refused", "command": "no-such-program"})
+    assert bad.status_code == 201, bad.text
+    assert bad.json()["status"] == "Error", bad.json()
+    for name in ("noted", "refused"):
+        delete(api, name)
+
+    cases = ((good["uuid"], "success", "INFO"), (bad.json()["uuid"], "failure", "ERROR"))
+    received = collector.collect(8, "dockyard.container.", [c[0] for c in cases])
+    for container, outcome, priority in cases:
+        got = [item for item in received if item[2]["target"]["id"] == container]
+        assert [(p, kind, e["outcome"]) for p, kind, e in got] == [
+            ("INFO", "dockyard.container.create", "pending"),
+            (priority, "dockyard.container.create", outcome),
+            ("INFO", "dockyard.container.delete", "pending"),
+            ("INFO", "dockyard.container.delete", "success"),
+        ]
+        for _, kind, payload in got:
+            check_cadf(
+                payload, target_id=container, target_type="service/dockyard/container",
+                outcome=payload["outcome"], action=kind.rsplit(".", 1)[1],
+            )  # fmt: skip
+            (attachment,) = payload["attachments"]
+            assert attachment["name"] == "container_data"
+        final = got[1][2]["attachments"][0]["content"]
+        if outcome == "failure":
+            assert final["status"] == "Error" and "no-such-program" in final["status_reason"]
+        else:
+            assert final["status"] == "Created"
+
+
+@dataclass
+class DockyardProcess:
+    """The real `dockyard` (embedded default), restartable on one port, with its own host."""
+
+    tmp: Path
+    sections: dict[str, dict[str, Any]]
+    engine: HostEngine
+    server: Server
+    cli: OpenStackCli
+
+    @property
+    def port(self) -> int:
+        return int(self.server.url.rsplit(":", 1)[1])
+
+    def kill(self) -> None:
+        """SIGKILL: nothing of Dockyard shuts down cleanly (a crash)."""
+        self.server.process.kill()
+        self.server.process.wait(10)
+
+    def start(self) -> None:
+        """Start `dockyard` again, on the same port and configuration."""
+        self.server = start_server(self.tmp, "dockyard", self.sections, port=self.port)
+
+    def coe(self, *args: str, ok: bool = True) -> Result:
+        base = ("--os-auth-type", "none", "--os-endpoint", f"{self.server.url}/v1", "coe")
+        return self.cli.run(*base, *args, ok=ok)
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.coe(*args, "-f", "json").out)
+
+    @property
+    def volumes_root(self) -> Path:
+        return Path(self.sections["volume"]["local_root"])
+
+
+@pytest.fixture(scope="module")
+def dockyard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockyardProcess]:
+    """`dockyard` as README command 1 runs it, with a container host of its own."""
+    tmp = tmp_path_factory.mktemp("dockyard")
+    sections = _overrides(tmp)
     sections["containers"]["host_name"] = f"r{SHORT}"
     sections["containers"]["run_dir"] = f"/run/dyr{SHORT}"
     options = sections["containers"]
     engine = HostEngine(
         HostEngineSettings(options["host_name"], options["state_dir"], options["run_dir"])
     )
-    server = start_server(tmp_path, "dockyard", sections)
-    cli = OpenStackCli({}, subprocess_env())
-
-    def coe(*args: str, ok: bool = True) -> Result:
-        base = ("--os-auth-type", "none", "--os-endpoint", f"{server.url}/v1", "coe")
-        return cli.run(*base, *args, ok=ok)
-
-    def show(name: str) -> dict[str, Any]:
-        out = coe("container", "show", name, "-f", "json").out
-        result: dict[str, Any] = json.loads(out)
-        return result
-
+    server = start_server(tmp, "dockyard", sections)
+    process = DockyardProcess(tmp, sections, engine, server, OpenStackCli({}, subprocess_env()))
     try:
-        made = json.loads(
-            coe("container", "create", "keep", "--command", "sh -c 'echo $WHO; exec sleep 300'",
-                "--env", "WHO=cli", "-f", "json").out
-        )  # fmt: skip
-        assert made["status"] == "Running", made
-        listed = json.loads(coe("container", "list", "-f", "json").out)
-        assert [(c["name"], c["status"]) for c in listed] == [("keep", "Running")]
-        wait_for(lambda: coe("container", "logs", "keep").out == "cli\n", 10, "the output")
-        failed = coe("container", "delete", "keep", ok=False)
-        assert failed.rc != 0 and "stop it, or delete with force=true" in failed.text
-        bad = coe("container", "create", "x", "--image", "nosuch:1", ok=False)
-        assert bad.rc != 0 and "no registry is reachable" in bad.text, bad.text
-        assert json.loads(coe("container", "stop", "keep", "-f", "json").out)["status"] == "Stopped"
-        assert (
-            json.loads(coe("container", "start", "keep", "-f", "json").out)["status"] == "Running"
-        )
-
-        server.stop()
-        pid = engine.status().pid
-        assert pid is not None, "the host outlives the process that started it"
-        os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not engine.status().running, 10, "dockerd to die")
-        server = start_server(tmp_path, "dockyard", sections)
-        wait_for(lambda: engine.status().answers, 30, "the host to be started again")
-        wait_for(lambda: show("keep")["status"] == "Stopped", 30, "the status to follow")
-        assert (
-            json.loads(coe("container", "start", "keep", "-f", "json").out)["status"] == "Running"
-        )
-        coe("container", "delete", "keep", "--force")
-        assert coe("container", "list", "-f", "json").out.strip() == "[]"
-        assert engine_containers_at(engine) == []
+        yield process
     finally:
-        server.stop()
-        problems = engine.destroy()
-        release_volumes_root(tmp_path / "volumes")
-        assert problems == []
+        process.server.stop()
+        # What an operator runs to remove the host for good.
+        manage = subprocess.run(
+            [str(Path(sys.executable).parent / "dockyard-manage"), "--config-file",
+             str(process.server.config), "container-host", "destroy", "--force"],
+            capture_output=True, text=True, env=subprocess_env(), timeout=120,
+        )  # fmt: skip
+        assert manage.returncode == 0, manage.stdout + manage.stderr
+        assert not engine.exists()
+
+
+def test_cli_and_a_restarted_dockyard(dockyard: DockyardProcess) -> None:
+    """The real `openstack coe container` commands: create, list, show, logs, stop, start;
+    then Dockyard stops, the host's dockerd is killed (a machine restart), Dockyard starts
+    again and brings the host back; delete."""
+    made = dockyard.json(
+        "container", "create", "keep", "--command", "sh -c 'echo $WHO; exec sleep 300'",
+        "--env", "WHO=cli",
+    )  # fmt: skip
+    assert made["status"] == "Running", made
+    listed = dockyard.json("container", "list")
+    assert [(c["name"], c["status"]) for c in listed] == [("keep", "Running")]
+    wait_for(lambda: dockyard.coe("container", "logs", "keep").out == "cli\n", 10, "the output")
+    failed = dockyard.coe("container", "delete", "keep", ok=False)
+    assert failed.rc != 0 and "stop it, or delete with force=true" in failed.text
+    bad = dockyard.coe("container", "create", "x", "--image", "nosuch:1", ok=False)
+    assert bad.rc != 0 and "no registry is reachable" in bad.text, bad.text
+    assert dockyard.json("container", "stop", "keep")["status"] == "Stopped"
+    assert dockyard.json("container", "start", "keep")["status"] == "Running"
+
+    dockyard.server.stop()
+    pid = dockyard.engine.status().pid
+    assert pid is not None, "the host outlives the process that started it"
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not dockyard.engine.status().running, 10, "dockerd to die")
+    dockyard.start()
+    wait_for(lambda: dockyard.engine.status().answers, 30, "the host to be started again")
+    wait_for(
+        lambda: dockyard.json("container", "show", "keep")["status"] == "Stopped", 30,
+        "the status to follow",
+    )  # fmt: skip
+    assert dockyard.json("container", "start", "keep")["status"] == "Running"
+    dockyard.coe("container", "delete", "keep", "--force")
+    assert dockyard.json("container", "list") == []
+    assert engine_containers_at(dockyard.engine) == []
+
+
+def test_sigkill_of_dockyard_while_a_volume_is_mounted_loses_nothing(
+    dockyard: DockyardProcess,
+) -> None:
+    """Issue 6's crash acceptance, end to end: the whole `dockyard` process is killed -9
+    while two containers use a volume, one of them goes while Dockyard is down (its Unmount
+    cannot arrive); after the restart the data is intact and the attachments match what the
+    engine reports; stop and delete free the volume, and deleting it frees its storage."""
+    made = dockyard.json(
+        "container", "create", "writer", "--vol-name", "crashvol", "--vol-size", "1",
+        "--command", "sh -c 'echo before > /data/f; sync; exec sleep 600'",
+    )  # fmt: skip
+    assert made["status"] == "Running", made
+    volume = dockyard.json("volume", "show", "crashvol")
+    assert volume["status"] == "in-use", volume
+    assert len(volume["attachments"]) == 1, volume
+    image = dockyard.volumes_root / "images" / f"{volume['uuid']}.img"
+    mountpoint = dockyard.volumes_root / "mnt" / volume["uuid"]
+    engine_id = _engine_id(dockyard.engine, made["uuid"])
+    leaver = dockyard.json(
+        "container", "create", "leaver", "--mount", "source=crashvol,destination=/v",
+        "--command", "sleep 600",
+    )  # fmt: skip
+    assert len(dockyard.json("volume", "show", "crashvol")["attachments"]) == 2
+
+    dockyard.kill()
+    # The writer goes on writing while Dockyard is down: into the volume, not beside it.
+    assert _exec(dockyard.engine, made["uuid"], "echo during >> /data/f; sync")[0] == 0
+    # The other container goes: Docker's Unmount cannot reach the plugin, the record is stale.
+    _remove_from_engine(dockyard.engine, leaver["uuid"])
+    assert os.path.ismount(mountpoint)
+
+    dockyard.start()
+    shown = dockyard.json("container", "show", "writer")
+    assert shown["status"] == "Running", shown
+    volume = dockyard.json("volume", "show", "crashvol")
+    assert volume["status"] == "in-use", volume
+    # Reconciled with the engine: one record, for the one container that still holds it.
+    assert [(a["engine"], a["container_id"]) for a in volume["attachments"]] == [
+        (f"host:r{SHORT}", engine_id)
+    ], volume
+    gone = dockyard.json("container", "show", "leaver")
+    assert (gone["status"], gone["status_reason"]) == (
+        "Error", "the container is gone from the container host",
+    ), gone  # fmt: skip
+    dockyard.coe("container", "delete", "leaver")
+    _, out = _exec(dockyard.engine, made["uuid"], "grep ' /data ' /proc/mounts; cat /data/f")
+    assert "/dev/loop" in out and " ext4 " in out and out.endswith("before\nduring\n"), out
+
+    assert dockyard.json("container", "stop", "writer")["status"] == "Stopped"
+    dockyard.coe("container", "delete", "writer")
+    volume = dockyard.json("volume", "show", "crashvol")
+    assert (volume["status"], volume["attachments"]) == ("available", []), volume
+    assert not os.path.ismount(mountpoint)
+    # A new container reads what the first one wrote, before and during the crash.
+    dockyard.json("container", "create", "reader", "--vol-name", "crashvol", "--command",
+                  "cat /data/f")  # fmt: skip
+    wait_for(
+        lambda: dockyard.json("container", "show", "reader")["status"] == "Stopped", 20,
+        "the reader to finish",
+    )  # fmt: skip
+    assert dockyard.coe("container", "logs", "reader").out == "before\nduring\n"
+    dockyard.coe("container", "delete", "reader")
+
+    dockyard.coe("volume", "delete", "crashvol")
+    assert dockyard.coe("volume", "show", "crashvol", ok=False).rc != 0
+    assert not image.exists()
+    assert not mountpoint.exists()
+    assert loop.devices(str(image)) == []
+    assert engine_containers_at(dockyard.engine) == []
+
+
+def _exec(engine: HostEngine, container_uuid: str, script: str) -> tuple[int, str]:
+    """`docker exec` a shell script in a Dockyard container; (exit code, output)."""
+    api = engine.client()
+    try:
+        found = api.containers.get(containers.engine_name(container_uuid))
+        result = found.exec_run(["sh", "-c", script])
+        return int(result.exit_code), bytes(result.output).decode()
+    finally:
+        api.close()
+
+
+def _remove_from_engine(engine: HostEngine, container_uuid: str) -> None:
+    """`docker rm -f` behind Dockyard's back."""
+    api = engine.client()
+    try:
+        api.containers.get(containers.engine_name(container_uuid)).remove(force=True)
+    finally:
+        api.close()
+
+
+def _engine_id(engine: HostEngine, container_uuid: str) -> str:
+    api = engine.client()
+    try:
+        return str(api.containers.get(containers.engine_name(container_uuid)).id)
+    finally:
+        api.close()
 
 
 def engine_containers_at(engine: HostEngine) -> list[Any]:

@@ -29,7 +29,6 @@ from dockyard.db.models import Volume
 from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
 from dockyard.providers.block_local import image as block_image
 from dockyard.providers.block_local import loop, mounts
-from dockyard.providers.docker_local.commands import run, unmount_below
 from dockyard.providers.docker_local.host_engine import HostEngine, HostEngineSettings
 from dockyard.providers.docker_local.image import base_image
 from dockyard.services import volumes
@@ -139,13 +138,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         ids = cli.run("ps", "-aq", check=False).stdout.split()
         if ids:
             cli.run("rm", "-f", *ids, check=False)
-        engine.destroy()
-        root = str(tmp / "volumes")
+        problems = engine.destroy()
         for volume_id in env.driver.attached_here():
             env.driver.store.detach(volume_id)
-        unmount_below(root)
-        run(["umount", root], check=False)
+        problems += volumes.release_host(rt)
         rt.db.dispose()
+        assert problems == []
 
 
 def _in_image(env: Env, volume_id: str, path: str) -> str:

@@ -149,11 +149,18 @@ class PluginSockets:
         with self._lock:
             current = dict(self._servers)
         still_there = {engine.engine for engine in wanted.values()}
+        forgot = False
         for path, (engine, _) in current.items():
             if wanted.get(path) != engine:
                 self._close(path)
                 if engine.engine not in still_there:
                     self._forget(engine)
+                    forgot = True
+        if forgot and not wanted:
+            # The last engine went: undo the shared mount of the volumes' root (refused, and
+            # left, while any volume is still mounted).
+            for reason in volumes.release_host(self.rt):
+                LOG.info("volume plugin: the volumes' root stays shared: %s", reason)
         new = []
         for path, engine in wanted.items():
             if path in current and current[path][0] == engine:

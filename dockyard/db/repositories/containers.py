@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions
 from dockyard.db.models import Container
 from dockyard.db.repositories.lookup import by_uuid_or_name
 from dockyard.db.repositories.pagination import Page, columns_of, paginate
+from dockyard.db.repositories.unique import unique_or
 
 
 def _scope(project_id: str | None) -> ColumnElement[bool] | None:
@@ -37,6 +37,11 @@ def get_for_update(session: Session, container_uuid: str) -> Container | None:
     return session.scalars(query.with_for_update()).first()
 
 
+def by_uuids(session: Session, uuids: list[str]) -> list[Container]:
+    """The rows of `uuids` that exist (any project)."""
+    return list(session.scalars(select(Container).where(Container.uuid.in_(uuids))))
+
+
 def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
     query = columns_of(Container)
     where = _scope(project_id)
@@ -58,12 +63,8 @@ def on_host(session: Session, host: str) -> list[Container]:
 def add(session: Session, values: dict[str, Any]) -> Container:
     """Insert a container; a name already taken in the project is a 409."""
     row = Container(**values)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise exceptions.ContainerAlreadyExists(name=values.get("name")) from exc
+    with unique_or(session, exceptions.ContainerAlreadyExists(name=values.get("name"))):
+        session.add(row)
     return row
 
 

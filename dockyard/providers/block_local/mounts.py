@@ -7,6 +7,7 @@ container gets the empty directory underneath and writes its data there, not int
 (silent data loss, reference local-swarm.md §5). `ensure_shared_root` makes the volumes' root
 a bind mount of itself with shared propagation; every namespace copied from the host after
 that (engines must start after it) receives the mounts made under it later.
+`release_shared_root` undoes it once nothing is mounted below and no engine needs it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class Mount:
     """One line of /proc/self/mountinfo."""
 
     mount_id: int
+    parent_id: int
+    device: str  # major:minor
+    root: str  # the directory of the device's filesystem that is mounted here
     target: str
     source: str
     fstype: str
@@ -50,6 +54,9 @@ def parse(text: str) -> list[Mount]:
         found.append(
             Mount(
                 mount_id=int(fields[0]),
+                parent_id=int(fields[1]),
+                device=fields[2],
+                root=_unescape(fields[3]),
                 target=_unescape(fields[4]),
                 source=_unescape(fields[sep + 2]) if len(fields) > sep + 2 else "",
                 fstype=fields[sep + 1] if len(fields) > sep + 1 else "",
@@ -98,6 +105,46 @@ def ensure_shared_root(path: str) -> None:
             mount = at(path)
         if mount is None or not is_shared(mount):
             run(["mount", "--make-rshared", path])
+
+
+def is_self_bind(mount: Mount, mounts: list[Mount]) -> bool:
+    """Whether `mount` binds its own directory onto itself (what ensure_shared_root makes),
+    as opposed to a filesystem or another directory an operator mounted there."""
+    parent = next((m for m in mounts if m.mount_id == mount.parent_id), None)
+    if parent is None or parent.device != mount.device:
+        return False
+    relative = os.path.relpath(mount.target, parent.target)
+    return os.path.normpath(os.path.join(parent.root, relative)) == mount.root
+
+
+def below(path: str, mounts: list[Mount] | None = None) -> list[str]:
+    """Mount points strictly under `path`."""
+    prefix = os.path.realpath(path).rstrip(os.sep) + os.sep
+    found = mounts if mounts is not None else current()
+    return sorted({m.target for m in found if m.target.startswith(prefix)})
+
+
+def release_shared_root(path: str) -> list[str]:
+    """Undo `ensure_shared_root`: unmount `path`'s bind of itself, unless something is still
+    mounted below it. Returns why it was left (empty: released, or nothing to release).
+
+    Only call it when no engine that was started after `ensure_shared_root` still runs:
+    mounts made under a new shared root would not reach that engine's namespace.
+    """
+    path = os.path.realpath(path)
+    if not os.path.isdir(path):
+        return []
+    with _locked(path):
+        found = current()
+        busy = below(path, found)
+        if busy:
+            return [f"{path} stays a shared mount: still mounted below it: {', '.join(busy)}"]
+        top = at(path, found)
+        while top is not None and is_self_bind(top, found):
+            run(["umount", path])
+            found = current()
+            top = at(path, found)
+    return []
 
 
 def mount(device: str, target: str, fstype: str) -> None:

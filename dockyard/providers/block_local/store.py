@@ -43,6 +43,10 @@ class BlockStore:
         """Make the root a shared mount (engines must be started after this)."""
         mounts.ensure_shared_root(self.root)
 
+    def release(self) -> list[str]:
+        """Undo `prepare` unless a volume is still mounted; returns why not (empty: done)."""
+        return mounts.release_shared_root(self.root)
+
     def create(self, volume_id: str, size_gib: int, fstype: str = "ext4") -> str:
         """Make the volume's image (idempotent); returns its path."""
         if fstype not in image.FSTYPES:
