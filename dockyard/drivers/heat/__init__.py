@@ -1,0 +1,1 @@
+"""Heat drivers: shared driver base, template definition and HOT templates (`templates/`)."""

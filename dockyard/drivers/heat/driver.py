@@ -1,0 +1,286 @@
+"""The Heat cluster driver: a cluster is one Heat stack built from the driver's template
+definition (`template_def`).
+
+- create: a stack named `<cluster name>-<uuid prefix>`, timeout `create_timeout`, rollback as
+  the request asked (`ClusterSpec.rollback`; Magnum keeps a failed create for inspection by
+  default). A retry after a crash finds the stack by name instead of creating a second one.
+- resize: a PATCH update of `number_of_minions`; nodes leave in the order Magnum's heuristic
+  gives (`scaling.nodes_to_remove`) through the node ResourceGroup's removal policy.
+- delete: stack delete; a stack that is gone is a completed delete.
+- status: `poll` reads the stack (one GET, with outputs); `sync_in_progress` is the periodic
+  batch check (one global list, or one GET per cluster). Failures carry Heat's own reason
+  verbatim, and each failed resource's reason goes to the event timeline.
+
+Heat calls act as the user whose request started the operation (their token, so Heat can make
+its own trust), or as Dockyard's service user when there is none (noauth) and for the
+periodic sync (see `dockyard.providers.openstack.sessions`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import (
+    ClusterDriver,
+    ClusterSpec,
+    DriverResult,
+    NodeGroupSpec,
+    Outcome,
+)
+from dockyard.drivers.heat import options, scaling
+from dockyard.drivers.heat.options import HeatSettings
+from dockyard.drivers.heat.template_def import ApiEndpoint, TemplateDefinition
+from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
+from dockyard.providers.openstack.sessions import Endpoint, Sessions
+
+LOG = logging.getLogger(__name__)
+
+STACK_ID = "stack_id"
+STACK_NAME = "stack_name"
+# What each operation waits for: the stack statuses that end it, well or badly.
+_ACTIONS = {"create": "CREATE", "update": "UPDATE", "resize": "UPDATE", "delete": "DELETE"}
+
+
+def stack_name(spec: ClusterSpec) -> str:
+    """The stack's name: readable and unique (Magnum's `<name>-<short id>`)."""
+    return f"{spec.name[:30]}-{spec.uuid[:12]}"
+
+
+class HeatDriver(ClusterDriver):
+    """Base of the Heat drivers; a subclass names its folder, API endpoint and versions."""
+
+    folder: ClassVar[str] = ""
+    templates: ClassVar[Any] = None
+    api: ClassVar[ApiEndpoint]
+    container_version: ClassVar[str] = "1.12.6"
+
+    def __init__(self, settings: HeatSettings | None = None) -> None:
+        self.settings = settings or HeatSettings()
+        self.status_sync_interval = self.settings.periodic_sync_interval
+        self.definition = TemplateDefinition(
+            self.folder, self.templates, self.api, self.coe_version, self.container_version
+        )
+        self._sessions: Sessions | None = None
+
+    @staticmethod
+    def coe_version(spec: ClusterSpec) -> str:
+        return ""
+
+    def configure(self, conf: Any) -> None:
+        self.settings = options.register(conf)
+        self.status_sync_interval = self.settings.periodic_sync_interval
+        self._sessions = None
+
+    # -- access -------------------------------------------------------------------------
+    @property
+    def sessions(self) -> Sessions:
+        if self._sessions is None:
+            endpoint = Endpoint(
+                self.settings.region_name, self.settings.interface, self.settings.verify
+            )
+            self._sessions = Sessions(self.settings.service_auth, self.settings.auth_url, endpoint)
+        return self._sessions
+
+    def heat(self, ctx: RequestContext, spec: ClusterSpec) -> Orchestration:
+        """Heat as the requester (their token), or the service user without one."""
+        return Orchestration(self.sessions.requester(ctx.auth_token, spec.project_id))
+
+    def service_heat(self) -> Orchestration:
+        return Orchestration(self.sessions.service())
+
+    # -- what Heat gets -----------------------------------------------------------------
+    def stack_input(
+        self, spec: ClusterSpec
+    ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+        """(environment, files, parameters) for the cluster's stack."""
+        environment, files = self.definition.environment(spec, self.settings.environments)
+        params = self.definition.parameters(
+            spec, self.settings.cluster_auth_url, self.settings.region_name
+        )
+        return environment, files, params
+
+    def validate_template(self, heat: Orchestration, spec: ClusterSpec) -> dict[str, Any]:
+        """Heat's template-validate of this cluster's stack (no extra environments), the
+        top-level template and each fragment the environment selects: Heat checks the
+        properties of a provider template's resources only when it is validated itself.
+        Returns the top-level template's validation (its parameters)."""
+        environment, files = self.definition.environment(spec)
+        result = heat.validate(self.definition.template, files, environment)
+        shallow: dict[str, str] = {}
+        for fragment in sorted(set(environment["resource_registry"].values())):
+            try:
+                try:
+                    heat.validate(files[fragment], files, environment)
+                except HeatError as exc:
+                    if "HEAT-E99001" not in exc.message:
+                        raise
+                    # A resource type whose service Heat could not ask (e.g. Neutron's
+                    # extension list): validated without that one check.
+                    heat.validate(files[fragment], files, environment, ignore_errors="99001")
+                    shallow[fragment] = exc.message
+            except HeatError as exc:
+                raise HeatError(exc.status, f"{fragment}: {exc.message}") from exc
+        return {**result, "shallow": shallow}
+
+    # -- operations ---------------------------------------------------------------------
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        if spec.driver_state.get(STACK_ID):
+            return self.poll(ctx, spec, "create")
+        heat = self.heat(ctx, spec)
+        name = stack_name(spec)
+        try:
+            existing = heat.find(name)  # a retry after a crash: the stack may exist already
+            if existing is not None:
+                stack_id = existing.id
+            else:
+                environment, files, params = self.stack_input(spec)
+                stack_id = heat.create(
+                    name,
+                    self.definition.template,
+                    files,
+                    environment,
+                    params,
+                    timeout_mins=spec.create_timeout or None,
+                    disable_rollback=not spec.rollback,
+                )
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        state = {**spec.driver_state, STACK_ID: stack_id, STACK_NAME: name}
+        return self._in_progress(state, [f"stack {name} ({stack_id}) create started"])
+
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        if nodegroup.role == "master":
+            raise exceptions.NotSupported(operation="Resizing the master nodegroup")
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        try:
+            stack = heat.get(name, stack_id)
+            if stack is None:
+                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+            if stack.status.startswith("UPDATE_") and stack.in_progress:
+                return self.poll(ctx, spec, "resize")
+            removal = scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove)
+            params = {"number_of_minions": node_count, "minions_to_remove": ",".join(removal)}
+            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        events = [f"stack update started: {node_count} node(s)"]
+        if removal:
+            events.append(f"nodes removed first (resource names): {', '.join(removal)}")
+        return self._in_progress(None, events)
+
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        if not spec.driver_state.get(STACK_ID):
+            # Never created, or created just before a crash: find it by its name.
+            found = self._find_by_name(ctx, spec)
+            if found is None:
+                return DriverResult(Outcome.COMPLETE, reason="no stack to delete")
+            state = {**spec.driver_state, STACK_ID: found.id, STACK_NAME: found.name}
+        else:
+            state = dict(spec.driver_state)
+        heat = self.heat(ctx, spec)
+        try:
+            heat.delete(state[STACK_NAME], state[STACK_ID])
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        return self._in_progress(state, ["stack delete started"])
+
+    def _find_by_name(self, ctx: RequestContext, spec: ClusterSpec) -> Stack | None:
+        try:
+            return self.heat(ctx, spec).find(stack_name(spec))
+        except HeatError:
+            return None
+
+    def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        action = _ACTIONS.get(operation, "UPDATE")
+        try:
+            stack = heat.get(name, stack_id)
+            if stack is None or stack.status == "DELETE_COMPLETE":
+                if action == "DELETE":
+                    return DriverResult(Outcome.COMPLETE, reason="stack deleted")
+                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+            return self._result(heat, spec, stack, action)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+
+    def _result(
+        self, heat: Orchestration, spec: ClusterSpec, stack: Stack, action: str
+    ) -> DriverResult:
+        """The operation's outcome from its stack's status."""
+        if stack.in_progress:
+            return self._in_progress(None, [])
+        facts = self.definition.facts(spec, stack.outputs, stack.id)
+        if stack.status == f"{action}_COMPLETE":
+            return DriverResult(Outcome.COMPLETE, reason=stack.reason or None, facts=facts)
+        if stack.status.endswith("_COMPLETE") and stack.action != "ROLLBACK":
+            # Heat records the new action before it answers a create or update, so another
+            # settled action means this request never reached the stack.
+            reason = f"stack {stack.name} is {stack.status}, not {action}_COMPLETE"
+            return DriverResult(Outcome.FAILED, reason=reason, facts=facts)
+        # *_FAILED, or ROLLBACK_* (the request failed and Heat rolled it back).
+        events = [
+            f"{r.status} {r.type} {r.name} (stack {r.stack_name}): {r.reason}"
+            for r in self._failed_resources(heat, stack)
+        ]
+        return DriverResult(Outcome.FAILED, reason=stack.reason, facts=facts, events=events)
+
+    def _failed_resources(self, heat: Orchestration, stack: Stack) -> list[Any]:
+        try:
+            return heat.failed_resources(stack.name, stack.id)
+        except HeatError as exc:
+            LOG.warning("cannot list the failed resources of stack %s: %s", stack.id, exc)
+            return []
+
+    def _in_progress(self, state: dict[str, Any] | None, events: list[str]) -> DriverResult:
+        return DriverResult(
+            Outcome.IN_PROGRESS,
+            driver_state=state,
+            events=events,
+            poll_after=self.settings.operation_poll_interval,
+        )
+
+    def _stack_ref(self, spec: ClusterSpec) -> tuple[str, str]:
+        stack_id = spec.driver_state.get(STACK_ID)
+        if not stack_id:
+            raise exceptions.DockyardError(f"cluster {spec.uuid} has no stack")
+        return str(spec.driver_state.get(STACK_NAME) or stack_name(spec)), str(stack_id)
+
+    # -- periodic sync ------------------------------------------------------------------
+    def sync_in_progress(self, ctx: RequestContext, specs: Sequence[ClusterSpec]) -> set[str]:
+        """The clusters among `specs` (all with a running operation) whose stack settled or
+        vanished: one global stack list, or one stack get per cluster, as the service user."""
+        refs = {str(s.driver_state[STACK_ID]): s for s in specs if s.driver_state.get(STACK_ID)}
+        if not refs:
+            return set()
+        heat = self.service_heat()
+        if self.settings.periodic_global_stack_list:
+            listed = {stack.id: stack for stack in heat.list_stacks(refs, global_tenant=True)}
+            observed: Callable[[str], Stack | None] = listed.get
+        else:
+
+            def observed(stack_id: str) -> Stack | None:
+                return heat.get(str(refs[stack_id].driver_state.get(STACK_NAME)), stack_id)
+
+        settled: set[str] = set()
+        for stack_id, spec in refs.items():
+            try:
+                stack = observed(stack_id)
+            except HeatError as exc:
+                LOG.warning("status sync of stack %s failed: %s", stack_id, exc)
+                continue
+            if stack is None or not stack.in_progress:
+                settled.add(spec.uuid)
+        return settled

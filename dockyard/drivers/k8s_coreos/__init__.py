@@ -1,0 +1,1 @@
+"""The `k8s_coreos` Heat driver: Kubernetes on CoreOS."""

@@ -1,0 +1,1 @@
+"""The `k8s_fedora_atomic` Heat driver: Kubernetes on Fedora Atomic."""

@@ -1,0 +1,1 @@
+"""The `mesos_ubuntu` Heat driver: Apache Mesos (with Marathon) on Ubuntu."""

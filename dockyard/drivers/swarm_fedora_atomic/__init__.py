@@ -1,0 +1,1 @@
+"""The `swarm_fedora_atomic` Heat driver: Docker Swarm on Fedora Atomic."""

@@ -1,0 +1,117 @@
+"""A real Heat 27.0.1 for tests: started and stopped by scripts/openstack-harness (heat-up,
+heat-down), registered in the session's harness Keystone.
+
+Heat's engine and API run in one process (heat-aio.py, transport fake://) on a PostgreSQL
+database of its own on the machine's server (127.0.0.1:5432). The catalog has dummy compute,
+volume, image, network and load-balancer entries, so templates validate fully; stack create
+needs the stand-ins of tests/heat_standins for those types. `access_log` has one line per API
+request, for tests that count Heat calls.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from keystoneauth1 import adapter
+
+from harness.keystone import REGION, SCRIPTS, KeystoneCloud, _script_env
+
+STANDINS = Path(__file__).resolve().parents[1] / "heat_standins"
+
+
+def unavailable_reason(timeout: float = 900) -> str | None:
+    """None when Heat can be installed here (install-heat, cached); else why not."""
+    proc = subprocess.run(
+        [str(SCRIPTS / "install-heat")],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_script_env(),
+    )
+    if proc.returncode == 0:
+        return None
+    return f"Heat 27.0.1 cannot be installed here: {proc.stderr.strip()[-400:]}"
+
+
+@dataclass
+class HeatServer:
+    """One running heat-aio started by heat-up in `run_dir`."""
+
+    run_dir: Path
+    env: dict[str, str]
+    seconds_to_start: float
+
+    @property
+    def url(self) -> str:
+        return self.env["HEAT_URL"]
+
+    @property
+    def access_log(self) -> Path:
+        return Path(self.env["HEAT_ACCESS_LOG"])
+
+    @property
+    def log(self) -> Path:
+        return Path(self.env["HEAT_LOG"])
+
+    @classmethod
+    def start(cls, run_dir: Path, cloud: KeystoneCloud, timeout: float = 900) -> HeatServer:
+        """heat-up against `cloud` (installs Heat the first time); gives Dockyard's service
+        user the admin role on `service`, which the periodic status sync needs (stack gets
+        across projects, the global stack list)."""
+        started = time.monotonic()
+        env = {
+            **_script_env(),
+            "KEYSTONE_URL": cloud.url,
+            "KEYSTONE_ADMIN_PASSWORD": cloud.server.env["KEYSTONE_ADMIN_PASSWORD"],
+        }
+        proc = subprocess.run(
+            [str(SCRIPTS / "heat-up"), str(run_dir)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"heat-up failed ({proc.returncode}):\n{proc.stderr}")
+        values = dict(
+            line.split("=", 1)
+            for line in (run_dir / "heat.env").read_text().splitlines()
+            if "=" in line
+        )
+        _grant_admin(cloud, "dockyard", "service")
+        return cls(run_dir, values, time.monotonic() - started)
+
+    def stop(self) -> None:
+        subprocess.run(
+            [str(SCRIPTS / "heat-down"), str(self.run_dir), "--purge"],
+            capture_output=True,
+            timeout=120,
+            env=_script_env(),
+            check=False,
+        )
+
+    def requests(self) -> list[str]:
+        """The API's access log so far: one "METHOD PATH STATUS" line per request."""
+        return self.access_log.read_text().splitlines()
+
+
+def _grant_admin(cloud: KeystoneCloud, username: str, project: str) -> None:
+    identity = adapter.Adapter(
+        cloud.server.admin().session(),
+        service_type="identity",
+        interface="public",
+        region_name=REGION,
+    )
+    user = identity.get("/users", params={"name": username}).json()["users"][0]["id"]
+    proj = identity.get("/projects", params={"name": project}).json()["projects"][0]["id"]
+    role = identity.get("/roles", params={"name": "admin"}).json()["roles"][0]["id"]
+    identity.put(f"/projects/{proj}/users/{user}/roles/{role}")
+
+
+def required_in_ci() -> bool:
+    """Under CI=true the Heat tests must run: an unavailable Heat fails instead of skipping."""
+    return os.environ.get("CI", "").lower() == "true"
