@@ -29,6 +29,7 @@ from dockyard.api.app import create_app  # noqa: E402
 from dockyard.conductor.worker import Conductor  # noqa: E402
 from dockyard.conf import load_config  # noqa: E402
 from dockyard.db import migration  # noqa: E402
+from dockyard.providers.block_local import mounts  # noqa: E402
 from dockyard.services.runtime import Runtime, build_runtime  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -97,12 +98,49 @@ def any_db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(fixture[request.param]))
 
 
+# -- host hygiene --------------------------------------------------------------------------
+def _loop_devices_below(directory: str) -> list[str]:
+    """Loop devices whose backing file lies under `directory` ("device file" lines)."""
+    if not os.path.exists("/dev/loop-control"):
+        return []
+    listed = subprocess.run(
+        ["losetup", "-n", "-l", "-O", "NAME,BACK-FILE"], capture_output=True, text=True
+    ).stdout
+    prefix = directory.rstrip(os.sep) + os.sep
+    return sorted(line.strip() for line in listed.splitlines() if prefix in line)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_mounts_left_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the module that leaves a mount (a volume, the volumes' shared root, ...) or a loop
+    device under this session's tmp dir, then remove them so the machine stays clean."""
+    base = os.path.realpath(tmp_path_factory.getbasetemp())
+    before = set(mounts.below(base)), set(_loop_devices_below(base))
+    yield
+    left = [m for m in mounts.below(base) if m not in before[0]]
+    loops = [d for d in _loop_devices_below(base) if d not in before[1]]
+    for target in sorted(left, key=len, reverse=True):
+        subprocess.run(["umount", "-l", target], capture_output=True)
+    for line in loops:
+        subprocess.run(["losetup", "-d", line.split()[0]], capture_output=True)
+    assert not left and not loops, f"left behind: mounts {left}, loop devices {loops}"
+
+
 # -- in-process service -------------------------------------------------------------------
 def make_runtime(
-    tmp_path: Path, db_url: str, overrides: dict[str, dict[str, Any]] | None = None
+    tmp_path: Path,
+    db_url: str,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    config_sections: dict[str, dict[str, Any]] | None = None,
 ) -> Runtime:
-    """A Runtime on `db_url` (migrated), with fast conductor timings for tests."""
-    conf = load_config([], config_files=[])
+    """A Runtime on `db_url` (migrated), with fast conductor timings for tests.
+
+    `config_sections` go through a config file (for options registered only when they are
+    read, such as keystoneauth plugin options); `overrides` are set directly."""
+    files = []
+    if config_sections:
+        files.append(str(write_config(tmp_path / "runtime.conf", config_sections)))
+    conf = load_config([], config_files=files)
     settings: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
         "database": {"connection": db_url},

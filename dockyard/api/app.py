@@ -19,12 +19,14 @@ from dockyard.api.routes import (
     certificates,
     clusters,
     clustertemplates,
+    containers,
     mservices,
     nodegroups,
     quotas,
     root,
     stats,
     ui,
+    volumes,
 )
 from dockyard.common import exceptions
 from dockyard.services import metrics as work_metrics
@@ -43,6 +45,8 @@ ROUTERS = (
     mservices.router,
     baymodels.router,
     bays.router,
+    containers.router,
+    volumes.router,
     ui.router,
 )
 

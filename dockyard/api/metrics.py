@@ -55,6 +55,14 @@ class _WorkCollector(Collector):
             "How long the oldest due operation has waited for a conductor (status-sync lag).",
             value=work.oldest_due_seconds,
         )
+        expiry = GaugeMetricFamily(
+            "dockyard_cluster_certificate_expiry_timestamp_seconds",
+            "When the cluster's first certificate (CA, admin or node) expires, Unix time.",
+            labels=["cluster"],
+        )
+        for cluster, expires_at in sorted(work.certificate_expiry.items()):
+            expiry.add_metric([cluster], expires_at)
+        yield expiry
 
 
 class Metrics:

@@ -3,7 +3,8 @@
 - `x509keypair`: in Dockyard's database, private keys encrypted (Fernet, AES-128-CBC +
   HMAC-SHA256) with `[certificates] encryption_key`.
 - `local`: PEM files on the conductor host (0600 keys); only for a single conductor.
-- `barbican`: not built yet.
+- `barbican`: one Barbican certificate container per certificate (certificate and private key
+  secrets), owned by Dockyard's service project.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -148,6 +149,109 @@ class LocalStore:
 
     def delete_for_cluster(self, cluster_uuid: str) -> None:
         shutil.rmtree(self._cluster_dir(cluster_uuid), ignore_errors=True)
+
+
+class BarbicanStore:
+    """Certificates in Barbican: a `certificate` container per certificate, holding a
+    certificate secret and a private_key secret. Every container of a cluster has the same
+    name, `dockyard-cluster-<uuid>`, so the cluster's certificates can be found and deleted
+    together. `client` is a barbicanclient v1 Client on a keystoneauth1 session."""
+
+    name = "barbican"
+    PAGE = 100
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    @staticmethod
+    def container_name(cluster_uuid: str) -> str:
+        return f"dockyard-cluster-{cluster_uuid}"
+
+    def save(self, cluster_uuid: str, kind: str, pair: KeyPair) -> str:
+        made: list[Any] = []  # stored secrets
+        try:
+            for label, pem, secret_type in (
+                ("certificate", pair.cert_pem, "certificate"),
+                ("private key", pair.key_pem, "private"),
+            ):
+                secret = self._client.secrets.create(
+                    name=f"{kind} {label}",
+                    payload=pem,  # bytes: stored as octet-stream, byte for byte
+                    secret_type=secret_type,
+                )
+                secret.store()
+                made.append(secret)
+            certificate, private_key = made
+            container = self._client.containers.create_certificate(
+                name=self.container_name(cluster_uuid),
+                certificate=certificate,
+                private_key=private_key,
+            )
+            container_ref: str = container.store()
+        except Exception:
+            for secret in made:  # leave no orphan secret behind
+                with contextlib.suppress(Exception):
+                    self._client.secrets.delete(secret.secret_ref)
+            raise
+        return "barbican:" + container_ref.rstrip("/").rsplit("/", 1)[-1]
+
+    def _container(self, ref: str) -> Any:
+        try:
+            container_id = str(uuid.UUID(ref.removeprefix("barbican:")))
+        except ValueError:
+            raise _missing(ref) from None
+        try:
+            return self._client.containers.get(container_id)
+        except Exception as exc:
+            if getattr(exc, "status_code", None) == 404:
+                raise _missing(ref) from None
+            raise
+
+    def load(self, ref: str) -> KeyPair:
+        container = self._container(ref)
+        if container.certificate is None or container.private_key is None:
+            raise _missing(ref)  # being deleted: its secrets go before the container
+        try:
+            cert, key = container.certificate.payload, container.private_key.payload
+        except Exception as exc:
+            if getattr(exc, "status_code", None) == 404:
+                raise _missing(ref) from None
+            raise
+        return KeyPair(_as_bytes(cert), _as_bytes(key))
+
+    def delete(self, ref: str) -> None:
+        try:
+            container = self._container(ref)
+        except exceptions.NotFound:
+            return
+        self._delete_container(container)
+
+    def _delete_container(self, container: Any) -> None:
+        for secret in (container.certificate, container.private_key):
+            if secret is not None:
+                self._ignore_missing(self._client.secrets.delete, secret.secret_ref)
+        self._ignore_missing(self._client.containers.delete, container.container_ref)
+
+    def delete_for_cluster(self, cluster_uuid: str) -> None:
+        name = self.container_name(cluster_uuid)
+        while True:
+            found = self._client.containers.list(limit=self.PAGE, name=name)
+            for container in found:
+                self._delete_container(container)
+            if len(found) < self.PAGE:
+                return
+
+    @staticmethod
+    def _ignore_missing(call: Any, ref: str) -> None:
+        try:
+            call(ref)
+        except Exception as exc:
+            if getattr(exc, "status_code", None) != 404:
+                raise
+
+
+def _as_bytes(payload: str | bytes) -> bytes:
+    return payload.encode() if isinstance(payload, str) else payload
 
 
 def load_or_create_key(path: str) -> bytes:

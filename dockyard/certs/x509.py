@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from dockyard.common import exceptions
+from dockyard.domain.certificates import BACKDATE, CertificateInfo
 
 MAX_CSR_BYTES = 16 * 1024
 MIN_RSA_BITS = 2048
@@ -37,6 +38,19 @@ class KeyPair:
     @property
     def not_after(self) -> dt.datetime:
         return self.certificate.not_valid_after_utc
+
+
+def describe(cert_pem: bytes, kind: str, name: str | None = None) -> CertificateInfo:
+    """The CertificateInfo of a PEM certificate."""
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    return CertificateInfo(
+        kind=kind,
+        name=name or kind,
+        subject=cert.subject.rfc4514_string(),
+        serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
 
 
 def _new_key() -> ec.EllipticCurvePrivateKey:
@@ -60,8 +74,7 @@ def _name(common_name: str, organization: str | None = None) -> x509.Name:
 
 def _validity(days: int) -> tuple[dt.datetime, dt.datetime]:
     now = dt.datetime.now(dt.UTC)
-    # Back-dated a day, as Magnum does, so slightly skewed clocks accept new certificates.
-    return now - dt.timedelta(days=1), now + dt.timedelta(days=days)
+    return now - BACKDATE, now + dt.timedelta(days=days)
 
 
 def generate_ca(common_name: str, validity_days: int = 1825) -> KeyPair:

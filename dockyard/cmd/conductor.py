@@ -6,6 +6,7 @@ import signal
 import threading
 from types import FrameType
 
+from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.cmd.bootstrap import prepare
 from dockyard.conductor.worker import Conductor
 
@@ -21,5 +22,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     conductor.start()
+    plugin = PluginSockets(rt)
+    plugin.start()
     stopped.wait()
+    plugin.stop()
     conductor.stop()

@@ -3,6 +3,9 @@
 dockyard-manage db upgrade [--revision R]
 dockyard-manage db version
 dockyard-manage list-templates [--details]
+dockyard-manage certificates list-expiring [--days N]
+dockyard-manage certificates renew CLUSTER [--wait]
+dockyard-manage container-host destroy [--force]
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dockyard.cmd import certificates, container_host
 from dockyard.conf import database_url, load_config
 from dockyard.db import migration
 from dockyard.drivers.registry import DriverRegistry
@@ -40,9 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     db_commands.add_parser("version", help="show the schema revision")
     templates = commands.add_parser("list-templates", help="installed cluster drivers")
     templates.add_argument("--details", action="store_true")
+    certificates.add_parser(commands)
+    container_host.add_parser(commands)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
-    conf = load_config([f"--config-file={f}" for f in args.config_file])
+    config_args = [f"--config-file={f}" for f in args.config_file]
+    if args.command == "certificates":
+        return certificates.run(args, config_args)
+    if args.command == "container-host":
+        return container_host.run(args, config_args)
+    conf = load_config(config_args)
     if args.command == "db":
         url = database_url(conf)
         if args.db_command == "upgrade":

@@ -17,6 +17,7 @@ from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
 from dockyard.conductor.worker import Conductor
 from dockyard.conf import load_config
+from dockyard.services import containers
 from dockyard.services.runtime import Runtime, build_runtime
 
 LOG = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ def _start_heartbeat(rt: Runtime) -> threading.Event:
         target=_api_heartbeat, args=(rt, stop), name="dockyard-api-heartbeat", daemon=True
     ).start()
     return stop
+
+
+def _resume_containers(rt: Runtime) -> None:
+    # In the background: it may start the container host's dockerd.
+    try:
+        containers.resume(rt)
+    except Exception:
+        LOG.exception("resuming the container host at start failed")
 
 
 def _settle_heap() -> None:
@@ -84,6 +93,9 @@ def serve(rt: Runtime, *, with_conductor: bool) -> None:
     if conductor is not None:
         conductor.start()
     stop = _start_heartbeat(rt)
+    threading.Thread(
+        target=_resume_containers, args=(rt,), name="dockyard-containers", daemon=True
+    ).start()
     app = create_app(rt)
     _settle_heap()
     try:

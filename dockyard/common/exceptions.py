@@ -122,6 +122,14 @@ class QuotaNotFound(NotFound):
     message = "Quota could not be found: %(msg)s"
 
 
+class VolumeNotFound(NotFound):
+    message = "Volume %(volume)s could not be found."
+
+
+class ContainerNotFound(NotFound):
+    message = "Container %(container)s could not be found."
+
+
 # 406 ---------------------------------------------------------------------------------------
 class NotAcceptable(DockyardError):
     http_status = 406
@@ -159,6 +167,26 @@ class NodeGroupAlreadyExists(Conflict):
     message = "A node group with name %(name)s already exists in the cluster %(cluster_id)s."
 
 
+class VolumeAlreadyExists(Conflict):
+    message = "A volume with name %(name)s already exists in project %(project_id)s."
+
+
+class VolumeInUse(Conflict):
+    message = "Volume %(volume)s is attached (%(attachments)s); detach it first."
+
+
+class VolumeStatusConflict(Conflict):
+    message = "Cannot %(action)s volume %(volume)s while its status is %(status)s."
+
+
+class ContainerAlreadyExists(Conflict):
+    message = "A container with name %(name)s already exists in this project."
+
+
+class ContainerStatusConflict(Conflict):
+    message = "Cannot %(action)s container %(container)s while its status is %(status)s."
+
+
 # 413 ---------------------------------------------------------------------------------------
 class RequestTooLarge(DockyardError):
     http_status = 413
@@ -169,3 +197,8 @@ class RequestTooLarge(DockyardError):
 class UnsupportedMediaType(DockyardError):
     http_status = 415
     message = "Unsupported media type %(content_type)s; send application/json."
+
+
+# 500 ---------------------------------------------------------------------------------------
+class VolumeBackendError(DockyardError):
+    message = "Volume %(volume)s: %(reason)s"

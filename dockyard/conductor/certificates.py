@@ -1,7 +1,9 @@
-"""Cluster certificates on the conductor side: CAs made at create time, rotation, loading
-them for drivers, and forgetting them once a cluster is deleted.
+"""Cluster certificates on the conductor side: CAs made at create time, rotation, renewal of
+the admin certificate, loading them for drivers, and forgetting them once a cluster is deleted.
 
-Store calls run outside other transactions: the x509keypair store writes through its own.
+Whatever is made here is also recorded in `cluster_certificates` (expiry, subject, serial) in
+the transaction that points the cluster at it. Store calls run outside other transactions: the
+x509keypair store writes through its own.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import dataclasses
 
 from dockyard.certs import x509
 from dockyard.certs.x509 import KeyPair
+from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import clusters as cluster_repo
+from dockyard.domain.certificates import CLIENT
 from dockyard.drivers.base import ClusterSpec
 from dockyard.services.runtime import Runtime
 
@@ -19,7 +23,7 @@ REF_COLUMNS = {
     "ca": "ca_cert_ref",
     "etcd_ca": "etcd_ca_cert_ref",
     "front_proxy_ca": "front_proxy_ca_cert_ref",
-    "client": "magnum_cert_ref",
+    CLIENT: "magnum_cert_ref",
 }
 
 
@@ -28,13 +32,16 @@ def ca_kinds(coe: str) -> tuple[str, ...]:
     return ("ca", "etcd_ca", "front_proxy_ca") if coe == "kubernetes" else ("ca",)
 
 
-def _generate(rt: Runtime, cluster_uuid: str, name: str, coe: str) -> dict[str, str]:
+def _admin(rt: Runtime, ca: KeyPair) -> KeyPair:
+    days = int(rt.conf.x509.term_of_validity)
+    return x509.issue(ca, "admin", client=True, organization="system:masters", validity_days=days)
+
+
+def _generate(rt: Runtime, name: str, coe: str) -> dict[str, KeyPair]:
     days = int(rt.conf.x509.term_of_validity)
     pairs: dict[str, KeyPair] = {kind: x509.generate_ca(name, days) for kind in ca_kinds(coe)}
-    pairs["client"] = x509.issue(
-        pairs["ca"], "admin", client=True, organization="system:masters", validity_days=days
-    )
-    return {kind: rt.certs.save(cluster_uuid, kind, pair) for kind, pair in pairs.items()}
+    pairs[CLIENT] = _admin(rt, pairs["ca"])
+    return pairs
 
 
 def _refs(rt: Runtime, cluster_uuid: str) -> dict[str, str | None]:
@@ -45,12 +52,23 @@ def _refs(rt: Runtime, cluster_uuid: str) -> dict[str, str | None]:
         return {kind: getattr(cluster, column) for kind, column in REF_COLUMNS.items()}
 
 
-def _store_refs(rt: Runtime, cluster_uuid: str, refs: dict[str, str]) -> None:
+def _save(rt: Runtime, cluster_uuid: str, pairs: dict[str, KeyPair]) -> list[str]:
+    """Store `pairs`, point the cluster at them and record their expiry; returns the references
+    they replaced (the caller deletes those once the driver is done with them)."""
+    refs = {kind: rt.certs.save(cluster_uuid, kind, pair) for kind, pair in pairs.items()}
+    replaced: list[str] = []
     with rt.db.write() as session:
         cluster = cluster_repo.get_by_uuid(session, cluster_uuid)
-        if cluster is not None:
-            for kind, ref in refs.items():
-                setattr(cluster, REF_COLUMNS[kind], ref)
+        if cluster is None:
+            return replaced
+        for kind, ref in refs.items():
+            old = getattr(cluster, REF_COLUMNS[kind])
+            if old:
+                replaced.append(old)
+            setattr(cluster, REF_COLUMNS[kind], ref)
+        infos = [x509.describe(pair.cert_pem, kind) for kind, pair in pairs.items()]
+        cert_repo.replace(session, cluster_uuid, list(pairs), infos)
+    return replaced
 
 
 def ensure(rt: Runtime, spec: ClusterSpec) -> None:
@@ -58,9 +76,9 @@ def ensure(rt: Runtime, spec: ClusterSpec) -> None:
     if spec.tls_disabled:
         return
     current = _refs(rt, spec.uuid)
-    if current.get("ca") and current.get("client"):
+    if current.get("ca") and current.get(CLIENT):
         return
-    _store_refs(rt, spec.uuid, _generate(rt, spec.uuid, spec.name, spec.coe))
+    _save(rt, spec.uuid, _generate(rt, spec.name, spec.coe))
 
 
 def rotate(rt: Runtime, spec: ClusterSpec) -> list[str]:
@@ -69,15 +87,24 @@ def rotate(rt: Runtime, spec: ClusterSpec) -> list[str]:
     Every certificate signed by the old CA stops working once the driver has re-keyed the
     nodes; the caller deletes the old references after the driver succeeded.
     """
-    old = [ref for ref in _refs(rt, spec.uuid).values() if ref]
-    _store_refs(rt, spec.uuid, _generate(rt, spec.uuid, spec.name, spec.coe))
-    return old
+    return _save(rt, spec.uuid, _generate(rt, spec.name, spec.coe))
+
+
+def renew_client(rt: Runtime, spec: ClusterSpec) -> list[str]:
+    """A new admin client certificate from the current CA; returns the old reference. The CAs
+    stay, so every certificate they signed keeps working."""
+    ca_ref = _refs(rt, spec.uuid).get("ca")
+    if not ca_ref:
+        return []
+    return _save(rt, spec.uuid, {CLIENT: _admin(rt, rt.certs.load(ca_ref))})
 
 
 def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
-    """`spec` with the cluster CA and client certificate loaded (when it has them)."""
+    """`spec` with the cluster CA and client certificate loaded (when it has them), and the
+    lifetime of the node certificates the driver issues."""
+    spec = dataclasses.replace(spec, node_cert_days=node_cert_days(rt))
     refs = _refs(rt, spec.uuid)
-    ca_ref, client_ref = refs.get("ca"), refs.get("client")
+    ca_ref, client_ref = refs.get("ca"), refs.get(CLIENT)
     if not ca_ref:
         return spec
     return dataclasses.replace(
@@ -85,6 +112,12 @@ def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
         ca=rt.certs.load(ca_ref),
         client=rt.certs.load(client_ref) if client_ref else None,
     )
+
+
+def node_cert_days(rt: Runtime) -> int:
+    """[x509] node_term_of_validity, else term_of_validity."""
+    x509_opts = rt.conf.x509
+    return int(x509_opts.node_term_of_validity or x509_opts.term_of_validity)
 
 
 def forget(rt: Runtime, cluster_uuid: str) -> None:

@@ -6,17 +6,20 @@ import datetime as dt
 import logging
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions, logcontext
 from dockyard.common.context import admin_context
 from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import runner, specs
-from dockyard.db.models import Cluster, utcnow
+from dockyard.db.models import Cluster, Operation, utcnow
+from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import services as service_repo
-from dockyard.domain.status import COMPLETE, OperationKind
+from dockyard.domain.certificates import CA_KINDS
+from dockyard.domain.status import COMPLETE, OperationKind, OperationState
 from dockyard.drivers.base import ClusterDriver, ClusterInventory, ClusterSpec
 from dockyard.services.runtime import Runtime
 
@@ -95,6 +98,7 @@ def sync_health(rt: Runtime) -> int:
         work = [(c.uuid, c.driver, specs.build(session, c)) for c in clusters]
     ctx = admin_context()
     checked = 0
+    renew_before = dt.timedelta(days=int(rt.conf.certificates.renew_before_days))
     for cluster_uuid, driver_name, spec in work:
         try:
             with logcontext.bound(cluster=cluster_uuid):
@@ -107,10 +111,27 @@ def sync_health(rt: Runtime) -> int:
             continue
         with rt.db.write() as session:
             cluster = session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
-            if cluster is None or cluster.health_status == health.status:
+            if cluster is None:
+                continue
+            warning = certificate_warning(session, cluster_uuid, renew_before)
+            reason = {**health.reason, **({"certificates": warning} if warning else {})}
+            old_warning = (cluster.health_status_reason or {}).get("certificates")
+            if cluster.health_status == health.status and old_warning == warning:
+                continue
+            if warning and not old_warning:
+                event_repo.record(
+                    session,
+                    cluster_uuid,
+                    "certificates.expiring",
+                    warning,
+                    status=cluster.status,
+                    level="WARNING",
+                    host=rt.conf.host,
+                )
+            cluster.health_status_reason = reason
+            if cluster.health_status == health.status:
                 continue
             cluster.health_status = health.status
-            cluster.health_status_reason = health.reason
             event_repo.record(
                 session,
                 cluster_uuid,
@@ -121,6 +142,33 @@ def sync_health(rt: Runtime) -> int:
                 host=rt.conf.host,
             )
     return checked
+
+
+def certificate_warning(
+    session: Session, cluster_uuid: str, renew_before: dt.timedelta
+) -> str | None:
+    """What a cluster's health reason says about certificates expiring within `renew_before`
+    (None when none does): node and admin certificates are renewed, a CA is rotated."""
+    horizon = utcnow() + renew_before
+    due = [r for r in cert_repo.for_cluster(session, cluster_uuid) if r.not_after < horizon]
+    if not due:
+        return None
+    parts = []
+    renewable = [r for r in due if r.kind not in CA_KINDS]
+    if renewable:
+        parts.append(
+            f"{len(renewable)} node/admin certificate(s) expire by "
+            f"{renewable[-1].not_after:%Y-%m-%d} (first {renewable[0].name}, "
+            f"{renewable[0].not_after:%Y-%m-%d}): renew them (POST "
+            f"/v1/clusters/{cluster_uuid}/actions/renew_certificates)"
+        )
+    cas = [r for r in due if r.kind in CA_KINDS]
+    if cas:
+        parts.append(
+            f"CA {cas[0].name} expires {cas[0].not_after:%Y-%m-%d}: rotate it "
+            "(openstack coe ca rotate)"
+        )
+    return "; ".join(parts)
 
 
 def resume_clusters(rt: Runtime) -> list[str]:
@@ -162,3 +210,57 @@ def resume_clusters(rt: Runtime) -> list[str]:
             LOG.warning("driver %s at conductor start: %s", name, line)
         reports += [f"{name}: {line}" for line in lines]
     return reports
+
+
+def sync_interval(rt: Runtime) -> float | None:
+    """How often `sync_in_progress` runs: the shortest interval a driver asks for (None: no
+    loaded driver has a batch status check)."""
+    intervals = [d.status_sync_interval for d in rt.drivers.drivers.values()]
+    wanted = [float(i) for i in intervals if i]
+    return min(wanted) if wanted else None
+
+
+def sync_in_progress(rt: Runtime) -> int:
+    """Drivers with a batch status check (Heat) look at the backend of every cluster whose
+    operation waits on it: one call per driver and period in Heat's global-list mode, one per
+    cluster otherwise. Operations whose backend settled are made due now, so a conductor
+    polls them at once instead of at their fallback time. Returns how many were woken."""
+    drivers = {n: d for n, d in rt.drivers.drivers.items() if d.status_sync_interval}
+    if not drivers:
+        return 0
+    with rt.db.read() as session:
+        rows = session.execute(
+            select(Cluster, Operation)
+            .join(Operation, Operation.uuid == Cluster.active_operation_id)
+            .where(
+                Cluster.driver.in_(list(drivers)),
+                Operation.state == OperationState.PENDING.value,
+            )
+        ).all()
+        waiting: dict[str, list[tuple[str, ClusterSpec]]] = {}
+        for cluster, op in rows:
+            if op.params.get(runner.POLLING):
+                waiting.setdefault(cluster.driver, []).append(
+                    (op.uuid, specs.build(session, cluster))
+                )
+    ctx = admin_context()
+    due: list[str] = []
+    for name, work in waiting.items():
+        try:
+            settled = drivers[name].sync_in_progress(ctx, [spec for _, spec in work])
+        except Exception:
+            LOG.exception("status sync of driver %s failed", name)
+            continue
+        due += [op_uuid for op_uuid, spec in work if spec.uuid in settled]
+    if due:
+        with rt.db.write() as session:
+            session.execute(
+                update(Operation)
+                .where(
+                    Operation.uuid.in_(due),
+                    Operation.state == OperationState.PENDING.value,
+                )
+                .values(next_run_at=utcnow())
+            )
+        rt.wake_conductor()
+    return len(due)

@@ -8,9 +8,10 @@ nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,8 +34,14 @@ LOG = logging.getLogger(__name__)
 
 # Set in op.params once the driver answered IN_PROGRESS: later runs poll instead of calling.
 POLLING = "_polling"
-# Set in op.params of a CA rotation once its new CAs exist: the references they replaced.
+# In op.params: the requester's Keystone token (keystone mode), for drivers whose backend acts
+# as the user (Heat). Never shown: params starting with "_" stay out of the timeline.
+AUTH_TOKEN = "_auth_token"
+# Set in op.params of a CA rotation or certificate renewal once its new certificates are
+# stored: the references they replaced (deleted when the operation completes).
 REPLACED_CERTS = "_replaced_certs"
+# Key of an upgrade's target template (its snapshot) in the params handed to the driver.
+UPGRADE_TARGET = "_target_template"
 # Session.info key of the notifications a transaction sends after it commits.
 _NOTIFY = "dockyard.notifications"
 
@@ -85,19 +92,32 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
             _event(session, op, "resumed", f"resumed by {owner} (attempt {op.attempts})", owner)
         elif not op.params.get(POLLING):
             _event(session, op, "started", f"{op.kind} started on {owner}", owner)
-        spec = specs.build(session, cluster)
+        spec = dataclasses.replace(
+            specs.build(session, cluster), rollback=bool(op.params.get("rollback"))
+        )
         driver_name = cluster.driver
         kind = OperationKind(op.kind)
         params = dict(op.params)
+        if kind is OperationKind.UPGRADE:  # the target as it is now, for this call only
+            params[UPGRADE_TARGET] = specs.template_snapshot(session, params["cluster_template"])
         ctx = RequestContext(
-            project_id=op.project_id, user_id=op.user_id, request_id=op.request_id or ""
+            project_id=op.project_id,
+            user_id=op.user_id,
+            request_id=op.request_id or "",
+            auth_token=op.params.get(AUTH_TOKEN),
         )
     replaced_certs: list[str] = []
     try:
         if kind is OperationKind.CREATE:
             cluster_certs.ensure(rt, spec)
         elif kind is OperationKind.ROTATE_CA:
-            replaced_certs = _rotate_once(rt, op_uuid, spec, params)
+            replaced_certs = _replace_once(
+                rt, op_uuid, params, lambda: cluster_certs.rotate(rt, spec)
+            )
+        elif kind is OperationKind.RENEW_CERTIFICATES:
+            replaced_certs = _replace_once(
+                rt, op_uuid, params, lambda: cluster_certs.renew_client(rt, spec)
+            )
         spec = cluster_certs.attach(rt, spec)
         driver = rt.drivers.get(driver_name)
         result = _call_driver(driver, ctx, spec, kind, params)
@@ -112,11 +132,14 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
             cluster_certs.forget(rt, spec.uuid)
 
 
-def _rotate_once(rt: Runtime, op_uuid: str, spec: ClusterSpec, params: dict[str, Any]) -> list[str]:
-    """New CAs for a ROTATE_CA operation, made once: a retry after a crash reuses them."""
+def _replace_once(
+    rt: Runtime, op_uuid: str, params: dict[str, Any], replace: Callable[[], list[str]]
+) -> list[str]:
+    """Run `replace` (new certificates stored, returns the references they replaced) once per
+    operation: a retry after a crash reuses what the first run made."""
     if REPLACED_CERTS in params:
         return list(params[REPLACED_CERTS])
-    replaced = cluster_certs.rotate(rt, spec)
+    replaced = replace()
     with rt.db.write() as session:
         op = op_repo.get(session, op_uuid)
         if op is not None:
@@ -155,8 +178,11 @@ def _call_driver(
         )
     if kind is OperationKind.UPGRADE:
         return driver.upgrade_cluster(
-            ctx, spec, {"uuid": params["cluster_template"]}, int(params["max_batch_size"])
+            ctx, spec, params[UPGRADE_TARGET], int(params["max_batch_size"])
         )
+    if kind is OperationKind.RENEW_CERTIFICATES:
+        issued_before = dt.datetime.fromisoformat(params["issued_before"])
+        return driver.renew_certificates(ctx, spec, issued_before)
     return driver.rotate_ca(ctx, spec)
 
 
@@ -214,6 +240,8 @@ def _complete(
     cluster.status = done.value
     cluster.status_reason = result.reason
     cluster.active_operation_id = None
+    if kind is OperationKind.UPGRADE:  # the cluster now runs the new template's settings
+        cluster.cluster_template_id = op.params["cluster_template"]
     for ng in ng_repo.for_cluster(session, cluster.uuid):
         if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
             ng.status = done.value

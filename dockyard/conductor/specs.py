@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from dockyard.db.models import Cluster
+from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import nodegroups as ng_repo
 from dockyard.db.repositories import templates as template_repo
+from dockyard.domain.certificates import NODE
 from dockyard.drivers.base import ClusterFacts, ClusterSpec, NodeGroupSpec
 
 # Template attributes a driver sees in ClusterSpec.template.
@@ -39,10 +41,16 @@ TEMPLATE_SNAPSHOT_FIELDS = (
 )
 
 
+def template_snapshot(session: Session, template_uuid: str) -> dict[str, object]:
+    """What a driver sees of a template (ClusterSpec.template, or an upgrade's target)."""
+    template = template_repo.get(session, template_uuid, None)
+    return {f: getattr(template, f) for f in TEMPLATE_SNAPSHOT_FIELDS}
+
+
 def build(session: Session, cluster: Cluster) -> ClusterSpec:
     """The driver's view of `cluster`, with its template and nodegroups."""
     template = template_repo.get(session, cluster.cluster_template_id, None)
-    template_values = {f: getattr(template, f) for f in TEMPLATE_SNAPSHOT_FIELDS}
+    template_values = template_snapshot(session, template.uuid)
     nodegroups = tuple(
         NodeGroupSpec(
             uuid=ng.uuid,
@@ -92,3 +100,5 @@ def apply_facts(session: Session, cluster: Cluster, facts: ClusterFacts) -> None
             ng.stack_id = facts.stack_id
         if facts.coe_version is not None:
             ng.version = facts.coe_version
+    if facts.node_certificates is not None:
+        cert_repo.replace(session, cluster.uuid, [NODE], facts.node_certificates)

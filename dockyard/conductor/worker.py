@@ -75,6 +75,11 @@ class Conductor:
                 lambda: periodics.sync_health(self.rt),
             ),
         )
+        stack_sync = periodics.sync_interval(self.rt)
+        if stack_sync is not None:
+            self._spawn(
+                "stack-sync", self._every(stack_sync, lambda: periodics.sync_in_progress(self.rt))
+            )
         LOG.info("conductor %s started with %d workers", self.owner, self.workers)
 
     def stop(self, wait: bool = True) -> None:

@@ -17,6 +17,7 @@ from dockyard.conf import (
     auth,
     certificates,
     conductor,
+    containers,
     database,
     default,
     drivers,
@@ -24,6 +25,7 @@ from dockyard.conf import (
     keystone_authtoken,
     notifications,
     quotas,
+    volume,
 )
 
 _GROUP_MODULES = (
@@ -38,6 +40,8 @@ _GROUP_MODULES = (
     keystone_authtoken,
     images,
     notifications,
+    containers,
+    volume,
 )
 
 

@@ -9,6 +9,8 @@ plugin, whose own options (`auth_url`, `username`, `password`, `project_name`,
 
 from __future__ import annotations
 
+from typing import Any
+
 from oslo_config import cfg
 
 GROUP = "keystone_authtoken"
@@ -71,6 +73,26 @@ def register_auth(conf: cfg.ConfigOpts) -> None:
 
     ks_loading.register_auth_conf_options(conf, GROUP)
     conf.set_default("auth_type", DEFAULT_AUTH_TYPE, group=GROUP)
+
+
+def service_session(conf: cfg.ConfigOpts) -> Any:
+    """A keystoneauth1 Session authenticated as Dockyard's service user (token validation,
+    the Barbican certificate store). Raises RequiredOptError when no credentials are set."""
+    from keystoneauth1 import loading as ks_loading
+    from keystoneauth1 import session as ks_session
+
+    register_auth(conf)
+    group = conf[GROUP]
+    auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
+    if auth is None:
+        raise cfg.RequiredOptError("auth_type", cfg.OptGroup(GROUP))
+    verify: bool | str = False if group.insecure else (group.cafile or True)
+    cert: str | tuple[str, str] | None = group.certfile
+    if group.certfile and group.keyfile:
+        cert = (group.certfile, group.keyfile)
+    return ks_session.Session(
+        auth=auth, verify=verify, cert=cert, timeout=group.http_connect_timeout
+    )
 
 
 def list_opts() -> list[cfg.Opt]:

@@ -11,12 +11,14 @@ from dockyard.conf import (
     auth,
     certificates,
     conductor,
+    containers,
     database,
     default,
     drivers,
     images,
     keystone_authtoken,
     quotas,
+    volume,
 )
 
 
@@ -29,8 +31,11 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
         (drivers.GROUP, drivers.OPTS),
         (certificates.GROUP, certificates.OPTS),
         (certificates.X509_GROUP, certificates.X509_OPTS),
+        (certificates.BARBICAN_GROUP, certificates.BARBICAN_OPTS),
         (quotas.GROUP, quotas.OPTS),
         (auth.GROUP, auth.OPTS),
         (keystone_authtoken.GROUP, keystone_authtoken.list_opts()),
         (images.GROUP, images.OPTS),
+        (containers.GROUP, containers.OPTS),
+        (volume.GROUP, volume.OPTS),
     ]

@@ -263,6 +263,25 @@ class Certificate(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ClusterCertificate(Base):
+    """When one of a cluster's certificates expires, whichever store keeps it: the CAs and the
+    admin certificate (recorded by the conductor that makes them) and the nodes' server
+    certificates (reported by the driver)."""
+
+    __tablename__ = "cluster_certificates"
+    __table_args__ = (UniqueConstraint("cluster_id", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(1024))
+    serial: Mapped[str] = mapped_column(String(64))
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Volume(TimestampMixin, Base):
     """A persistent volume for containers, kept by a volume driver (local, cinder)."""
 

@@ -46,6 +46,7 @@ class OperationKind(StrEnum):
     UPGRADE = "upgrade"
     DELETE = "delete"
     ROTATE_CA = "rotate_ca"
+    RENEW_CERTIFICATES = "renew_certificates"
 
 
 class OperationState(StrEnum):
@@ -71,6 +72,7 @@ ALLOWED_FROM: dict[OperationKind, frozenset[ClusterStatus]] = {
     OperationKind.RESIZE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
     OperationKind.UPGRADE: COMPLETE,
     OperationKind.ROTATE_CA: COMPLETE,
+    OperationKind.RENEW_CERTIFICATES: COMPLETE,
     # Delete is always allowed: it is how a user gets rid of a failed or stuck cluster.
     OperationKind.DELETE: frozenset(ClusterStatus) - {ClusterStatus.DELETE_COMPLETE},
 }
@@ -98,6 +100,11 @@ TRANSITIONS: dict[OperationKind, tuple[ClusterStatus, ClusterStatus, ClusterStat
         ClusterStatus.UPDATE_FAILED,
     ),
     OperationKind.ROTATE_CA: (
+        ClusterStatus.UPDATE_IN_PROGRESS,
+        ClusterStatus.UPDATE_COMPLETE,
+        ClusterStatus.UPDATE_FAILED,
+    ),
+    OperationKind.RENEW_CERTIFICATES: (
         ClusterStatus.UPDATE_IN_PROGRESS,
         ClusterStatus.UPDATE_COMPLETE,
         ClusterStatus.UPDATE_FAILED,

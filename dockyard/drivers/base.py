@@ -13,8 +13,9 @@ the first call.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -23,6 +24,7 @@ from dockyard.certs.x509 import KeyPair
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.domain import coe as coe_rules
+from dockyard.domain.certificates import CertificateInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,10 @@ class ClusterSpec:
     ca: KeyPair | None = None
     #: An admin client certificate signed by `ca`, for the driver's own calls to the cluster.
     client: KeyPair | None = None
+    #: The running operation asked to roll back on failure (PATCH ?rollback=True).
+    rollback: bool = False
+    #: Days a node certificate the driver issues from `ca` is valid ([x509]).
+    node_cert_days: int = 1825
 
     @property
     def tls_disabled(self) -> bool:
@@ -106,6 +112,9 @@ class ClusterFacts:
     container_version: str | None = None
     master_addresses: list[str] | None = None
     node_addresses: list[str] | None = None
+    #: The nodes' server certificates (kind "node", name the hostname): all of them, replacing
+    #: what was reported before.
+    node_certificates: list[CertificateInfo] | None = None
 
 
 @dataclass(slots=True)
@@ -191,6 +200,16 @@ class ClusterDriver(ABC):
         """Re-key the cluster's nodes after its CA changed."""
         raise exceptions.NotSupported(operation=f"Rotating the CA with driver {self.name}")
 
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        """Re-issue, from the unchanged `spec.ca`, every node certificate issued before
+        `issued_before`, and make the nodes serve the new ones (a call repeated after a crash
+        finishes the job). Users' client certificates keep working."""
+        raise exceptions.NotSupported(
+            operation=f"Renewing node certificates with driver {self.name}"
+        )
+
     def resume(self, ctx: RequestContext, inventory: ClusterInventory) -> list[str]:
         """Called once when a conductor starts: bring back the nodes of `inventory.running`
         that are down (after a machine restart) and remove leftovers of clusters that are not
@@ -205,3 +224,11 @@ class ClusterDriver(ABC):
     def check_host(self) -> None:
         """Raise `NotSupported` with a clear reason when this machine cannot run the driver."""
         return None
+
+    #: Seconds between two `sync_in_progress` calls; None: the driver has no batch sync.
+    status_sync_interval: float | None = None
+
+    def sync_in_progress(self, ctx: RequestContext, specs: Sequence[ClusterSpec]) -> set[str]:
+        """Periodic batch check of clusters whose operation waits on the backend (Heat): the
+        uuids among `specs` whose backend settled, so their operations poll now."""
+        return set()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 from pycadf import attachment, cadftaxonomy, cadftype, eventfactory, resource
@@ -14,12 +16,24 @@ ACTIONS = {
     "create": cadftaxonomy.ACTION_CREATE,
     "update": cadftaxonomy.ACTION_UPDATE,
     "delete": cadftaxonomy.ACTION_DELETE,
+    # CADF actions pycadf has no constant for (containers: dockyard.container.start|stop).
+    "start": "start",
+    "stop": "stop",
 }
 OUTCOMES = {
     "pending": cadftaxonomy.OUTCOME_PENDING,
     "success": cadftaxonomy.OUTCOME_SUCCESS,
     "failure": cadftaxonomy.OUTCOME_FAILURE,
 }
+
+
+def attachment_content(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The named attributes of `row` for an event's attachment, timestamps as ISO text."""
+    content: dict[str, Any] = {}
+    for name in names:
+        value = getattr(row, name, None)
+        content[name] = value.isoformat() if isinstance(value, dt.datetime) else value
+    return content
 
 
 def activity_event(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from dockyard.db.models import Cluster
 from dockyard.domain.status import OperationKind
+from dockyard.notifications.cadf import attachment_content
 from dockyard.notifications.notifier import CLUSTER_FIELDS, Notifier
 
 _ACTIONS = {OperationKind.CREATE: "create", OperationKind.DELETE: "delete"}
@@ -19,11 +19,7 @@ def action_of(kind: OperationKind | str) -> str:
 
 def cluster_payload(cluster: Cluster) -> dict[str, Any]:
     """The cluster's fields as Magnum puts them in `cluster_data`, timestamps as ISO text."""
-    payload: dict[str, Any] = {}
-    for name in CLUSTER_FIELDS:
-        value = getattr(cluster, name, None)
-        payload[name] = value.isoformat() if isinstance(value, dt.datetime) else value
-    return payload
+    return attachment_content(cluster, CLUSTER_FIELDS)
 
 
 def cluster_event(

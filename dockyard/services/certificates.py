@@ -1,11 +1,16 @@
-"""Certificates API rules: show a cluster CA, sign a user's CSR, queue a CA rotation."""
+"""Certificates API rules: show a cluster CA, sign a user's CSR, queue a CA rotation or a
+renewal of the node certificates, list certificate expiry."""
 
 from __future__ import annotations
+
+import datetime as dt
+from typing import Any
 
 from dockyard.certs import x509
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
-from dockyard.db.models import Cluster
+from dockyard.db.models import Cluster, ClusterCertificate, utcnow
+from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.domain.status import OperationKind
@@ -70,22 +75,74 @@ def sign(
 
 def rotate_ca(rt: Runtime, ctx: RequestContext, ident: str) -> str:
     """Queue a CA rotation; every certificate signed by the old CA stops working."""
+    return _start(rt, ctx, ident, OperationKind.ROTATE_CA, {})
+
+
+def renew(rt: Runtime, ctx: RequestContext, ident: str) -> str:
+    """Queue a renewal of the cluster's node certificates (and its admin certificate) from its
+    current CA; users' client certificates keep working. Returns the cluster uuid."""
+    params = {"issued_before": utcnow().isoformat()}
+    return _start(rt, ctx, ident, OperationKind.RENEW_CERTIFICATES, params)
+
+
+# Operation -> (policy rule, refusal for a non-TLS cluster, what a driver may not support).
+_CERTIFICATE_OPERATIONS = {
+    OperationKind.ROTATE_CA: (
+        "certificate:rotate_ca",
+        "Rotating the CA certificate on a non-TLS cluster is not supported",
+        "Rotating the CA",
+    ),
+    OperationKind.RENEW_CERTIFICATES: (
+        "certificate:renew",
+        "Renewing the node certificates of a non-TLS cluster is not supported",
+        "Renewing node certificates",
+    ),
+}
+
+
+def _start(
+    rt: Runtime,
+    ctx: RequestContext,
+    ident: str,
+    kind: OperationKind,
+    params: dict[str, Any],
+) -> str:
+    rule, no_tls, operation = _CERTIFICATE_OPERATIONS[kind]
     with rt.db.write() as session:
         cluster = cluster_repo.get(session, ident, None if ctx.is_admin else ctx.project_id)
         rt.policy.authorize(
-            ctx,
-            "certificate:rotate_ca",
-            {"project_id": cluster.project_id, "user_id": cluster.user_id},
+            ctx, rule, {"project_id": cluster.project_id, "user_id": cluster.user_id}
         )
         template = template_repo.get(session, cluster.cluster_template_id, None)
         if template.tls_disabled:
-            raise exceptions.NotSupported(
-                "Rotating the CA certificate on a non-TLS cluster is not supported"
-            )
+            raise exceptions.NotSupported(no_tls)
         driver = rt.drivers.get(cluster.driver)
-        if type(driver).rotate_ca is ClusterDriver.rotate_ca:
-            raise exceptions.NotSupported(operation=f"Rotating the CA with driver {driver.name}")
-        operations.start(session, ctx, cluster, OperationKind.ROTATE_CA, {}, host=rt.conf.host)
-    notify.cluster_event(rt.notifier, OperationKind.ROTATE_CA, "pending", cluster, ctx.user_id)
+        method = kind.value  # the driver method is named after the operation
+        if getattr(type(driver), method) is getattr(ClusterDriver, method):
+            raise exceptions.NotSupported(operation=f"{operation} with driver {driver.name}")
+        operations.start(session, ctx, cluster, kind, params, host=rt.conf.host)
+    notify.cluster_event(rt.notifier, kind, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid
+
+
+def expiry(
+    rt: Runtime, ctx: RequestContext, ident: str
+) -> tuple[Cluster, list[ClusterCertificate]]:
+    """The cluster's certificates (CAs, admin, nodes) and when they expire, first first."""
+    cluster = _cluster(rt, ctx, ident, "certificate:get")
+    with rt.db.read() as session:
+        return cluster, cert_repo.for_cluster(session, cluster.uuid)
+
+
+def expiring(rt: Runtime, days: int) -> list[tuple[ClusterCertificate, str]]:
+    """Every certificate expiring within `days`, with its cluster's name (admin tooling)."""
+    before = utcnow() + dt.timedelta(days=days)
+    with rt.db.read() as session:
+        rows = cert_repo.expiring(session, before)
+        names = {
+            c.uuid: c.name
+            for c in (cluster_repo.get_by_uuid(session, u) for u in {r.cluster_id for r in rows})
+            if c is not None
+        }
+    return [(row, names.get(row.cluster_id, "")) for row in rows]

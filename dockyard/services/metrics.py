@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from dockyard.db.models import Cluster, Operation, utcnow
+from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.domain.status import OperationState
 from dockyard.services.runtime import Runtime
 
@@ -17,6 +18,8 @@ class WorkSnapshot:
     clusters: dict[str, int]  # status -> count
     queue_depth: int  # operations due now and not running
     oldest_due_seconds: float  # how long the oldest due operation has waited (sync lag)
+    # cluster uuid -> when its first certificate expires (Unix time)
+    certificate_expiry: dict[str, float] = field(default_factory=dict)
 
 
 def snapshot(rt: Runtime) -> WorkSnapshot:
@@ -45,8 +48,9 @@ def snapshot(rt: Runtime) -> WorkSnapshot:
                 Operation.state == OperationState.PENDING.value, Operation.next_run_at <= now
             )
         )
+        expiry = {c: t.timestamp() for c, t in cert_repo.earliest_expiry(session).items()}
     lag = 0.0
     if oldest is not None:
         oldest_aware = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
         lag = max(0.0, (now - oldest_aware).total_seconds())
-    return WorkSnapshot(operations, clusters, queue_depth, lag)
+    return WorkSnapshot(operations, clusters, queue_depth, lag, expiry)

@@ -76,7 +76,9 @@ def start(
             "request_id": ctx.request_id,
             "kind": kind.value,
             "state": OperationState.PENDING.value,
-            "params": params,
+            # The requester's token goes with the operation: a driver whose backend must act
+            # as the user (Heat creates its own trust from it) needs it in the conductor.
+            "params": {**params, "_auth_token": ctx.auth_token} if ctx.auth_token else params,
             "next_run_at": now,
             "deadline_at": (
                 now + dt.timedelta(minutes=deadline_minutes) if deadline_minutes else None

@@ -5,17 +5,26 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from oslo_config import cfg
 
-from dockyard.certs.stores import CertStore, LocalStore, X509KeypairStore, load_or_create_key
-from dockyard.conf import database_url
+from dockyard.certs.stores import (
+    BarbicanStore,
+    CertStore,
+    LocalStore,
+    X509KeypairStore,
+    load_or_create_key,
+)
+from dockyard.conf import database_url, keystone_authtoken
 from dockyard.db.repositories.certificates import DatabaseCertificateRows
 from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
 from dockyard.notifications.notifier import Notifier
 from dockyard.services.images import ImageCatalog
 from dockyard.services.policy import PolicyEnforcer
+from dockyard.services.volume_backends import build as build_volume_drivers
+from dockyard.volume_drivers.registry import VolumeDriverRegistry
 
 
 def _nothing() -> None:
@@ -31,6 +40,7 @@ class Runtime:
     images: ImageCatalog
     certs: CertStore
     notifier: Notifier
+    volume_drivers: VolumeDriverRegistry
     # Nudges an in-process conductor so a new operation starts without waiting for its poll.
     wake_conductor: Callable[[], None] = field(default=_nothing)
 
@@ -41,11 +51,26 @@ def build_cert_store(conf: cfg.ConfigOpts, db: Database) -> CertStore:
     options = conf.certificates
     if options.cert_manager_type == "local":
         return LocalStore(options.storage_path or os.path.join(state_path, "certificates"))
+    if options.cert_manager_type == "barbican":
+        return BarbicanStore(_barbican_client(conf))
     key = options.encryption_key
     encryption_key = (
         key.encode() if key else load_or_create_key(os.path.join(state_path, "certificates.key"))
     )
     return X509KeypairStore(DatabaseCertificateRows(db), encryption_key)
+
+
+def _barbican_client(conf: cfg.ConfigOpts) -> Any:
+    """A barbicanclient on the [keystone_authtoken] service user's session ([barbican_client])."""
+    from barbicanclient import client as barbican
+
+    options = conf.barbican_client
+    return barbican.Client(
+        session=keystone_authtoken.service_session(conf),
+        region_name=options.region_name,
+        interface=options.endpoint_type.removesuffix("URL"),
+        endpoint=options.endpoint or None,
+    )
 
 
 def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
@@ -64,4 +89,5 @@ def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
         images=ImageCatalog(conf.images.catalog_file),
         certs=build_cert_store(conf, database),
         notifier=Notifier(conf),
+        volume_drivers=build_volume_drivers(conf),
     )

@@ -78,3 +78,48 @@ stop_group() {
   fi
   rm -f "$file"
 }
+
+# install_cached_venv NAME CHECK PACKAGE...: build NAME's venv once and print its path.
+# The venv is $(harness_dir)/NAME-<hash of interpreter, packages and constraints.txt>, so a
+# change to any of them builds a new one beside the old. CHECK (a shell command run with $VENV
+# set) must succeed before the venv is marked complete; a complete venv returns at once.
+# Concurrent calls wait for each other (flock). Installs with uv when found, else pip.
+install_cached_venv() {
+  local name="$1" check="$2" python constraints key venv marker log start uv
+  shift 2
+  python="$(base_python)"
+  constraints="$HARNESS_ROOT/scripts/openstack-harness/constraints.txt"
+  key="$( { printf '%s\n' "$python" "$@"; cat "$constraints"; } | sha256sum | cut -c1-12)"
+  venv="$(harness_dir)/$name-$key"
+  marker="$venv/.dockyard-harness-complete"
+  if [ -f "$marker" ]; then
+    echo "$venv"
+    return 0
+  fi
+  exec 9>"$(harness_dir)/install-$name.lock"
+  flock 9
+  if [ ! -f "$marker" ]; then  # else another run finished it while this one waited
+    start=$SECONDS
+    rm -rf "$venv"
+    log="$(harness_dir)/install-$name.log"
+    echo "install $name: building $venv (log: $log)" >&2
+    uv="$(find_uv)"
+    if ! {
+      if [ -n "$uv" ]; then
+        "$uv" venv -q --python "$python" "$venv" &&
+          "$uv" pip install --python "$venv/bin/python" -c "$constraints" "$@"
+      else
+        "$python" -m venv "$venv" && "$venv/bin/pip" install -q -c "$constraints" "$@"
+      fi
+    } >"$log" 2>&1 || ! VENV="$venv" bash -c "$check" >>"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      echo "install $name: FAILED; see $log" >&2
+      exec 9>&-
+      return 1
+    fi
+    date -u +%FT%TZ >"$marker"
+    echo "install $name: done in $((SECONDS - start))s" >&2
+  fi
+  exec 9>&-
+  echo "$venv"
+}

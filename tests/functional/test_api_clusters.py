@@ -197,10 +197,11 @@ def test_async_driver_is_polled_to_completion(api: Api, template: dict[str, Any]
 def test_upgrade_runs_through_the_driver(api: Api, template: dict[str, Any]) -> None:
     uuid = _create(api)
     api.wait_status(uuid, "CREATE_COMPLETE")
-    api.template(name="k8s-new")
+    new = api.template(name="k8s-new")
     response = api.post(f"/v1/clusters/{uuid}/actions/upgrade", {"cluster_template": "k8s-new"})
     assert response.status_code == 202, response.text
-    api.wait_status(uuid, "UPDATE_COMPLETE")
+    upgraded = api.wait_status(uuid, "UPDATE_COMPLETE")
+    assert upgraded["cluster_template_id"] == new["uuid"]  # the cluster runs the new template
     assert (
         api.post(
             f"/v1/clusters/{uuid}/actions/upgrade",

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.barbican import BarbicanServer
+from harness.heat import HeatServer
+from harness.heat import required_in_ci as heat_required_in_ci
+from harness.heat import unavailable_reason as heat_unavailable_reason
 from harness.keystone import KeystoneCloud, KeystoneServer
 
 
@@ -26,5 +30,35 @@ def keystone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KeystoneCloud
     server = KeystoneServer.start(tmp_path_factory.mktemp("keystone"))
     try:
         yield KeystoneCloud.seed(server, dockyard_port=_free_port())
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def barbican(
+    keystone: KeystoneCloud, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BarbicanServer]:
+    """A running Barbican 23.0.0 (simple_crypto, SQLite) validating tokens with `keystone`,
+    in its catalog as `key-manager`; Dockyard's service user may store secrets in it."""
+    server = BarbicanServer.start(tmp_path_factory.mktemp("barbican"), keystone)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def heat(keystone: KeystoneCloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeatServer]:
+    """A running Heat 27.0.1 registered in `keystone`, shared by the session; stopped (and its
+    database dropped) at the end. Skipped with the reason when Heat cannot be installed here,
+    except under CI=true, where that is a failure."""
+    reason = heat_unavailable_reason()
+    if reason is not None:
+        if heat_required_in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = HeatServer.start(tmp_path_factory.mktemp("heat"), keystone)
+    try:
+        yield server
     finally:
         server.stop()

@@ -7,10 +7,14 @@ import json
 import os
 import subprocess
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dockyard.certs.x509 import KeyPair
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.swarm_local.layout import StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
@@ -35,6 +39,63 @@ for target in sys.argv[1:]:
         s.close()
 print(json.dumps(results))
 """
+
+
+CTX = RequestContext(project_id="project", user_id="user", request_id="req-local-driver")
+SERVICE_CMD = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
+
+
+def make_spec(
+    ca: KeyPair | None,
+    *,
+    name: str,
+    masters: int = 1,
+    workers: int = 2,
+    tls: bool = True,
+    template: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> ClusterSpec:
+    """A ClusterSpec as the conductor builds it; `template` adds or overrides template fields."""
+    return ClusterSpec(
+        uuid=str(uuid.uuid4()),
+        name=name,
+        project_id="project",
+        coe="swarm-mode",
+        master_count=masters,
+        node_count=workers,
+        labels=dict(labels or {}),
+        template={
+            "coe": "swarm-mode",
+            "server_type": "vm",
+            "image_id": "dockyard-node",
+            "tls_disabled": not tls,
+            "labels": dict(labels or {}),
+            **(template or {}),
+        },
+        create_timeout=60,
+        docker_volume_size=None,
+        keypair=None,
+        master_flavor_id=None,
+        flavor_id=None,
+        nodegroups=(
+            NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", masters, None, None, {}),
+            NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", workers, None, None, {}),
+        ),
+        driver_state={},
+        ca=ca if tls else None,
+    )
+
+
+def write_client(directory: Path, ca: KeyPair, client: KeyPair) -> dict[str, Path]:
+    """The docker CLI's --tlscacert/--tlscert/--tlskey files for `client`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {"tlscacert": directory / "ca.pem", "tlscert": directory / "cert.pem",
+             "tlskey": directory / "key.pem"}  # fmt: skip
+    files["tlscacert"].write_bytes(ca.cert_pem)
+    files["tlscert"].write_bytes(client.cert_pem)
+    files["tlskey"].write_bytes(client.key_pem)
+    files["tlskey"].chmod(0o600)
+    return files
 
 
 def probe_from_netns(netns: str, targets: list[str]) -> dict[str, str]:
@@ -187,6 +248,9 @@ def leftovers(state: Mapping[str, Any], dirs: list[Path]) -> list[str]:
         if any(n in cmdline for n in needles):
             command = cmdline.replace(b"\0", b" ")[:120].decode(errors="replace")
             found.append(f"process {proc.name}: {command}")
+    if state.get("api_port"):
+        listening = sh("ss", "-Hltn", "sport", "=", str(state["api_port"])).strip()
+        found += [f"listener {line}" for line in listening.splitlines()]
     for hierarchy in Path("/sys/fs/cgroup").iterdir():
         if (hierarchy / "dockyard" / key).exists():
             found.append(f"cgroup {hierarchy / 'dockyard' / key}")
@@ -198,12 +262,12 @@ def remove_clusters(settings: LocalSettings) -> list[str]:
     store = StateStore(settings)
     nodes = NodeManager(settings, store)
     problems = []
-    for uuid in store.cluster_uuids():
+    for cluster_uuid in store.cluster_uuids():
         try:
-            state = store.load(uuid)
+            state = store.load(cluster_uuid)
         except (ValueError, TypeError, KeyError):
             state = None
-        problems += nodes.sweep(uuid, state)
+        problems += nodes.sweep(cluster_uuid, state)
     return problems
 
 

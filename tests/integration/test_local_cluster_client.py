@@ -20,6 +20,8 @@ import contextlib
 import json
 import os
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -32,6 +34,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
+from cryptography import x509
 from local_host import (
     DockerCli,
     exports,
@@ -155,7 +158,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("local-client")
     pool = free_test_pool()
     run_dir = f"/run/dyc-{os.getpid()}"
-    sections = {"local_driver": {"address_pool": pool, "run_dir": run_dir}}
+    sections = {
+        "local_driver": {"address_pool": pool, "run_dir": run_dir},
+        # Node certificates shorter-lived than their CA, so a renewal moves their expiry.
+        "x509": {"node_term_of_validity": 30},
+    }
     settings = LocalSettings(
         state_dir=str(tmp / "state" / "local_driver"), run_dir=run_dir, address_pool=pool
     )
@@ -360,6 +367,66 @@ def test_ca_rotate_refuses_old_certificates_and_a_fresh_config_works(world: Worl
         assert any(r in refused.stderr.lower() for r in reasons), refused.stderr
     wait_for(lambda: len(running_tasks(fresh, "web")) == 3, 60, "web back to 3 tasks")
     world.docker = fresh
+
+
+# -- node certificate renewal ----------------------------------------------------------------
+def served_certificate(address: str, port: int, certs: Path) -> x509.Certificate:
+    """The server certificate a node's dockerd serves now (a TLS handshake with `certs`)."""
+    context = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+    context.check_hostname = False
+    context.load_cert_chain(str(certs / "cert.pem"), str(certs / "key.pem"))
+    with (
+        socket.create_connection((address, port), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der)
+
+
+def test_renew_node_certificates_keeps_client_certificates(world: World) -> None:
+    docker = world.docker
+    assert docker is not None
+    cluster = world.clusters["c1"]
+    certs = Path(docker.env["DOCKER_CERT_PATH"])
+    api_address = world.get(f"/v1/clusters/{cluster}")["api_address"]
+    loopback_port = int(api_address.rsplit(":", 1)[1])
+    nodes = {n["hostname"]: n["address"] for n in world.state("c1")["nodes"]}
+    before = {name: served_certificate(address, 2376, certs) for name, address in nodes.items()}
+    listed = world.get(f"/v1/clusters/{cluster}/certificates")["certificates"]
+    listed_nodes = {c["name"]: c for c in listed if c["kind"] == "node"}
+    assert set(listed_nodes) == set(nodes)
+    for name, served in before.items():  # what the API shows is what the nodes serve
+        assert listed_nodes[name]["serial"] == format(served.serial_number, "x")
+        assert listed_nodes[name]["not_after"] == served.not_valid_after_utc.isoformat()
+        assert listed_nodes[name]["days_left"] == 29  # [x509] node_term_of_validity = 30
+    ca_pem = (certs / "ca.pem").read_text()
+
+    renewed = httpx.post(
+        f"{world.server.url}/v1/clusters/c1/actions/renew_certificates", headers=LATEST, timeout=30
+    )
+    assert renewed.status_code == 202, renewed.text
+    shown = world.wait_status("c1", "UPDATE_COMPLETE", timeout=120)
+    assert shown["status_reason"].startswith("node certificates renewed"), shown["status_reason"]
+    assert shown["api_address"] == api_address
+
+    after = {name: served_certificate(address, 2376, certs) for name, address in nodes.items()}
+    for name in nodes:
+        assert after[name].serial_number != before[name].serial_number, name
+        assert after[name].not_valid_after_utc > before[name].not_valid_after_utc, name
+        assert after[name].issuer == before[name].issuer
+    master = next(name for name in nodes if "master" in name)
+    on_loopback = served_certificate("127.0.0.1", loopback_port, certs)
+    assert on_loopback.serial_number == after[master].serial_number
+    listed = world.get(f"/v1/clusters/{cluster}/certificates")["certificates"]
+    assert {c["name"]: c["serial"] for c in listed if c["kind"] == "node"} == {
+        name: format(cert.serial_number, "x") for name, cert in after.items()
+    }
+    # The CA stayed: the client certificate `cluster config` gave before still works.
+    assert world.coe.run("ca", "show", "c1").stdout.strip() == ca_pem.strip()
+    both = {"c1-master-0": "Ready", "c1-node-0": "Ready"}
+    wait_for(lambda: ready_nodes(docker, quiet=True) == both, 30, f"node ls to show {both}")
+    wait_for(lambda: len(running_tasks(docker, "web")) == 3, 60, "web back to 3 tasks")
 
 
 # -- TLS disabled ---------------------------------------------------------------------------

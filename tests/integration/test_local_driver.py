@@ -23,25 +23,27 @@ from typing import Any
 
 import pytest
 from local_host import (
+    CTX,
+    SERVICE_CMD,
     DockerCli,
     free_test_pool,
     host_problem,
     leftovers,
+    make_spec,
     probe_from_netns,
     routes_in,
     sh,
     wait_for,
+    write_client,
 )
 
 from dockyard.certs.x509 import KeyPair, generate_ca, issue
-from dockyard.common.context import RequestContext
 from dockyard.common.exceptions import InvalidParameterValue, NotSupported
 from dockyard.conf import load_config
 from dockyard.drivers.base import (
     ClusterInventory,
     ClusterSpec,
     DriverResult,
-    NodeGroupSpec,
     Outcome,
 )
 from dockyard.drivers.registry import DriverRegistry
@@ -63,51 +65,6 @@ from dockyard.services.images import ImageCatalog
 
 HOST_PROBLEM = host_problem()
 needs_host = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
-
-CTX = RequestContext(project_id="project", user_id="user", request_id="req-local-driver")
-SERVICE_CMD = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
-
-
-def make_spec(
-    ca: KeyPair | None, *, name: str, masters: int = 1, workers: int = 2, tls: bool = True
-) -> ClusterSpec:
-    return ClusterSpec(
-        uuid=str(uuid.uuid4()),
-        name=name,
-        project_id="project",
-        coe="swarm-mode",
-        master_count=masters,
-        node_count=workers,
-        labels={},
-        template={
-            "coe": "swarm-mode",
-            "server_type": "vm",
-            "image_id": "dockyard-node",
-            "tls_disabled": not tls,
-        },
-        create_timeout=60,
-        docker_volume_size=None,
-        keypair=None,
-        master_flavor_id=None,
-        flavor_id=None,
-        nodegroups=(
-            NodeGroupSpec(str(uuid.uuid4()), "default-master", "master", masters, None, None, {}),
-            NodeGroupSpec(str(uuid.uuid4()), "default-worker", "worker", workers, None, None, {}),
-        ),
-        driver_state={},
-        ca=ca if tls else None,
-    )
-
-
-def write_client(directory: Path, ca: KeyPair, client: KeyPair) -> dict[str, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    files = {"tlscacert": directory / "ca.pem", "tlscert": directory / "cert.pem",
-             "tlskey": directory / "key.pem"}  # fmt: skip
-    files["tlscacert"].write_bytes(ca.cert_pem)
-    files["tlscert"].write_bytes(client.cert_pem)
-    files["tlskey"].write_bytes(client.key_pem)
-    files["tlskey"].chmod(0o600)
-    return files
 
 
 class Cluster:

@@ -48,6 +48,7 @@ EXPECTED_ALLOWED: dict[str, set[str]] = {
     "resize": SETTLED | {"UPDATE_FAILED"},
     "upgrade": SETTLED,
     "rotate_ca": SETTLED,
+    "renew_certificates": SETTLED,
     "delete": WIRE_VALUES - {"DELETE_COMPLETE"},
 }
 
@@ -57,6 +58,7 @@ EXPECTED_TRANSITIONS = {
     "resize": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "upgrade": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "rotate_ca": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "renew_certificates": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"),
 }
 

@@ -53,3 +53,24 @@ def test_mountinfo_parsing() -> None:
     assert mounts.is_shared(found[1]) and not mounts.is_shared(found[3])
     assert mounts.at("/var/lib/vol", found) == found[1]
     assert mounts.at("/var/lib", found) is None
+
+
+def test_only_a_bind_of_itself_counts_as_the_shared_root() -> None:
+    """What `release_shared_root` may unmount: the root's bind of its own directory, never a
+    filesystem or another directory an operator mounted there."""
+    found = mounts.parse(
+        MOUNTINFO
+        # /srv/vol on a disk of its own; /data/v a bind of /elsewhere; /tmp/b a bind of itself
+        # below a tmpfs mounted from its root.
+        + "50 22 8:17 / /srv/vol rw - ext4 /dev/sdb1 rw\n"
+        + "51 22 8:1 /elsewhere /data/v rw - ext4 /dev/sda1 rw\n"
+        + "52 22 0:30 / /tmp rw - tmpfs tmpfs rw\n"
+        + "53 52 0:30 /b /tmp/b rw shared:9 - tmpfs tmpfs rw\n"
+    )
+    by_target = {m.target: m for m in found}
+    assert mounts.is_self_bind(by_target["/var/lib/vol"], found)
+    assert mounts.is_self_bind(by_target["/tmp/b"], found)
+    for target in ("/srv/vol", "/data/v", "/var/lib/vol/mnt/a b", "/private"):
+        assert not mounts.is_self_bind(by_target[target], found), target
+    assert mounts.below("/var/lib/vol", found) == ["/var/lib/vol/mnt/a b"]
+    assert mounts.below("/var/lib/vol/mnt/a b", found) == []

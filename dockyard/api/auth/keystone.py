@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exceptions
-from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
@@ -29,18 +28,9 @@ class KeystoneValidator:
     """Blocking validation of one token with the service user's keystoneauth session."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
-        keystone_authtoken.register_auth(conf)
+        self.session: ks_session.Session = keystone_authtoken.service_session(conf)
         group = conf[keystone_authtoken.GROUP]
-        auth = ks_loading.load_auth_from_conf_options(conf, keystone_authtoken.GROUP)
-        if auth is None:
-            raise cfg.RequiredOptError("auth_type", cfg.OptGroup(keystone_authtoken.GROUP))
-        verify: bool | str = False if group.insecure else (group.cafile or True)
-        cert: str | tuple[str, str] | None = group.certfile
-        if group.certfile and group.keyfile:
-            cert = (group.certfile, group.keyfile)
-        self.session = ks_session.Session(
-            auth=auth, verify=verify, cert=cert, timeout=group.http_connect_timeout
-        )
+        auth = self.session.auth
         self._retries: int = group.http_request_max_retries
         self._endpoint_filter: dict[str, Any] = {
             "service_type": "identity",

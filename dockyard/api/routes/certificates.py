@@ -1,7 +1,10 @@
-"""/v1/certificates: cluster CA show, CSR signing, CA rotation."""
+"""/v1/certificates: cluster CA show, CSR signing, CA rotation; and two Dockyard extensions:
+certificate expiry (GET /v1/clusters/{id}/certificates) and node certificate renewal
+(POST /v1/clusters/{id}/actions/renew_certificates)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +14,7 @@ from starlette.responses import Response
 from dockyard.api import microversions
 from dockyard.api.deps import ContextDep, JsonBody, RuntimeDep, VersionDep, query_args
 from dockyard.api.schemas import parse
+from dockyard.api.views.certificates import render_certificate
 from dockyard.api.views.common import app_url, json_response, links
 from dockyard.common import exceptions
 from dockyard.services import certificates as service
@@ -65,3 +69,25 @@ def sign(
 @router.patch("/v1/certificates/{ident}")
 def rotate_ca(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response({"uuid": service.rotate_ca(rt, ctx, ident)}, 202)
+
+
+@router.get("/v1/clusters/{ident}/certificates")
+def cluster_certificates(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
+    """Dockyard extension: the cluster's CAs, admin and node certificates, first to expire
+    first."""
+    cluster, rows = service.expiry(rt, ctx, ident)
+    now = dt.datetime.now(dt.UTC)
+    renew_before = int(rt.conf.certificates.renew_before_days)
+    return json_response(
+        {
+            "cluster_uuid": cluster.uuid,
+            "renew_before_days": renew_before,
+            "certificates": [render_certificate(row, now, renew_before) for row in rows],
+        }
+    )
+
+
+@router.post("/v1/clusters/{ident}/actions/renew_certificates")
+def renew_certificates(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
+    """Dockyard extension: re-issue the node certificates from the cluster's current CA."""
+    return json_response({"uuid": service.renew(rt, ctx, ident)}, 202)

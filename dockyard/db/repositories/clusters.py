@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dockyard.common import exceptions
-from dockyard.db.models import Cluster, NodeGroup
+from dockyard.db.models import Cluster, ClusterCertificate, ClusterTemplate, NodeGroup
 from dockyard.db.repositories import execute_count
 from dockyard.db.repositories.lookup import by_uuid_or_name
 from dockyard.db.repositories.pagination import Page, columns_of, paginate
@@ -32,6 +32,21 @@ def get(session: Session, ident: str, project_id: str | None) -> Cluster:
 
 def get_by_uuid(session: Session, cluster_uuid: str) -> Cluster | None:
     return session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
+
+
+def with_volume_driver(session: Session, driver: str, volume_driver: str) -> list[Cluster]:
+    """Clusters of cluster driver `driver` whose template names `volume_driver`, not being
+    deleted."""
+    query = (
+        select(Cluster)
+        .join(ClusterTemplate, ClusterTemplate.uuid == Cluster.cluster_template_id)
+        .where(
+            Cluster.driver == driver,
+            ClusterTemplate.volume_driver == volume_driver,
+            Cluster.status.not_like("DELETE_%"),
+        )
+    )
+    return list(session.scalars(query))
 
 
 def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
@@ -97,5 +112,6 @@ def take_over_for_operation(
 
 def remove(session: Session, row: Cluster) -> None:
     session.execute(delete(NodeGroup).where(NodeGroup.cluster_id == row.uuid))
+    session.execute(delete(ClusterCertificate).where(ClusterCertificate.cluster_id == row.uuid))
     session.delete(row)
     session.flush()

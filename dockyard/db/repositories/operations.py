@@ -162,7 +162,24 @@ def finish(
         lease_owner=None,
         lease_expires_at=None,
     )
-    return execute_count(session, statement) == 1
+    if execute_count(session, statement) != 1:
+        return False
+    _forget_secrets(session, operation_uuid)
+    return True
+
+
+# Params that only a running operation needs (the requester's Keystone token).
+SECRET_PARAMS = ("_auth_token",)
+
+
+def _forget_secrets(session: Session, operation_uuid: str) -> None:
+    """Drop the secret params of an operation that has ended: nothing keeps a token after."""
+    params = session.scalar(select(Operation.params).where(Operation.uuid == operation_uuid))
+    if params and any(key in params for key in SECRET_PARAMS):
+        kept = {k: v for k, v in params.items() if k not in SECRET_PARAMS}
+        session.execute(
+            update(Operation).where(Operation.uuid == operation_uuid).values(params=kept)
+        )
 
 
 def cancel_pending(session: Session, operation_uuid: str, error: str) -> bool:
@@ -175,7 +192,10 @@ def cancel_pending(session: Session, operation_uuid: str, error: str) -> bool:
         )
         .values(state=OperationState.CANCELLED.value, error=error, finished_at=utcnow())
     )
-    return execute_count(session, statement) == 1
+    if execute_count(session, statement) != 1:
+        return False
+    _forget_secrets(session, operation_uuid)
+    return True
 
 
 def release(

@@ -284,6 +284,12 @@ CERTIFICATE_RULES: list[policy.RuleDefault] = [
         "Rotate the CA certificate of the given cluster.",
         ("PATCH", "/v1/certificates/{cluster_ident}"),
     ),
+    _rule(
+        "certificate:renew",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Renew the node certificates of the given cluster from its CA (Dockyard extension).",
+        ("POST", "/v1/clusters/{cluster_ident}/actions/renew_certificates"),
+    ),
 ]
 
 CREDENTIAL_RULES: list[policy.RuleDefault] = [
@@ -353,6 +359,84 @@ QUOTA_RULES: list[policy.RuleDefault] = [
     ),
 ]
 
+_CONTAINERS = "/v1/containers"
+_CONTAINER = "/v1/containers/{container_ident}"
+
+CONTAINER_RULES: list[policy.RuleDefault] = [
+    _rule(
+        "container:create",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Create and run a container (Dockyard extension).",
+        ("POST", _CONTAINERS),
+    ),
+    _rule(
+        "container:create:host_mount",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Bind-mount a host directory (only under [containers] allowed_host_mounts).",
+        ("POST", _CONTAINERS),
+    ),
+    _rule("container:get", ADMIN_OR_PROJECT_READER, "Show a container.", ("GET", _CONTAINER)),
+    _rule(
+        "container:get_all",
+        ADMIN_OR_PROJECT_READER,
+        "List the project's containers.",
+        ("GET", _CONTAINERS),
+    ),
+    _rule(
+        "container:get_all_all_projects",
+        ADMIN,
+        "List containers of every project.",
+        ("GET", _CONTAINERS),
+    ),
+    _rule(
+        "container:start",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Start a container.",
+        ("POST", f"{_CONTAINER}/start"),
+    ),
+    _rule(
+        "container:stop",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Stop a container.",
+        ("POST", f"{_CONTAINER}/stop"),
+    ),
+    _rule(
+        "container:logs",
+        ADMIN_OR_PROJECT_READER,
+        "Read a container's output.",
+        ("GET", f"{_CONTAINER}/logs"),
+    ),
+    _rule(
+        "container:delete", ADMIN_OR_PROJECT_MEMBER, "Delete a container.", ("DELETE", _CONTAINER)
+    ),
+]
+
+_VOLUMES = "/v1/volumes"
+_VOLUME = "/v1/volumes/{volume_ident}"
+
+VOLUME_RULES: list[policy.RuleDefault] = [
+    _rule(
+        "volume:create",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Create a volume (Dockyard extension).",
+        ("POST", _VOLUMES),
+    ),
+    _rule("volume:get", ADMIN_OR_PROJECT_READER, "Show a volume.", ("GET", _VOLUME)),
+    _rule(
+        "volume:get_all",
+        ADMIN_OR_PROJECT_READER,
+        "List the project's volumes (admins: every project's).",
+        ("GET", _VOLUMES),
+    ),
+    _rule(
+        "volume:update",
+        ADMIN_OR_PROJECT_MEMBER,
+        "Rename or grow a volume.",
+        ("PATCH", _VOLUME),
+    ),
+    _rule("volume:delete", ADMIN_OR_PROJECT_MEMBER, "Delete a volume.", ("DELETE", _VOLUME)),
+]
+
 MISC_RULES: list[policy.RuleDefault] = [
     _rule(
         "stats:get_all",
@@ -379,5 +463,7 @@ def list_rules() -> list[policy.RuleDefault]:
         *CREDENTIAL_RULES,
         *NODEGROUP_RULES,
         *QUOTA_RULES,
+        *VOLUME_RULES,
+        *CONTAINER_RULES,
         *MISC_RULES,
     ]

@@ -7,7 +7,7 @@ never part of the installed product.
 
 Behaviour is steered by labels (all test-only):
     fake_seconds=<float>       how long each call takes (default 0)
-    fake_fail=<op>[,<op>...]   create|resize|delete|upgrade fail with a reason
+    fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates fail with a reason
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
     fake_journal=<path>        append "<cluster uuid> <call> <pid>" to <path> on every
@@ -17,12 +17,15 @@ Behaviour is steered by labels (all test-only):
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from dockyard.certs import x509
 from dockyard.common.context import RequestContext
+from dockyard.domain.certificates import NODE, CertificateInfo
 from dockyard.drivers.base import (
     ClusterDriver,
     ClusterFacts,
@@ -47,6 +50,22 @@ def _addresses(spec: ClusterSpec, role: str, count: int) -> list[str]:
     # TEST-NET-2 documentation addresses: never routed, never contacted.
     base = 10 if role == "master" else 100
     return [f"198.51.100.{base + i}" for i in range(count)]
+
+
+def _node_certificates(spec: ClusterSpec, count: int) -> list[CertificateInfo] | None:
+    """Server certificates really issued from the cluster CA for the made-up nodes (kept
+    nowhere), as a real driver reports them."""
+    if spec.ca is None:
+        return None
+    names = [f"{spec.name}-node-{i}" for i in range(count)]
+    return [
+        x509.describe(
+            x509.issue(spec.ca, name, server=True, validity_days=spec.node_cert_days).cert_pem,
+            NODE,
+            name,
+        )
+        for name in names
+    ]
 
 
 class FakeDriver(ClusterDriver):
@@ -86,6 +105,7 @@ class FakeDriver(ClusterDriver):
             container_version="1.12.6",
             master_addresses=_addresses(spec, "master", masters),
             node_addresses=_addresses(spec, "worker", workers),
+            node_certificates=_node_certificates(spec, masters + workers),
         )
         return DriverResult(Outcome.COMPLETE, facts=facts, driver_state={"polls": 0})
 
@@ -122,6 +142,12 @@ class FakeDriver(ClusterDriver):
 
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         return self._result(spec, "rotate_ca", spec.master_count, spec.node_count)
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        self._journal(spec, "renew_certificates")
+        return self._result(spec, "renew_certificates", spec.master_count, spec.node_count)
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         if str(spec.labels.get("fake_unhealthy", "")).lower() == "true":
