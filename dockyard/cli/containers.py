@@ -77,6 +77,10 @@ class CreateContainer(command.ShowOne):  # type: ignore[misc]
             help="A volume (by name or uuid) or an allowed host directory (repeatable).",
         )  # fmt: skip
         parser.add_argument(
+            "--cluster", help="Run it on this local Swarm cluster (name or UUID) instead of the "
+            "container host.",
+        )  # fmt: skip
+        parser.add_argument(
             "--no-start", action="store_true", help="Create it, but leave it stopped."
         )
         return parser
@@ -84,7 +88,7 @@ class CreateContainer(command.ShowOne):  # type: ignore[misc]
     def take_action(self, parsed_args: argparse.Namespace) -> tuple[Any, Any]:
         body: dict[str, Any] = {"name": parsed_args.name, "start": not parsed_args.no_start}
         for field in ("image", "command", "volume_driver", "vol_name", "vol_size",
-                      "vol_destination"):  # fmt: skip
+                      "vol_destination", "cluster"):  # fmt: skip
             value = getattr(parsed_args, field)
             if value is not None:
                 body[field] = value

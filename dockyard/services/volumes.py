@@ -25,6 +25,7 @@ from typing import Any
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.db.models import Volume, VolumeAttachment, utcnow
+from dockyard.db.repositories import containers as container_repo
 from dockyard.db.repositories import volumes as repo
 from dockyard.db.repositories.lookup import is_uuid_like
 from dockyard.db.repositories.pagination import Page
@@ -261,6 +262,7 @@ def update(
         if volume is None:
             raise exceptions.VolumeNotFound(volume=ident)
         if name is not None and name != volume.name:
+            _refuse_rename_under_cluster_containers(session, volume)
             repo.rename(session, volume, check_name(name))
         if size is not None:
             try:
@@ -295,6 +297,19 @@ def update(
         raise exceptions.VolumeBackendError(volume=volume.uuid, reason=str(volume.status_reason))
     notify.volume_event(rt.notifier, "update", "success", volume, ctx.user_id)
     return volume
+
+
+def _refuse_rename_under_cluster_containers(session: Any, volume: Volume) -> None:
+    """Swarm services on a cluster name their volumes by name: renamed, the next task of such
+    a container would get a new, empty volume of the old name."""
+    by_name = [c for c in container_repo.mounting_volume(session, volume.project_id, volume.uuid)
+               if c.cluster_id]  # fmt: skip
+    if by_name:
+        raise exceptions.VolumeStatusConflict(
+            f"Cannot rename volume {volume.uuid}: container(s) "
+            f"{', '.join(sorted(c.name for c in by_name))} on a cluster mount it by name. "
+            "Delete them first."
+        )
 
 
 # -- delete ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 from conftest import Api, make_runtime, running_api
 
 from dockyard.common import exceptions
+from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import containers as container_repo
 from dockyard.services import container_hosts
 
@@ -93,7 +94,6 @@ def _refused(api: Api, body: Any, status: int = 400) -> str:
         ),
         ({"vol_name": "nosuch"}, "Volume nosuch does not exist: give vol_size to create it"),
         ({"mounts": [{"source": "nosuch", "destination": "/d"}]}, "Volume nosuch does not exist"),
-        ({"cluster": "c1"}, "is not supported"),
     ],
 )
 def test_bad_input_is_400(api: Api, body: Any, expected: str) -> None:
@@ -229,3 +229,74 @@ def test_destroying_the_host_with_containers_on_it_needs_force(api: Api) -> None
     with pytest.raises(exceptions.Conflict, match=r"still has 1 container\(s\) \(kept\)"):
         container_hosts.destroy(api.runtime)
     assert not container_hosts.engine(api.runtime).exists()
+
+
+# -- containers on a cluster ---------------------------------------------------------------
+MEMBER_B = {"X-Project-Id": "project-b", "X-User-Id": "bob", "X-Roles": "member"}
+
+
+def _fake_cluster(api: Api, name: str) -> str:
+    """A CREATE_COMPLETE cluster of the TEST-ONLY fake driver (its API address is made up)."""
+    api.template(name=f"{name}-template", coe="swarm-mode")
+    made = api.post("/v1/clusters", {"name": name, "cluster_template_id": f"{name}-template"})
+    assert made.status_code == 202, made.text
+    api.wait_status(name, "CREATE_COMPLETE")
+    return str(made.json()["uuid"])
+
+
+def _pretend_local(api: Api, ident: str, status: str) -> None:
+    """Make the fake cluster look like one of the local driver in `status` (no cluster is
+    built here; the integration tests use real ones)."""
+    with api.runtime.db.write() as session:
+        cluster = cluster_repo.get(session, ident, None)
+        cluster.driver, cluster.status = "local", status
+
+
+def test_cluster_rules_are_checked_before_anything_is_made(api: Api) -> None:
+    _fake_cluster(api, "c1")
+    assert "Cluster nosuch could not be found" in _refused(api, {"cluster": "nosuch"}, 404)
+    # Another project's cluster is not found, whatever its state.
+    response = api.post("/v1/containers", {"cluster": "c1"}, headers=MEMBER_B)
+    assert response.status_code == 404, response.text
+    assert "built by the fake driver" in _refused(api, {"cluster": "c1"})
+    for status in ("CREATE_IN_PROGRESS", "UPDATE_FAILED", "DELETE_IN_PROGRESS"):
+        _pretend_local(api, "c1", status)
+        detail = _refused(api, {"cluster": "c1"}, 409)
+        assert f"while its status is {status}" in detail
+    _pretend_local(api, "c1", "UPDATE_COMPLETE")
+    # The template has no volume_driver: no volume can be mounted there.
+    detail = _refused(api, {"cluster": "c1", "vol_name": "v", "vol_size": 1})
+    assert "cannot mount Dockyard volumes" in detail and "rexray" in detail
+    assert api.get("/v1/volumes").json()["volumes"] == [], "no volume may be made first"
+    # The fake driver's API address is not on this machine: nothing is ever sent there.
+    detail = _refused(api, {"cluster": "c1"}, 409)
+    assert "has no API address on this machine (https://198.51.100.10:6443)" in detail
+
+
+def test_bind_mounts_are_refused_on_a_cluster(api: Api, allowed_dir: Path) -> None:
+    _fake_cluster(api, "c2")
+    _pretend_local(api, "c2", "CREATE_COMPLETE")
+    bind = {"type": "bind", "source": str(allowed_dir / "data"), "destination": "/h"}
+    assert "not available on cluster c2" in _refused(api, {"cluster": "c2", "mounts": [bind]})
+
+
+def test_containers_of_a_deleted_cluster_show_error_and_can_be_deleted(api: Api) -> None:
+    cluster = _fake_cluster(api, "c3")
+    with api.runtime.db.write() as session:
+        container_repo.add(
+            session,
+            {"uuid": "5b1c6a4e-4444-4f5e-9a3e-2b7b8e9f0a04", "name": "orphan",
+             "project_id": "default", "user_id": "admin", "image": "dockyard/busybox:1",
+             "status": "Running", "status_reason": "running on c3-node-0", "cluster_id": cluster,
+             "docker_id": "service-id"},
+        )  # fmt: skip
+    # While the cluster's API cannot be asked, the recorded status stands.
+    assert api.get("/v1/containers/orphan").json()["status"] == "Running"
+    assert api.delete("/v1/clusters/c3").status_code == 204
+    shown = api.get("/v1/containers/orphan").json()
+    assert (shown["status"], shown["status_reason"]) == ("Error", "its cluster was deleted")
+    assert api.post("/v1/containers/orphan/start").status_code == 409
+    logs = api.get("/v1/containers/orphan/logs")
+    assert logs.status_code == 409 and "its cluster was deleted" in logs.text
+    assert api.delete("/v1/containers/orphan").status_code == 204
+    assert api.get("/v1/containers").json()["containers"] == []

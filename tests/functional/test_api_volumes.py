@@ -7,12 +7,14 @@ cases) needs root and loop devices, and those tests skip without them.
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import pytest
 from conftest import Api, make_runtime, running_api
 
 from dockyard.common.context import RequestContext
+from dockyard.db.repositories import containers as container_repo
 from dockyard.db.repositories import volumes as repo
 from dockyard.domain.engines import EngineSocket
 from dockyard.providers.block_local import image
@@ -123,6 +125,28 @@ def test_patch_renames_and_grows_never_shrinks(api: Api) -> None:
     clash = api.patch("/v1/volumes/new", [{"op": "replace", "path": "/name", "value": "taken"}])
     assert clash.status_code == 409
     assert api.get(f"/v1/volumes/{made['uuid']}").json()["size"] == 3
+
+
+def test_rename_refused_while_a_cluster_container_mounts_it_by_name(api: Api) -> None:
+    made = _create(api, name="named")
+    mounts = [{"type": "volume", "source": made["uuid"], "destination": "/data"}]
+    row = {"project_id": "default", "user_id": "u", "image": "dockyard-node", "status": "Stopped",
+           "mounts": mounts}  # fmt: skip
+    with api.runtime.db.write() as session:
+        container_repo.add(session, {**row, "uuid": str(uuid.uuid4()), "name": "on-host"})
+    rename = [{"op": "replace", "path": "/name", "value": "renamed"}]
+    # A container on the container host mounts it by uuid: renaming is harmless.
+    assert api.patch("/v1/volumes/named", rename).status_code == 200
+    with api.runtime.db.write() as session:
+        container_repo.add(
+            session,
+            {**row, "uuid": str(uuid.uuid4()), "name": "svc", "cluster_id": str(uuid.uuid4())},
+        )
+    back = [{"op": "replace", "path": "/name", "value": "named"}]
+    refused = api.patch("/v1/volumes/renamed", back)
+    assert refused.status_code == 409
+    assert "container(s) svc on a cluster mount it by name" in _error(refused)["detail"]
+    assert api.get(f"/v1/volumes/{made['uuid']}").json()["name"] == "renamed"
 
 
 def test_delete_frees_the_image(api: Api) -> None:

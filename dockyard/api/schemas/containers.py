@@ -39,7 +39,7 @@ class ContainerCreate(BaseModel):
     vol_size: StrictInt | None = Field(default=None, ge=1)
     vol_destination: AbsolutePath = "/data"
     mounts: list[MountBody] | None = None
-    # Run it on a local Swarm cluster instead of the container host (not supported yet).
+    # Run it on a local Swarm cluster of the caller's project instead of the container host.
     cluster: Str255 | None = None
     # Start it after creating it (Zun's `run`); false leaves it Created.
     start: StrictBool = True

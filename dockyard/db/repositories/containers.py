@@ -71,3 +71,13 @@ def add(session: Session, values: dict[str, Any]) -> Container:
 def delete(session: Session, row: Container) -> None:
     session.delete(row)
     session.flush()
+
+
+def mounting_volume(session: Session, project_id: str, volume_uuid: str) -> list[Container]:
+    """The project's containers whose mounts name the volume `volume_uuid`."""
+    rows = session.scalars(select(Container).where(Container.project_id == project_id))
+    return [
+        row
+        for row in rows
+        if any(m.get("type") == "volume" and m.get("source") == volume_uuid for m in row.mounts)
+    ]

@@ -1,13 +1,16 @@
 """Containers (a Dockyard extension, after Zun's container API) on the container host
-(services.container_hosts), with volumes from services.volumes.
+(services.container_hosts) or on a local Swarm cluster, with volumes from services.volumes.
 
 Modules, one job each:
 
-* `validation`  a create request checked: command, volume fields, mounts resolved
-* `engine`      calls to the host's engine, and the status sync with it
-* `queries`     show, list and logs (each synced with the engine first)
-* `lifecycle`   create (with its volume), start, stop, delete
-* `recovery`    at start: the host back, interrupted creates and deletes settled
+* `validation`      a create request checked: command, volume fields, mounts resolved
+* `engine`          calls to the container host's engine; what it reports
+* `cluster_target`  which cluster a container may run on; a client on its TLS API
+* `cluster_engine`  containers on a cluster as one-replica swarm services; what swarm reports
+* `sync`            statuses brought in line with the engines (read first, write changes)
+* `queries`         show, list and logs (each synced with the engine first)
+* `lifecycle`       create (with its volume), start, stop, delete
+* `recovery`        at start: the host back, interrupted creates and deletes settled
 """
 
 from __future__ import annotations

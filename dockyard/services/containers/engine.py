@@ -1,5 +1,6 @@
 """The container host's engine as the container API uses it: names and labels, mounts in
-Docker's terms, what the engine reports about a container, removal, and the status sync.
+Docker's terms, what the engine reports about a container, removal, and what the status sync
+(`sync`) should record for the host's containers.
 
 The engine is never called inside a database transaction: it may be waiting on the volume
 plugin, and the plugin on the database (a real deadlock found by the tests).
@@ -12,7 +13,6 @@ from typing import Any, NamedTuple
 
 from dockyard.common import exceptions
 from dockyard.db.models import Container
-from dockyard.db.repositories import containers as repo
 from dockyard.domain import containers as domain
 from dockyard.domain.containers import ContainerStatus
 from dockyard.domain.engines import PLUGIN_NAME
@@ -90,10 +90,15 @@ def reported(found: Any) -> Seen:
 
 def record(row: Container, found: Any | None, missing_reason: str = GONE) -> None:
     """Set `row` from the engine's container (None: it is not on the engine)."""
-    if found is None:
+    apply(row, None if found is None else reported(found), missing_reason)
+
+
+def apply(row: Container, seen_now: Seen | None, missing_reason: str = GONE) -> None:
+    """Set `row` from what its engine reports (None: the container is not there)."""
+    if seen_now is None:
         row.status, row.status_reason = ContainerStatus.ERROR.value, missing_reason
     else:
-        row.status, row.status_reason, row.docker_id = reported(found)
+        row.status, row.status_reason, row.docker_id = seen_now
 
 
 def _docker_mounts(mounts: list[dict[str, Any]]) -> list[Any]:
@@ -225,31 +230,12 @@ def _expected(recorded: Seen, found: Any | None, host_running: bool) -> Seen:
     return reported(found)
 
 
-def sync(rt: Runtime, uuids: list[str]) -> set[str]:
-    """Bring the statuses of `uuids` in line with the engine; returns the uuids whose row
-    changed. Rows are read first and only those that differ are written. Transient statuses
-    are left to the request that holds them (or to `recovery.resume`); nothing is started."""
-    if not uuids:
-        return set()
+def expected_on_host(rt: Runtime, recorded: dict[str, Seen]) -> dict[str, Seen]:
+    """What the rows `recorded` (containers of the container host) should say, from the
+    host's engine; nothing is started."""
     listed = _listed(rt)
-    with rt.db.read() as session:
-        recorded = {
-            row.uuid: seen(row)
-            for row in repo.by_uuids(session, uuids)
-            if row.status not in domain.TRANSIENT and not row.cluster_id
-        }
-    changes = {}
-    for container_uuid, before in recorded.items():
-        found = None if listed is None else listed.get(container_uuid)
-        after = _expected(before, found, listed is not None)
-        if after != before:
-            changes[container_uuid] = (before, after)
-    if not changes:
-        return set()
-    with rt.db.write() as session:
-        for container_uuid, (before, after) in changes.items():
-            row = repo.get_for_update(session, container_uuid)
-            if row is None or seen(row) != before:
-                continue  # changed meanwhile by a request: that change wins
-            row.status, row.status_reason, row.docker_id = after
-    return set(changes)
+    return {
+        container_uuid: _expected(before, None if listed is None else listed.get(container_uuid),
+                                  listed is not None)
+        for container_uuid, before in recorded.items()
+    }  # fmt: skip

@@ -18,20 +18,16 @@ from dockyard.domain.containers import ContainerStatus
 from dockyard.notifications.containers import container_event
 from dockyard.services import container_hosts, names
 from dockyard.services import volumes as volume_service
-from dockyard.services.containers import engine, validation
+from dockyard.services.containers import cluster_engine, cluster_target, engine, validation
 from dockyard.services.containers.queries import load
 from dockyard.services.runtime import Runtime
 
 
 # -- create ---------------------------------------------------------------------------------
 def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> Container:
-    """Create (and by default start) a container; answers with its final status."""
+    """Create (and by default start) a container on the container host, or on the local
+    Swarm cluster named in `cluster`; answers with its final status."""
     rt.policy.authorize(ctx, "container:create")
-    if body.get("cluster"):
-        raise exceptions.NotSupported(
-            operation="Running a container on a cluster through the container API (use the "
-            "cluster's own Docker API: openstack coe cluster config)"
-        )
     if not rt.conf.containers.enabled:
         raise exceptions.NotSupported(operation="The container API ([containers] enabled)")
     name = body.get("name") or names.generate("container")
@@ -45,10 +41,14 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> Container:
             pass
         else:
             raise exceptions.ContainerAlreadyExists(name=name)
+    target = cluster_target.resolve(rt, ctx, body["cluster"]) if body.get("cluster") else None
     mounts = validation.resolve_mounts(rt, ctx, body)
-    api = container_hosts.client(rt)  # 400 when this machine cannot run the host
-    try:
-        engine.check_image(api, image)
+    if target is not None:
+        cluster_target.check_mounts(target, mounts.checked, mounts.to_create is not None)
+    start = bool(body.get("start", True))
+    # 400 when this machine cannot run the host; 409 when the cluster's API does not answer.
+    with _engine_client(rt, target) as api:
+        image_ref = _image_ref(api, target, image)
         checked = list(mounts.checked)
         created_volume = None
         if mounts.to_create is not None:
@@ -67,6 +67,9 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> Container:
             "status_reason": "creating on the container host",
             "host": rt.conf.containers.host_name,
         }
+        if target is not None:
+            values.update(status_reason=f"creating on cluster {target.name}", host=None,
+                          cluster_id=target.uuid)  # fmt: skip
         try:
             with rt.db.write() as session:
                 row = repo.add(session, values)
@@ -75,13 +78,32 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> Container:
                 volume_service.delete(rt, ctx, created_volume.uuid)
             raise
         container_event(rt.notifier, "create", "pending", row, ctx.user_id)
-        found, failure = engine.create(api, row, start=bool(body.get("start", True)))
-    finally:
-        api.close()
-    row = _record_created(rt, row, found, failure)
+        if target is None:
+            found, failure = engine.create(api, row, start=start)
+            seen = None if found is None else engine.reported(found)
+        else:
+            seen, failure = cluster_engine.create(rt, api, row, image_ref, start=start)
+    row = _record_created(rt, row, seen, failure)
     outcome = "failure" if row.status == ContainerStatus.ERROR.value else "success"
     container_event(rt.notifier, "create", outcome, row, ctx.user_id)
     return row
+
+
+def _engine_client(rt: Runtime, target: cluster_target.Target | None) -> Any:
+    """A docker SDK client on the container host (started if needed) or the cluster, as a
+    context manager."""
+    if target is None:
+        return contextlib.closing(container_hosts.client(rt))
+    return cluster_target.answering(rt, target)
+
+
+def _image_ref(api: Any, target: cluster_target.Target | None, image: str) -> str:
+    """How the engine is told the image: its name on the host, its ID on a cluster (400 when
+    the engine does not have it: nothing is pulled)."""
+    if target is None:
+        engine.check_image(api, image)
+        return image
+    return cluster_engine.image_ref(api, target.name, image)
 
 
 def _create_volume(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> Any:
@@ -98,13 +120,13 @@ def _create_volume(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> 
 
 
 def _record_created(
-    rt: Runtime, row: Container, found: Any | None, failure: str | None
+    rt: Runtime, row: Container, seen: engine.Seen | None, failure: str | None
 ) -> Container:
     with rt.db.write() as session:
         current = repo.get_for_update(session, row.uuid)
         if current is None:  # deleted meanwhile
             return row
-        engine.record(current, found)
+        engine.apply(current, seen)
         if failure is not None:
             current.status = ContainerStatus.ERROR.value
             current.status_reason = f"the engine refused it: {failure}"
@@ -117,20 +139,24 @@ def _conflict(row: Container, action: str) -> exceptions.ContainerStatusConflict
 
 
 def _act(rt: Runtime, ctx: RequestContext, row: Container, action: str) -> Container:
-    """Start or stop `row` on the engine, then record what the engine reports."""
-    api = container_hosts.client(rt)
-    try:
-        found = engine.find(api, row.uuid)
-        if found is None:
+    """Start or stop `row` on its engine, then record what the engine reports."""
+    if row.cluster_id:
+        seen, failure = cluster_engine.act(rt, row, action)
+        if seen is None and failure is None:
             raise _conflict(row, action)
-        failure = engine.act(rt, found, action)
-    finally:
-        api.close()
+    else:
+        with contextlib.closing(container_hosts.client(rt)) as api:
+            found = engine.find(api, row.uuid)
+            if found is None:
+                raise _conflict(row, action)
+            failure = engine.act(rt, found, action)
+            seen = engine.reported(found)
     with rt.db.write() as session:
         current = repo.get_for_update(session, row.uuid)
         if current is None:
             raise exceptions.ContainerNotFound(container=row.uuid)
-        engine.record(current, found)
+        if seen is not None:
+            engine.apply(current, seen)
         if failure is not None:
             current.status_reason = f"{action} failed: {failure}"
     container_event(rt.notifier, action, "success" if failure is None else "failure", current,
@@ -175,21 +201,23 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str, force: bool) -> None:
         if current is None:
             raise exceptions.ContainerNotFound(container=ident)
         current.status = ContainerStatus.DELETING.value
-        current.status_reason = "deleting from the container host"
+        current.status_reason = "deleting from " + (
+            "its cluster" if current.cluster_id else "the container host"
+        )
     container_event(rt.notifier, "delete", "pending", current, ctx.user_id)
-    failure = finish_delete(rt, row.uuid)
+    failure = finish_delete(rt, current)
     container_event(rt.notifier, "delete", "success" if failure is None else "failure", current,
                     ctx.user_id)  # fmt: skip
     if failure is not None:
         raise exceptions.DockyardError(f"The engine could not delete the container: {failure}")
 
 
-def finish_delete(rt: Runtime, container_uuid: str) -> str | None:
-    """Remove a Deleting container from the engine, then its row (Error with the reason when
+def finish_delete(rt: Runtime, row: Container) -> str | None:
+    """Remove a Deleting container from its engine, then its row (Error with the reason when
     the engine fails). Returns what went wrong, or None."""
-    failure = engine.remove(rt, container_uuid)
+    failure = cluster_engine.remove(rt, row) if row.cluster_id else engine.remove(rt, row.uuid)
     with rt.db.write() as session:
-        current = repo.get_for_update(session, container_uuid)
+        current = repo.get_for_update(session, row.uuid)
         if current is None:
             return failure
         if failure is None:

@@ -8,7 +8,8 @@ from dockyard.common.context import RequestContext
 from dockyard.db.models import Container
 from dockyard.db.repositories import containers as repo
 from dockyard.db.repositories.pagination import Page
-from dockyard.services.containers import engine
+from dockyard.services.containers import cluster_engine, engine
+from dockyard.services.containers.sync import sync
 from dockyard.services.runtime import Runtime
 
 LOG_TAIL_MAX = 10_000
@@ -24,7 +25,7 @@ def load(rt: Runtime, ctx: RequestContext, ident: str, rule: str) -> Container:
     with rt.db.read() as session:
         row = repo.get(session, ident, scope(ctx))
     rt.policy.authorize(ctx, rule, {"project_id": row.project_id, "user_id": row.user_id})
-    if not engine.sync(rt, [row.uuid]):
+    if not sync(rt, [row.uuid]):
         return row
     with rt.db.read() as session:
         return repo.get(session, row.uuid, None)
@@ -43,7 +44,7 @@ def list_containers(rt: Runtime, ctx: RequestContext, page: Page) -> list[Any]:
         rt.policy.authorize(ctx, "container:get_all_all_projects")
     with rt.db.read() as session:
         rows = repo.list_page(session, project, page)
-    if not engine.sync(rt, [r.uuid for r in rows]):
+    if not sync(rt, [r.uuid for r in rows]):
         return rows
     with rt.db.read() as session:
         return repo.list_page(session, project, page)
@@ -52,4 +53,6 @@ def list_containers(rt: Runtime, ctx: RequestContext, page: Page) -> list[Any]:
 def logs(rt: Runtime, ctx: RequestContext, ident: str, tail: int | None) -> str:
     """The container's stdout and stderr as the engine kept them (the last `tail` lines)."""
     row = load(rt, ctx, ident, "container:logs")
+    if row.cluster_id:
+        return cluster_engine.logs(rt, row, tail)
     return engine.logs(rt, row.name, row.uuid, tail)

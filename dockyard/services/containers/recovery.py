@@ -1,18 +1,22 @@
 """At Dockyard's start: the container host back if it ran before, and requests a crash
-interrupted settled against the engine (each engine container carries its Dockyard uuid in
-its name and labels)."""
+interrupted settled against their engine, the container host's or a cluster's (each engine
+container or swarm service carries its Dockyard uuid in its name and labels)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from dockyard.common import exceptions
+from dockyard.db.models import Container
 from dockyard.db.repositories import containers as repo
 from dockyard.domain import containers as domain
 from dockyard.domain.containers import ContainerStatus
 from dockyard.services import container_hosts
-from dockyard.services.containers import engine
+from dockyard.services.containers import cluster_engine, engine
+from dockyard.services.containers.engine import Seen
 from dockyard.services.containers.lifecycle import finish_delete
+from dockyard.services.containers.sync import sync
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
@@ -26,40 +30,45 @@ def resume(rt: Runtime) -> list[str]:
     Creating or Deleting, and sync every status with the engine. Returns (and logs) what
     was done."""
     reports: list[str] = []
+    host: str | None = rt.conf.containers.host_name
     try:
         line = container_hosts.resume(rt)
     except exceptions.DockyardError as exc:
-        return [f"container host not resumed: {exc}"]
+        line, host = f"container host not resumed: {exc}", None  # its containers wait
     if line:
         reports.append(line)
-    host = rt.conf.containers.host_name
     with rt.db.read() as session:
-        transient = [r.uuid for r in repo.in_statuses(session, frozenset(domain.TRANSIENT))
-                     if r.host == host]  # fmt: skip
-        on_host = [r.uuid for r in repo.on_host(session, host)]
-    for container_uuid in transient:
-        reports += _settle(rt, container_uuid)
-    engine.sync(rt, on_host)
+        transient = [r for r in repo.in_statuses(session, frozenset(domain.TRANSIENT))
+                     if r.cluster_id or (host is not None and r.host == host)]  # fmt: skip
+        on_host = [r.uuid for r in repo.on_host(session, host)] if host is not None else []
+    for row in transient:
+        reports += _settle(rt, row)
+    sync(rt, on_host)
     for line in reports:
         LOG.warning("containers at start: %s", line)
     return reports
 
 
-def _settle(rt: Runtime, container_uuid: str) -> list[str]:
-    api = container_hosts.client(rt)
-    try:
-        found = engine.find(api, container_uuid)
-    finally:
-        api.close()
+def _found(rt: Runtime, row: Container) -> Seen | None:
+    """What the container's engine reports about it (None: not there, or no answer)."""
+    if row.cluster_id:
+        return cluster_engine.find_seen(rt, row)
+    with contextlib.closing(container_hosts.client(rt)) as api:
+        found = engine.find(api, row.uuid)
+    return None if found is None else engine.reported(found)
+
+
+def _settle(rt: Runtime, row: Container) -> list[str]:
+    seen = _found(rt, row)
     with rt.db.write() as session:
-        row = repo.get_for_update(session, container_uuid)
-        if row is None:
+        current = repo.get_for_update(session, row.uuid)
+        if current is None:
             return []
-        if row.status != ContainerStatus.DELETING.value:
-            engine.record(row, found, INTERRUPTED_CREATE)
-            if found is not None:
-                row.status_reason = f"{row.status_reason} (found after a restart)"
-            return [f"container {container_uuid}: interrupted create -> {row.status}"]
-    failure = finish_delete(rt, container_uuid)
+        if current.status != ContainerStatus.DELETING.value:
+            engine.apply(current, seen, INTERRUPTED_CREATE)
+            if seen is not None:
+                current.status_reason = f"{current.status_reason} (found after a restart)"
+            return [f"container {row.uuid}: interrupted create -> {current.status}"]
+    failure = finish_delete(rt, current)
     outcome = "finished" if failure is None else "failed"
-    return [f"container {container_uuid}: interrupted delete {outcome}"]
+    return [f"container {row.uuid}: interrupted delete {outcome}"]
