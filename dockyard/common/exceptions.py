@@ -80,6 +80,23 @@ class OSDistroFieldNotFound(Invalid):
     message = "Image %(image_id)s doesn't contain os_distro field."
 
 
+# Magnum answers 400 for these lookups, not 404 (its attr_validator).
+class FlavorNotFound(Invalid):
+    message = "Unable to find flavor %(flavor)s."
+
+
+class ExternalNetworkNotFound(Invalid):
+    message = "Unable to find external network %(network)s."
+
+
+class FixedNetworkNotFound(Invalid):
+    message = "Unable to find fixed network %(network)s."
+
+
+class FixedSubnetNotFound(Invalid):
+    message = "Unable to find fixed subnet %(subnet)s."
+
+
 # 403 ---------------------------------------------------------------------------------------
 class NotAuthorized(DockyardError):
     http_status = 403
@@ -92,6 +109,10 @@ class PolicyNotAuthorized(NotAuthorized):
 
 class QuotaExceeded(NotAuthorized):
     message = "%(msg)s"
+
+
+class ImageNotAuthorized(NotAuthorized):
+    message = "Not authorized for image %(image_id)s."
 
 
 # 401 ---------------------------------------------------------------------------------------
@@ -116,6 +137,10 @@ class ClusterTemplateNotFound(NotFound):
 
 class NodeGroupNotFound(NotFound):
     message = "Nodegroup %(nodegroup)s could not be found."
+
+
+class KeyPairNotFound(NotFound):
+    message = "Unable to find keypair %(keypair)s."
 
 
 class QuotaNotFound(NotFound):
@@ -197,6 +222,14 @@ class RequestTooLarge(DockyardError):
 class UnsupportedMediaType(DockyardError):
     http_status = 415
     message = "Unsupported media type %(content_type)s; send application/json."
+
+
+# 503 ---------------------------------------------------------------------------------------
+class ServiceUnavailable(DockyardError):
+    """A service Dockyard depends on (Glance, Nova, Neutron) did not answer."""
+
+    http_status = 503
+    message = "%(service)s is unavailable: %(reason)s"
 
 
 # 500 ---------------------------------------------------------------------------------------

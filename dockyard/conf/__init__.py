@@ -24,6 +24,7 @@ from dockyard.conf import (
     images,
     keystone_authtoken,
     notifications,
+    openstack,
     quotas,
     volume,
 )
@@ -39,6 +40,7 @@ _GROUP_MODULES = (
     auth,
     keystone_authtoken,
     images,
+    openstack,
     notifications,
     containers,
     volume,

@@ -17,6 +17,7 @@ from dockyard.conf import (
     drivers,
     images,
     keystone_authtoken,
+    openstack,
     quotas,
     volume,
 )
@@ -36,6 +37,7 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
         (auth.GROUP, auth.OPTS),
         (keystone_authtoken.GROUP, keystone_authtoken.list_opts()),
         (images.GROUP, images.OPTS),
+        (openstack.GROUP, openstack.OPTS),
         (containers.GROUP, containers.OPTS),
         (volume.GROUP, volume.OPTS),
     ]

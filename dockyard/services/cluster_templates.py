@@ -13,7 +13,7 @@ from dockyard.db.repositories import templates as repo
 from dockyard.db.repositories.pagination import Page
 from dockyard.domain import coe as coe_rules
 from dockyard.notifications import clusters as notify
-from dockyard.services import names
+from dockyard.services import names, openstack_checks
 from dockyard.services.runtime import Runtime
 
 # Changes allowed on a template that clusters use: exactly one of these (Magnum's rule).
@@ -47,8 +47,9 @@ def _check_dns(value: str | None) -> None:
         ) from None
 
 
-def _resolve(rt: Runtime, values: dict[str, Any]) -> dict[str, Any]:
-    """Fill defaults and check every rule that does not depend on who is asking."""
+def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[str, Any]:
+    """Fill defaults and check every rule; the OpenStack resources (image, flavors,
+    networks) as the requester sees them."""
     coe = values["coe"]
     coe_rules.check_coe(coe)
     coe_rules.check_server_type(coe, values["server_type"])
@@ -62,7 +63,7 @@ def _resolve(rt: Runtime, values: dict[str, Any]) -> dict[str, Any]:
             "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
         )
     _check_dns(values.get("dns_nameserver"))
-    image = rt.images.resolve(values["image_id"])
+    image = openstack_checks.resolve_image(rt, ctx, values["image_id"])
     values["cluster_distro"] = image.os_distro
     driver = rt.drivers.select(
         values["server_type"],
@@ -73,6 +74,7 @@ def _resolve(rt: Runtime, values: dict[str, Any]) -> dict[str, Any]:
     driver.check_host()
     values["driver"] = driver.name
     values["labels"] = driver.validate_labels(coe, values.get("labels") or {})
+    openstack_checks.check_template(rt, ctx, values)
     return values
 
 
@@ -89,7 +91,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> ClusterTem
     """Validate and store a new template (201)."""
     rt.policy.authorize(ctx, "clustertemplate:create")
     values = {**DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
-    values = _resolve(rt, values)
+    values = _resolve(rt, ctx, values)
     _authorize_publish(rt, ctx, values)
     values.setdefault("name", names.generate("template"))
     values["uuid"] = str(values.get("uuid") or uuidlib.uuid4())
@@ -141,7 +143,7 @@ def update(
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
             raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
         current = {col.key: getattr(template, col.key) for col in template.__table__.columns}
-        values = _resolve(rt, {**current, **changes})
+        values = _resolve(rt, ctx, {**current, **changes})
         if "public" in changes or "hidden" in changes:
             _authorize_publish(rt, ctx, changes)
         for key, value in values.items():

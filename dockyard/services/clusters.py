@@ -21,7 +21,7 @@ from dockyard.db.repositories.pagination import Page
 from dockyard.domain.status import ClusterStatus, OperationKind
 from dockyard.drivers.base import ClusterDriver
 from dockyard.notifications import clusters as notify
-from dockyard.services import cluster_templates, names, operations
+from dockyard.services import cluster_templates, names, openstack_checks, operations
 from dockyard.services.runtime import Runtime
 
 # Cluster fields that fall back to the template's value when the request leaves them out.
@@ -93,6 +93,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
         dict(template.labels or {}), values.get("labels"), bool(values.get("merge_labels"))
     )
     labels = driver.validate_labels(template.coe, labels)
+    openstack_checks.check_cluster(rt, ctx, template.image_id, template.external_network_id, values)
     cluster_uuid = str(uuidlib.uuid4())
     create_timeout = int(values.get("create_timeout", 60))
     row_values = {

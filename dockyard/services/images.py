@@ -1,27 +1,18 @@
 """Image lookup: the image a template names must exist and carry `os_distro`.
 
-Standalone mode reads Dockyard's own small catalog (a JSON file); a cloud looks images up in
-Glance (not built yet: a template in keystone mode is checked against the catalog too).
+Standalone mode reads Dockyard's own small catalog (a JSON file); with `[openstack] lookups`
+images are looked up in Glance instead (services/openstack_checks.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
-from typing import Any
 
 from dockyard.common import exceptions
+from dockyard.domain.images import Image
 
 SHIPPED_CATALOG = os.path.join(os.path.dirname(__file__), "..", "images", "catalog.json")
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    id: str
-    name: str
-    os_distro: str | None
-    properties: dict[str, Any] = field(default_factory=dict)
 
 
 class ImageCatalog:

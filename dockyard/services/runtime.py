@@ -22,6 +22,8 @@ from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
 from dockyard.notifications.notifier import Notifier
 from dockyard.services.images import ImageCatalog
+from dockyard.services.openstack_checks import OpenStackChecks
+from dockyard.services.openstack_checks import build as build_openstack_checks
 from dockyard.services.policy import PolicyEnforcer
 from dockyard.services.volume_backends import build as build_volume_drivers
 from dockyard.volume_drivers.registry import VolumeDriverRegistry
@@ -43,6 +45,8 @@ class Runtime:
     volume_drivers: VolumeDriverRegistry
     # Nudges an in-process conductor so a new operation starts without waiting for its poll.
     wake_conductor: Callable[[], None] = field(default=_nothing)
+    # Glance/Nova/Neutron checks ([openstack] lookups); None: the image catalog only.
+    openstack: OpenStackChecks | None = None
 
 
 def build_cert_store(conf: cfg.ConfigOpts, db: Database) -> CertStore:
@@ -90,4 +94,5 @@ def build_runtime(conf: cfg.ConfigOpts, db: Database | None = None) -> Runtime:
         certs=build_cert_store(conf, database),
         notifier=Notifier(conf),
         volume_drivers=build_volume_drivers(conf),
+        openstack=build_openstack_checks(conf),
     )

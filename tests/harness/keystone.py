@@ -152,6 +152,16 @@ class KeystoneCloud:
     def dockyard_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dockyard_port}/v1"
 
+    def identity(self) -> _IdentityApi:
+        """Keystone's admin API (as the bootstrap admin), for registering services."""
+        admin = adapter.Adapter(
+            self.server.admin().session(),
+            service_type="identity",
+            interface="public",
+            region_name=REGION,
+        )
+        return _IdentityApi(admin)
+
     def dockyard_authtoken_options(self) -> dict[str, str]:
         """Dockyard's [keystone_authtoken] section for this cloud."""
         return {

@@ -59,12 +59,6 @@ OPTS = [
         "environment; provider templates they name by relative path are read from the file's "
         "folder. For site-specific resource mappings (the tests use it for their stand-ins).",
     ),
-    cfg.FloatOpt(
-        "lookup_cache_ttl",
-        default=60.0,
-        min=0,
-        help="Seconds an image, flavor, keypair, network or subnet lookup is reused.",
-    ),
 ]
 # Where the service user's credentials come from when [heat] has no auth_type of its own.
 FALLBACK_AUTH_GROUP = "keystone_authtoken"
@@ -84,7 +78,6 @@ class HeatSettings:
     service_auth: Any = None
     #: Extra environment files: (resource_registry, files) merged into every stack.
     environments: tuple[tuple[dict[str, Any], dict[str, str]], ...] = field(default=())
-    lookup_cache_ttl: float = 60.0
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -141,5 +134,4 @@ def register(conf: Any) -> HeatSettings:
         cluster_auth_url=group.cluster_auth_url or auth_url or "",
         service_auth=plugin,
         environments=tuple(_environment(p) for p in group.environment_files),
-        lookup_cache_ttl=group.lookup_cache_ttl,
     )
