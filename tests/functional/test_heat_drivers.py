@@ -383,7 +383,7 @@ def _runtime(tmp: Path, db_url: str, keystone: KeystoneCloud, global_list: bool)
 
 
 def _stack_calls(heat: HeatServer, before: int) -> list[str]:
-    return [line for line in heat.requests()[before:] if "/stacks" in line]
+    return [line for line in heat.settled_requests()[before:] if "/stacks" in line]
 
 
 def test_periodic_sync_calls_per_period(
@@ -416,7 +416,7 @@ def test_periodic_sync_calls_per_period(
             op.params = {**op.params, POLLING: True}
     for rt, expected in ((global_list, 1), (per_cluster, 100)):
         periodics.sync_in_progress(rt)  # warm-up: tokens and endpoint discovery
-        before = len(heat.requests())
+        before = len(heat.settled_requests())
         woken = periodics.sync_in_progress(rt)
         calls = _stack_calls(heat, before)
         assert woken == 0  # every stack is still CREATE_IN_PROGRESS

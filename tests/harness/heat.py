@@ -98,6 +98,19 @@ class HeatServer:
         """The API's access log so far: one "METHOD PATH STATUS" line per request."""
         return self.access_log.read_text().splitlines()
 
+    def settled_requests(self, quiet: float = 0.3, timeout: float = 10.0) -> list[str]:
+        """The access log once no line was added for `quiet` seconds. The server writes a
+        request's line after sending its response, so a client can be ahead of the log."""
+        deadline = time.monotonic() + timeout
+        seen = self.requests()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self.requests()
+            if len(now) == len(seen):
+                return now
+            seen = now
+        return seen
+
 
 def _grant_admin(cloud: KeystoneCloud, username: str, project: str) -> None:
     identity = adapter.Adapter(

@@ -33,7 +33,7 @@ from dockyard.drivers.base import (
 )
 from dockyard.drivers.heat import options, scaling
 from dockyard.drivers.heat.options import HeatSettings
-from dockyard.drivers.heat.template_def import ApiEndpoint, TemplateDefinition
+from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition
 from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
 from dockyard.providers.openstack.sessions import Endpoint, Sessions
 
@@ -51,24 +51,17 @@ def stack_name(spec: ClusterSpec) -> str:
 
 
 class HeatDriver(ClusterDriver):
-    """Base of the Heat drivers; a subclass names its folder, API endpoint and versions."""
+    """Base of the Heat drivers; a subclass gives `provides` and its `layout` (folder, API
+    endpoint, versions: its template_def module's LAYOUT)."""
 
-    folder: ClassVar[str] = ""
-    templates: ClassVar[Any] = None
-    api: ClassVar[ApiEndpoint]
-    container_version: ClassVar[str] = "1.12.6"
+    layout: ClassVar[DriverLayout]
 
     def __init__(self, settings: HeatSettings | None = None) -> None:
         self.settings = settings or HeatSettings()
         self.status_sync_interval = self.settings.periodic_sync_interval
-        self.definition = TemplateDefinition(
-            self.folder, self.templates, self.api, self.coe_version, self.container_version
-        )
+        # Per instance: the files it holds are the driver's own to change (tests do).
+        self.definition = TemplateDefinition(self.layout)
         self._sessions: Sessions | None = None
-
-    @staticmethod
-    def coe_version(spec: ClusterSpec) -> str:
-        return ""
 
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)

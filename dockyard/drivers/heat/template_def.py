@@ -137,21 +137,28 @@ class ApiEndpoint:
         return self.insecure_port if tls_disabled else self.port
 
 
+@dataclass(frozen=True, slots=True)
+class DriverLayout:
+    """What one Heat driver adds to the shared stack: its folder of config templates, how its
+    COE's API is reached, and the versions it reports."""
+
+    folder: str
+    templates: Path
+    api: ApiEndpoint
+    coe_version: Callable[[ClusterSpec], str]
+    container_version: str = "1.12.6"
+
+
 class TemplateDefinition:
     """The stack of one driver: files, environment, parameters, outputs."""
 
-    def __init__(
-        self,
-        folder: str,
-        templates: Path,
-        api: ApiEndpoint,
-        coe_version: Callable[[ClusterSpec], str],
-        container_version: str,
-    ) -> None:
-        self.folder = folder
-        self.api = api
-        self.coe_version = coe_version
-        self.container_version = container_version
+    def __init__(self, layout: DriverLayout) -> None:
+        self.folder = layout.folder
+        self.api = layout.api
+        self.coe_version = layout.coe_version
+        self.container_version = layout.container_version
+        templates = layout.templates
+        folder = layout.folder
         self.files: dict[str, str] = {
             **dict(_walk(HEAT_TEMPLATES, SHARED)),
             **dict(_walk(templates, folder)),

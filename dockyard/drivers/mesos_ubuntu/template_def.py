@@ -8,14 +8,18 @@ Dockyard::MasterConfig and Dockyard::NodeConfig; see dockyard.drivers.heat.templ
 from __future__ import annotations
 
 from dockyard.drivers.base import ClusterSpec
-from dockyard.drivers.heat.template_def import ApiEndpoint, templates_of
-
-FOLDER = "mesos_ubuntu"
-TEMPLATES = templates_of(__file__)
-API = ApiEndpoint("http", 8080, "http", 8080)
-CONTAINER_VERSION = "1.12.6"
+from dockyard.drivers.heat.template_def import ApiEndpoint, DriverLayout, templates_of
 
 
 def coe_version(spec: ClusterSpec) -> str:
     """The COE version the cluster runs (the `coe_version` fact and stack parameter)."""
     return "1.0.0"
+
+
+LAYOUT = DriverLayout(
+    folder="mesos_ubuntu",
+    templates=templates_of(__file__),
+    api=ApiEndpoint("http", 8080, "http", 8080),
+    coe_version=coe_version,
+    container_version="1.12.6",
+)

@@ -8,14 +8,18 @@ Dockyard::MasterConfig and Dockyard::NodeConfig; see dockyard.drivers.heat.templ
 from __future__ import annotations
 
 from dockyard.drivers.base import ClusterSpec
-from dockyard.drivers.heat.template_def import ApiEndpoint, templates_of
-
-FOLDER = "swarm_fedora_atomic"
-TEMPLATES = templates_of(__file__)
-API = ApiEndpoint("tcp", 2376, "tcp", 2375)
-CONTAINER_VERSION = "1.12.6"
+from dockyard.drivers.heat.template_def import ApiEndpoint, DriverLayout, templates_of
 
 
 def coe_version(spec: ClusterSpec) -> str:
     """The COE version the cluster runs (the `coe_version` fact and stack parameter)."""
     return "1.2.5"
+
+
+LAYOUT = DriverLayout(
+    folder="swarm_fedora_atomic",
+    templates=templates_of(__file__),
+    api=ApiEndpoint("tcp", 2376, "tcp", 2375),
+    coe_version=coe_version,
+    container_version="1.12.6",
+)
