@@ -221,6 +221,29 @@ def test_containers_reach_nothing_outside_their_host(api: Api) -> None:
     assert sorted(line.split()[0] for line in links if line.strip()) == ["docker0", "lo"], links
 
 
+def test_containers_reach_each_other_without_firewall_rules(api: Api) -> None:
+    # The host's dockerd runs with iptables off (a faster start): docker0 alone connects its
+    # containers, and no rule is written into the namespace.
+    server = create(api, name="srv", command="sh -c 'echo hello | nc -l -p 7000'")
+    engine_api = container_hosts.engine(api.runtime).client()
+    try:
+        found = engine_api.containers.get(containers.engine_name(server["uuid"]))
+        address = found.attrs["NetworkSettings"]["IPAddress"]
+    finally:
+        engine_api.close()
+    create(api, name="cli", command=f"nc -w 2 {address} 7000")
+    wait_status(api, "cli", "Stopped")
+    assert logs(api, "cli") == "hello\n"
+    netns = container_hosts.engine(api.runtime).netns
+    rules = subprocess.run(
+        ["ip", "netns", "exec", netns, "iptables", "-S"], capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    assert "DOCKER" not in rules, rules
+    delete(api, "cli")
+    delete(api, "srv", force=True)
+
+
 def test_resume_restarts_the_host_and_settles_interrupted_requests(api: Api) -> None:
     rt = api.runtime
     create(api, name="survivor", command=["sh", "-c", "echo up; exec sleep 300"])

@@ -120,6 +120,10 @@ class HostEngine:
             storage_driver=self.settings.storage_driver,
             shutdown_timeout=self.settings.shutdown_timeout,
             labels={"dockyard.container_host": self.settings.name},
+            # Nothing to filter or translate in a namespace without uplink, and setting up
+            # (and on a restart first tearing down) the rules took ~280 of dockerd's ~450 ms
+            # of start-up (docs/benchmarks.md, "Volumes and containers").
+            options={"iptables": False},
         )
 
     # -- recorded state ---------------------------------------------------------------------

@@ -205,14 +205,18 @@ def logs(rt: Runtime, name: str, container_uuid: str, tail: int | None) -> str:
 
 
 # -- the status sync ------------------------------------------------------------------------
-def _listed(rt: Runtime) -> dict[str, Any] | None:
-    """The engine's Dockyard containers by uuid (None: the host is not running)."""
+def _listed(rt: Runtime, uuids: list[str]) -> dict[str, Any] | None:
+    """The engine's Dockyard containers by uuid, at least those of `uuids` (None: the host is
+    not running)."""
     if not host_up(rt):
         return None
+    # Listed unsparse, every container is inspected: for one container (a show) ask for it
+    # alone, so a show costs the same with 1 or 100 containers on the host.
+    wanted = f"{LABEL}={uuids[0]}" if len(uuids) == 1 else LABEL
     api = container_hosts.engine(rt).client(timeout=15)
     try:
         # Listed unsparse: attrs are inspect's, State a dict.
-        listed = api.containers.list(all=True, filters={"label": LABEL})
+        listed = api.containers.list(all=True, filters={"label": wanted})
         return {c.labels.get(LABEL): c for c in listed}
     finally:
         api.close()
@@ -233,7 +237,7 @@ def _expected(recorded: Seen, found: Any | None, host_running: bool) -> Seen:
 def expected_on_host(rt: Runtime, recorded: dict[str, Seen]) -> dict[str, Seen]:
     """What the rows `recorded` (containers of the container host) should say, from the
     host's engine; nothing is started."""
-    listed = _listed(rt)
+    listed = _listed(rt, list(recorded))
     return {
         container_uuid: _expected(before, None if listed is None else listed.get(container_uuid),
                                   listed is not None)
