@@ -9,14 +9,14 @@ which Barbican's default policy asks for to create secrets and containers.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from keystoneauth1 import adapter
 
-from harness.keystone import DOMAIN, REGION, SCRIPTS, KeystoneCloud, _IdentityApi, _script_env
+from harness.keystone import DOMAIN, REGION, KeystoneCloud, _IdentityApi
+from harness.scripts import bring_down, bring_up
 
 
 @dataclass
@@ -35,21 +35,10 @@ class BarbicanServer:
     @classmethod
     def start(cls, run_dir: Path, keystone: KeystoneCloud, timeout: float = 900) -> BarbicanServer:
         started = time.monotonic()
-        env = {**_script_env(), "KEYSTONE_ENV": str(keystone.server.run_dir / "keystone.env")}
-        proc = subprocess.run(
-            [str(SCRIPTS / "barbican-up"), str(run_dir)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"barbican-up failed ({proc.returncode}):\n{proc.stderr}")
-        values = dict(
-            line.split("=", 1)
-            for line in (run_dir / "barbican.env").read_text().splitlines()
-            if "=" in line
-        )
+        values = bring_up(
+            "barbican", run_dir, {"KEYSTONE_ENV": str(keystone.server.run_dir / "keystone.env")},
+            timeout,
+        )  # fmt: skip
         server = cls(run_dir, values, time.monotonic() - started, keystone)
         server._register()
         return server
@@ -68,13 +57,7 @@ class BarbicanServer:
         api.grant(project, user, api.role_id("member"))
 
     def stop(self) -> None:
-        subprocess.run(
-            [str(SCRIPTS / "barbican-down"), str(self.run_dir)],
-            capture_output=True,
-            timeout=60,
-            env=_script_env(),
-            check=False,
-        )
+        bring_down("barbican", self.run_dir)
 
     def dockyard_sections(self) -> dict[str, dict[str, str]]:
         """Dockyard's configuration for `cert_manager_type = barbican` with this Barbican:

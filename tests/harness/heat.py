@@ -11,30 +11,21 @@ request, for tests that count Heat calls.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from keystoneauth1 import adapter
 
-from harness.keystone import REGION, SCRIPTS, KeystoneCloud, _script_env
+from harness.keystone import REGION, KeystoneCloud
+from harness.scripts import bring_down, bring_up, install_problem
 
 STANDINS = Path(__file__).resolve().parents[1] / "heat_standins"
 
 
 def unavailable_reason(timeout: float = 900) -> str | None:
     """None when Heat can be installed here (install-heat, cached); else why not."""
-    proc = subprocess.run(
-        [str(SCRIPTS / "install-heat")],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=_script_env(),
-    )
-    if proc.returncode == 0:
-        return None
-    return f"Heat 27.0.1 cannot be installed here: {proc.stderr.strip()[-400:]}"
+    return install_problem("install-heat", "Heat 27.0.1", timeout)
 
 
 @dataclass
@@ -63,36 +54,15 @@ class HeatServer:
         user the admin role on `service`, which the periodic status sync needs (stack gets
         across projects, the global stack list)."""
         started = time.monotonic()
-        env = {
-            **_script_env(),
+        values = bring_up("heat", run_dir, {
             "KEYSTONE_URL": cloud.url,
             "KEYSTONE_ADMIN_PASSWORD": cloud.server.env["KEYSTONE_ADMIN_PASSWORD"],
-        }
-        proc = subprocess.run(
-            [str(SCRIPTS / "heat-up"), str(run_dir)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"heat-up failed ({proc.returncode}):\n{proc.stderr}")
-        values = dict(
-            line.split("=", 1)
-            for line in (run_dir / "heat.env").read_text().splitlines()
-            if "=" in line
-        )
+        }, timeout)  # fmt: skip
         _grant_admin(cloud, "dockyard", "service")
         return cls(run_dir, values, time.monotonic() - started)
 
     def stop(self) -> None:
-        subprocess.run(
-            [str(SCRIPTS / "heat-down"), str(self.run_dir), "--purge"],
-            capture_output=True,
-            timeout=120,
-            env=_script_env(),
-            check=False,
-        )
+        bring_down("heat", self.run_dir, "--purge")
 
     def requests(self) -> list[str]:
         """The API's access log so far: one "METHOD PATH STATUS" line per request."""
