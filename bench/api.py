@@ -355,30 +355,45 @@ def start_server(
     cmd = [str(VENV_BIN / "dockyard-api"), "--config-file", str(config)]
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
+    process, log_path = launch(cmd, workdir, "server.log", [FAKE_DRIVERS, src or ROOT])
+    server = Server(process, f"http://127.0.0.1:{port}", log_path)
+    # Spawned uvicorn workers import everything again: slow when the machine is busy.
+    wait_until_serving(server, 30 + 30 * workers)
+    return server
+
+
+def launch(
+    cmd: list[str], workdir: Path, log_name: str, paths: list[Path]
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start a Dockyard process in `workdir`, importing from `paths` first, logging to
+    `workdir/log_name`; no $DOCKYARD_CONFIG from the caller's environment."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(FAKE_DRIVERS), str(src or ROOT)]
-        + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        [str(p) for p in paths] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     )
     env.pop("DOCKYARD_CONFIG", None)
-    log_path = workdir / "server.log"
+    log_path = workdir / log_name
     process = subprocess.Popen(
         cmd, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=workdir
     )
-    server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    # Spawned uvicorn workers import everything again: slow when the machine is busy.
-    deadline = time.monotonic() + 30 + 30 * workers
+    return process, log_path
+
+
+def wait_until_serving(server: Any, timeout: float) -> None:
+    """Wait until `server` (with .process, .url, .log_path, .stop()) answers GET /; stop it
+    and raise with its log if it exits or does not answer within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log_path.read_text()}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{server.log_path.read_text()}")
         try:
             with urllib.request.urlopen(server.url + "/", timeout=1) as resp:
                 if resp.status == 200:
-                    return server
+                    return
         except OSError:
             time.sleep(0.1)
     server.stop()
-    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+    raise RuntimeError(f"server did not start:\n{server.log_path.read_text()}")
 
 
 def template_body(i: int) -> dict[str, Any]:

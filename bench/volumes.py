@@ -199,29 +199,13 @@ def start_dockyard(workdir: Path, index: int, src: Path | None) -> Dockyard:
             for name, options in sections.items()
         )
     )
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(src or ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    )
-    env.pop("DOCKYARD_CONFIG", None)
-    log_path = workdir / "dockyard.log"
-    process = subprocess.Popen(
-        [str(VENV_BIN / "dockyard"), "--config-file", str(config)],
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=workdir,
+    process, log_path = api_bench.launch(
+        [str(VENV_BIN / "dockyard"), "--config-file", str(config)], workdir, "dockyard.log",
+        [src or ROOT],
     )  # fmt: skip
     server = Dockyard(process, f"http://127.0.0.1:{port}", config, log_path, HostEngine(host))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dockyard exited:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(server.url + "/", timeout=1) as resp:
-                if resp.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"dockyard did not start:\n{log_path.read_text()}")
+    api_bench.wait_until_serving(server, 60)
+    return server
 
 
 def destroy_host(server: Dockyard) -> None:
