@@ -137,6 +137,11 @@ class ApiEndpoint:
         return self.insecure_port if tls_disabled else self.port
 
 
+def kubernetes_version(spec: ClusterSpec) -> str:
+    """The Kubernetes version a cluster runs: its `kube_tag` label, else the table's default."""
+    return spec.labels.get("kube_tag") or coe_rules.LABELS["kube_tag"].default
+
+
 @dataclass(frozen=True, slots=True)
 class DriverLayout:
     """What one Heat driver adds to the shared stack: its folder of config templates, how its
