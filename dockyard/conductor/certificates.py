@@ -107,10 +107,14 @@ def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
     ca_ref, client_ref = refs.get("ca"), refs.get(CLIENT)
     if not ca_ref:
         return spec
+    others = {
+        kind: rt.certs.load(ref) for kind, ref in refs.items() if kind not in ("ca", CLIENT) and ref
+    }
     return dataclasses.replace(
         spec,
         ca=rt.certs.load(ca_ref),
         client=rt.certs.load(client_ref) if client_ref else None,
+        cas=others,
     )
 
 

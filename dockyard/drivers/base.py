@@ -79,6 +79,8 @@ class ClusterSpec:
     ca: KeyPair | None = None
     #: An admin client certificate signed by `ca`, for the driver's own calls to the cluster.
     client: KeyPair | None = None
+    #: The cluster's other CAs by kind ("etcd_ca", "front_proxy_ca": Kubernetes clusters).
+    cas: Mapping[str, KeyPair] = field(default_factory=dict)
     #: The running operation asked to roll back on failure (PATCH ?rollback=True).
     rollback: bool = False
     #: Days a node certificate the driver issues from `ca` is valid ([x509]).

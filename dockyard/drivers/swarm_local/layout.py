@@ -236,10 +236,17 @@ class NodePaths:
 
 
 class StateStore:
-    """Cluster state files and the locks that serialise work on them."""
+    """Cluster state files and the locks that serialise work on them.
 
-    def __init__(self, settings: LocalSettings) -> None:
+    The Swarm and Kubernetes local drivers share one state_dir (so one address pool and one
+    pool lock); each reads the state files as its own `state_class`.
+    """
+
+    def __init__(
+        self, settings: LocalSettings, state_class: type[ClusterState] = ClusterState
+    ) -> None:
         self.settings = settings
+        self.state_class = state_class
         self.clusters_dir = os.path.join(settings.state_dir, "clusters")
         self.locks_dir = os.path.join(settings.state_dir, "locks")
 
@@ -268,7 +275,7 @@ class StateStore:
     def load(self, uuid: str) -> ClusterState | None:
         try:
             with open(self._state_file(uuid), encoding="utf-8") as handle:
-                return ClusterState.from_dict(json.load(handle))
+                return self.state_class.from_dict(json.load(handle))
         except FileNotFoundError:
             return None
 
@@ -277,7 +284,7 @@ class StateStore:
         driver_state); None for a cluster that was never created."""
         state = self.load(uuid)
         if state is None:
-            state = ClusterState.from_driver_state(recorded)
+            state = self.state_class.from_driver_state(recorded)
         return state
 
     def save(self, state: ClusterState) -> None:

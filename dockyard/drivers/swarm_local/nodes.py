@@ -64,7 +64,9 @@ class NodeManager:
             subnet = next((s for s in pool.subnets(new_prefix=24) if s not in used), None)
             if subnet is None:
                 raise network.NetworkError(f"address_pool {pool} has no free /24 left")
-            state = ClusterState(uuid, cluster_key(uuid), str(subnet), tls, storage_driver)
+            state = self.store.state_class(
+                uuid, cluster_key(uuid), str(subnet), tls, storage_driver
+            )
             state.volume_gib = volume_gib
             self.store.save(state)
         return state
@@ -169,7 +171,7 @@ class NodeManager:
             cgroups.kill_all(state.cgroup(node))
             daemon.remove_runtime_files(cfg)
             if cfg.volume is not None and state.volume_gib:
-                self._ensure_volume(cfg.volume, state.volume_gib)
+                self.ensure_volume(cfg.volume, state.volume_gib)
             with self.store.pool_lock():
                 cgroups.create(state.cgroup(node))
             # Every manager serves the cluster's loopback port: whichever lives answers it.
@@ -184,7 +186,7 @@ class NodeManager:
             started.append((cfg, ref))
         daemon.wait_ready(started, self.settings.start_timeout)
 
-    def _ensure_volume(self, image: str, size_gib: int) -> None:
+    def ensure_volume(self, image: str, size_gib: int) -> None:
         """The node's volume image exists and no earlier mount of it is left."""
         volumes.ensure_image(image, size_gib)
         # The previous dockerd's mount namespace (and with it the mount and its autoclear

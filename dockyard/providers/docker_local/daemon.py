@@ -120,7 +120,8 @@ def command(cfg: DaemonConfig, *, socket_activated: bool) -> list[str]:
     return argv
 
 
-def _environment(cfg: DaemonConfig, listen_fd: int | None) -> dict[str, str]:
+def environment(cfg: DaemonConfig, listen_fd: int | None) -> dict[str, str]:
+    """node_exec.sh's environment for `cfg` (see that script), with no variable of ours."""
     bin_dir = os.path.dirname(which(cfg.dockerd) or cfg.dockerd)
     mounts = "\n".join(
         f"{m.fstype} {m.source} {m.options or 'rw'} {m.target}" for m in cgroups.mounts()
@@ -145,7 +146,8 @@ def _environment(cfg: DaemonConfig, listen_fd: int | None) -> dict[str, str]:
     return env
 
 
-def _listener(port: int) -> socket.socket:
+def listener(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:`port` (0: any) that shares the port (SO_REUSEPORT)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Joins the sockets other managers of the cluster hold on this port (only sockets of the
@@ -167,31 +169,31 @@ def start(cfg: DaemonConfig, loopback_port: int | None = None) -> tuple[ProcessR
         os.makedirs(path, mode=0o700, exist_ok=True)
     os.makedirs(os.path.dirname(cfg.log_file), exist_ok=True)
     write_options(cfg)
-    listener: socket.socket | None = None
+    sock: socket.socket | None = None
     port: int | None = None
     if loopback_port is not None:
         try:
-            listener = _listener(loopback_port)
+            sock = listener(loopback_port)
         except OSError:
-            listener = _listener(0)
-        port = int(listener.getsockname()[1])
+            sock = listener(0)
+        port = int(sock.getsockname()[1])
     argv = [
         "ip", "netns", "exec", cfg.netns, "unshare", "--uts", "bash", wrapper_path(),
-        *command(cfg, socket_activated=listener is not None),
+        *command(cfg, socket_activated=sock is not None),
     ]  # fmt: skip
     argv[0] = which("ip") or "ip"
-    listen_fd = None if listener is None else listener.fileno()
+    listen_fd = None if sock is None else sock.fileno()
     try:
         ref = spawn(
             argv,
             cfg.log_file,
-            _environment(cfg, listen_fd),
+            environment(cfg, listen_fd),
             cfg.data_root,
             () if listen_fd is None else (listen_fd,),
         )
     finally:
-        if listener is not None:
-            listener.close()  # dockerd holds its own copy
+        if sock is not None:
+            sock.close()  # dockerd holds its own copy
     if ref is None:
         raise DaemonError(f"dockerd for {cfg.hostname} exited at once: {log_tail(cfg.log_file)}")
     return ref, port

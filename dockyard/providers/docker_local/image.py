@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 TAG = "dockyard/busybox:1"
@@ -56,16 +57,21 @@ def _dump(value: object) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _archive(layer: bytes, tag: str) -> BaseImage:
+def _archive(
+    layer: bytes,
+    tag: str,
+    run: Mapping[str, object] | None = None,
+    created_by: str = "dockyard: busybox-static",
+) -> BaseImage:
     diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
     config = _dump(
         {
             "architecture": "amd64",
             "os": "linux",
             "created": _EPOCH,
-            "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"], "WorkingDir": "/"},
+            "config": run or {"Env": ["PATH=/bin"], "Cmd": ["sh"], "WorkingDir": "/"},
             "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-            "history": [{"created": _EPOCH, "created_by": "dockyard: busybox-static"}],
+            "history": [{"created": _EPOCH, "created_by": created_by}],
         }
     )
     digest = hashlib.sha256(config).hexdigest()
@@ -93,3 +99,24 @@ def base_image(busybox_path: str = "/bin/busybox") -> BaseImage:
     """The base image built from `busybox_path` (a static busybox); cached per binary."""
     stat = os.stat(busybox_path)
     return _build(busybox_path, stat.st_mtime_ns, stat.st_size)
+
+
+PAUSE_TAG = "dockyard/pause:3.4"
+
+
+@functools.lru_cache(maxsize=4)
+def _build_pause(pause_path: str, mtime_ns: int, size: int) -> BaseImage:
+    with open(pause_path, "rb") as handle:
+        pause = handle.read()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as layer:
+        _add(layer, "pause", tarfile.REGTYPE, 0o755, pause)
+    run = {"Entrypoint": ["/pause"], "WorkingDir": "/"}
+    return _archive(out.getvalue(), PAUSE_TAG, run, "dockyard: Kubernetes pause (static)")
+
+
+def pause_image(pause_path: str) -> BaseImage:
+    """The pods' infrastructure image from a static `pause` binary (scripts/build-kubernetes
+    builds one from the Kubernetes sources); deterministic, cached per binary."""
+    stat = os.stat(pause_path)
+    return _build_pause(pause_path, stat.st_mtime_ns, stat.st_size)

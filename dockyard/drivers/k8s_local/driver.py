@@ -1,0 +1,116 @@
+"""The `k8s_local` driver: real Kubernetes 1.20 clusters on this machine.
+
+Each master and node is a network namespace on the cluster's bridge with its own PID and
+mount namespace, running Debian's etcd (masters), the Kubernetes components built from
+Debian's sources by scripts/build-kubernetes, and a dockerd the kubelet drives through
+dockershim. The API is served on https://127.0.0.1:<port> by a per-cluster haproxy that
+balances over the masters. Nodes have no default route (the network rule of swarm_local).
+Calls are synchronous and idempotent (see the package docstring for the module map).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import (
+    ClusterDriver,
+    ClusterInventory,
+    ClusterSpec,
+    DriverResult,
+    Health,
+    NodeGroupSpec,
+    Provides,
+)
+from dockyard.drivers.k8s_local import (
+    cert_rollout,
+    checks,
+    health,
+    options,
+    provisioning,
+    recovery,
+    removal,
+    resize,
+)
+from dockyard.drivers.k8s_local.nodes import KubeNodes
+from dockyard.drivers.k8s_local.settings import KubeSettings
+from dockyard.drivers.swarm_local.settings import LocalSettings
+
+OS_DISTRO = "dockyard-node"
+
+
+class LocalKubernetesDriver(ClusterDriver):
+    """Kubernetes clusters of namespaced nodes on this machine."""
+
+    provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", OS_DISTRO, "kubernetes"),)
+
+    def __init__(self, settings: KubeSettings | None = None) -> None:
+        self.settings = settings or KubeSettings(LocalSettings(state_dir="./var/local_driver"))
+        self._host_ok = False
+
+    @property
+    def nodes(self) -> KubeNodes:
+        return KubeNodes(self.settings)
+
+    def configure(self, conf: Any) -> None:
+        self.settings = options.register(conf)
+
+    def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
+        """1 or 3 masters; the cluster's haproxy always fronts them, so no LB is needed."""
+        if master_count not in (1, checks.MAX_MASTERS):
+            raise exceptions.InvalidParameterValue(
+                f"local Kubernetes clusters have 1 or {checks.MAX_MASTERS} masters, "
+                f"not {master_count}"
+            )
+
+    def check_host(self) -> None:
+        if self._host_ok:
+            return
+        found = checks.host_problems(self.settings)
+        if found:
+            raise exceptions.NotSupported(
+                "The local Kubernetes driver cannot run on this host: " + "; ".join(found) + "."
+            )
+        self._host_ok = True  # only success is remembered: a fixed host is seen at once
+
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        self.check_host()
+        return provisioning.create(self.nodes, spec)
+
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        self.check_host()
+        return resize.resize(self.nodes, spec, nodegroup, node_count, nodes_to_remove)
+
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return removal.delete(self.nodes, spec)
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        self.check_host()
+        return cert_rollout.rotate_ca(self.nodes, spec)
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        self.check_host()
+        return cert_rollout.renew_certificates(self.nodes, spec, issued_before)
+
+    def resume(self, ctx: RequestContext, inventory: ClusterInventory) -> list[str]:
+        if not inventory.running:
+            return []  # swarm_local sweeps orphans of the shared state_dir
+        try:
+            self.check_host()
+        except exceptions.NotSupported as exc:
+            return [f"local Kubernetes clusters not resumed: {exc}"]
+        return recovery.resume(self.nodes, inventory)
+
+    def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
+        return health.check_health(self.nodes, spec)

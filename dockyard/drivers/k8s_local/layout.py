@@ -1,0 +1,66 @@
+"""A local Kubernetes cluster's state: swarm_local's, plus its networks and load balancer."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+
+from dockyard.drivers.swarm_local.layout import FIRST_HOST, ClusterState, Node
+
+LB_HOST = 3  # the load balancer's address on the cluster's /24 (.2 is a registry's)
+KIND = "kubernetes"
+
+
+@dataclass(slots=True)
+class KubeState(ClusterState):
+    kind: str = KIND
+    pod_cidr: str = ""
+    service_cidr: str = ""
+    kube_version: str | None = None
+    lb_pid: int | None = None
+    lb_start_time: int | None = None
+    #: sha256 of the cluster CA the nodes' certificates were issued from.
+    ca_fingerprint: str | None = None
+
+    @property
+    def lb_address(self) -> str:
+        return str(self.network.network_address + LB_HOST)
+
+    @property
+    def lb_netns(self) -> str:
+        return f"dockyard-{self.key}-lb"
+
+    @property
+    def lb_veth(self) -> str:
+        return f"dyv{self.key}{LB_HOST}"
+
+    @property
+    def lb_cgroup(self) -> str:
+        return f"dockyard/{self.key}/lb"
+
+    def pod_subnet(self, node: Node) -> str:
+        """The node's /24 of the pod network, from its address (never reused while it lives)."""
+        network = ipaddress.IPv4Network(self.pod_cidr)
+        subnets = network.subnets(new_prefix=24)
+        index = node.octet - FIRST_HOST
+        for i, subnet in enumerate(subnets):
+            if i == index:
+                return str(subnet)
+        raise ValueError(f"pod network {self.pod_cidr} has no /24 for node {node.name}")
+
+
+@dataclass(frozen=True, slots=True)
+class KubePaths:
+    """Where one node's Kubernetes files are on the host (and so in the node)."""
+
+    root: str  # the node's directory (swarm_local NodePaths.root)
+    run: str  # the node's runtime directory (NodePaths.exec_root)
+
+    @property
+    def config(self) -> str:
+        return os.path.join(self.root, "kube")
+
+    @property
+    def data(self) -> str:
+        return os.path.join(self.root, "kube-data")

@@ -1,0 +1,59 @@
+"""Creating a local Kubernetes cluster: state, networks, load balancer, nodes, Ready.
+
+Each step is an "ensure" and the state is saved before anything is made, so a create that is
+repeated after a crash continues where the last one stopped.
+"""
+
+from __future__ import annotations
+
+from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.k8s_local import checks, results
+from dockyard.drivers.k8s_local.layout import KubeState
+from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
+from dockyard.drivers.swarm_local import engine
+from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, Node
+from dockyard.providers.docker_local import daemon
+
+
+def create(nodes: KubeNodes, spec: ClusterSpec) -> DriverResult:
+    """Build the cluster `spec` describes (or finish building it)."""
+    checks.check_create(spec)
+    cas = cluster_cas(spec)
+    with nodes.store.cluster_lock(spec.uuid):
+        state = nodes.load(spec)
+        if state is None:
+            state = nodes.new_state(spec, engine.volume_gib(spec))
+        while len(state.managers) < spec.master_count:
+            state.add_node(MANAGER, spec.name)
+        while len([w for w in state.workers if not w.removing]) < spec.node_count:
+            state.add_node(WORKER, spec.name)
+        nodes.store.save(state)
+        live = state.live_nodes
+        nodes.ensure_network(state)
+        nodes.ensure_lb(state)
+        nodes.ensure_running(state, live, cas, spec.node_cert_days)
+        nodes.wait_ready(state, spec, live, nodegroup_labels(spec))
+        state.kube_version = nodes.settings.binaries.version
+        state.engine_version = engine_version(nodes, state, live[0])
+        nodes.store.save(state)
+    reason = (
+        f"{len(state.managers)} master(s) and {len(state.workers)} node(s) Ready, "
+        f"Kubernetes {state.kube_version}"
+    )
+    return results.complete(nodes, state, reason)
+
+
+def nodegroup_labels(spec: ClusterSpec) -> dict[str, str]:
+    """Labels every node gets (none yet beyond the role; nodegroups add theirs)."""
+    return {}
+
+
+def engine_version(nodes: KubeNodes, state: KubeState, node: Node) -> str | None:
+    """The Docker version of `node`'s engine (None when it does not answer)."""
+    api = daemon.client(nodes.engine(state, node), timeout=10)
+    try:
+        return str(api.version().get("Version"))
+    except Exception:
+        return None
+    finally:
+        api.close()

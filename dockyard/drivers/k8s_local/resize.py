@@ -1,0 +1,120 @@
+"""Resizing the workers of a local Kubernetes cluster.
+
+New workers start, join and must report Ready. Workers that go are chosen as Magnum does
+(nodes the user named, then nodes without pods, then those with the fewest pods; newest
+first among equals: swarm_local's `scaling`), cordoned, drained through the eviction API,
+deleted from the cluster and torn down. A node marked `removing` is saved before it is
+touched, so a resize repeated after a crash finishes the removals it had decided on.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dockyard.common import exceptions
+from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
+from dockyard.drivers.k8s_local import results
+from dockyard.drivers.k8s_local.layout import KubeState
+from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
+from dockyard.drivers.k8s_local.provisioning import nodegroup_labels
+from dockyard.drivers.swarm_local import scaling
+from dockyard.drivers.swarm_local.layout import WORKER, Node
+from dockyard.providers.kube_local.api import KubeApi, KubeApiError
+
+
+def resize(
+    nodes: KubeNodes,
+    spec: ClusterSpec,
+    nodegroup: NodeGroupSpec,
+    node_count: int,
+    nodes_to_remove: list[str],
+) -> DriverResult:
+    """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
+    if nodegroup.role == "master":
+        raise exceptions.NotSupported("Resizing the master nodegroup of a local cluster")
+    cas = cluster_cas(spec)
+    events: list[str] = []
+    with nodes.store.cluster_lock(spec.uuid):
+        state = nodes.load(spec)
+        if state is None:
+            raise exceptions.NotSupported("Resizing a local cluster that was never created")
+        nodes.ensure_network(state)
+        nodes.ensure_lb(state)
+        nodes.ensure_running(state, state.live_nodes, cas, spec.node_cert_days)
+        with nodes.api(state, spec) as api:
+            # Removals an interrupted call had decided on are finished first.
+            busy = _remove(nodes, state, api, [n for n in state.nodes if n.removing], events)
+            before = len(state.workers)
+            if node_count > before:
+                added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
+                nodes.store.save(state)
+                nodes.ensure_running(state, added, cas, spec.node_cert_days)
+            elif node_count < before:
+                pods = {n.name: api.pods_on(n.hostname) for n in state.workers}
+                victims = scaling.choose_victims(
+                    state.workers, before - node_count, nodes_to_remove, pods
+                )
+                for node in victims:
+                    node.removing = True
+                nodes.store.save(state)
+                busy += _remove(nodes, state, api, victims, events)
+        nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec))
+        nodes.ensure_routes(state)
+        nodes.store.save(state)
+    reason = f"workers scaled from {before} to {len(state.workers)}"
+    if busy:
+        reason += f"; {len(busy)} removed node(s) were running pods: {', '.join(busy)}"
+    return results.complete(nodes, state, reason, events)
+
+
+def _remove(
+    nodes: KubeNodes, state: KubeState, api: KubeApi, victims: list[Node], events: list[str]
+) -> list[str]:
+    """Cordon, drain, delete and tear down `victims`; the hostnames that still ran pods."""
+    if not victims:
+        return []
+    busy: list[str] = []
+    timeout = nodes.settings.drain_timeout
+    for node in victims:
+        try:
+            api.cordon(node.hostname)
+            pods = api.pods_on(node.hostname)
+        except KubeApiError:
+            pods = []  # not registered (or already deleted): nothing to drain
+        if not pods:
+            continue
+        busy.append(node.hostname)
+        for pod in pods:
+            api.evict(pod)
+        left = _wait_drained(api, node.hostname, timeout)
+        note = (
+            "drained first: their controllers rescheduled them elsewhere"
+            if not left
+            else f"{len(left)} still there after {timeout:.0f}s of draining, stopped with the node"
+        )
+        events.append(
+            f"Removed worker {node.hostname} ({node.address}) that was running {len(pods)} "
+            f"pod(s) ({', '.join(pods)}); {note}"
+        )
+    for node in victims:
+        try:
+            api.delete_node(node.hostname)
+        except KubeApiError as exc:
+            events.append(f"{node.hostname}: not deleted from the API ({exc})")
+    events.extend(nodes.base.teardown(state, victims, graceful=True))
+    for node in victims:
+        state.nodes.remove(node)
+        nodes.store.save(state)
+    return busy
+
+
+def _wait_drained(api: KubeApi, hostname: str, timeout: float) -> list[str]:
+    """Wait until every workload pod of `hostname` is evicted (being deleted: its controller
+    has made a replacement elsewhere); those left at `timeout`. The node's teardown ends
+    the evicted ones that are still in their grace period."""
+    deadline = time.monotonic() + timeout
+    left = api.pods_on(hostname, terminating=False)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = api.pods_on(hostname, terminating=False)
+    return left

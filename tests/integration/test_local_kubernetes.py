@@ -1,0 +1,334 @@
+"""Acceptance of issue 12: the user guide's Kubernetes flow on a real local cluster.
+
+The real `openstack coe` client against a real `dockyard` process whose `k8s_local` driver
+builds Kubernetes 1.20 (from Debian's sources, scripts/build-kubernetes) in namespaces on
+this machine, and Debian's kubectl 1.20 against it: a 1 master + 2 node cluster, `cluster
+config`, nodes Ready, a Deployment across both nodes, a Service, logs and exec, the manual
+`ca sign` path; then resize 2 -> 1 (the node with pods is drained), `ca rotate` (the old
+kubeconfig is refused) and delete leaving nothing on the host.
+
+Needs root, Debian's docker.io and scripts/install-kubernetes; fails under CI=true without
+them. Traffic goes to 127.0.0.1 and to the namespaces these tests create.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import LATEST, Server, start_server, subprocess_env
+from local_host import free_test_pool, host_problem, leftovers, remove_clusters, sh, wait_for
+
+from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.providers.kube_local.binaries import KubeBinaries
+
+KUBECTL = str(Path(KubeBinaries().bin_dir) / "kubectl")
+
+
+def _problem() -> str | None:
+    found = host_problem()
+    if found is None:
+        missing = KubeBinaries().problems()
+        if missing or not os.access(KUBECTL, os.X_OK):
+            found = "; ".join(missing) or f"no {KUBECTL}; run scripts/install-kubernetes"
+    return found
+
+
+HOST_PROBLEM = _problem()
+if HOST_PROBLEM and os.environ.get("CI") == "true":
+    raise RuntimeError(f"CI=true and the local Kubernetes tests cannot run: {HOST_PROBLEM}")
+pytestmark = [
+    pytest.mark.client,
+    pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),
+]
+
+OPENSTACK = str(Path(sys.executable).parent / "openstack")
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+         labelSelector: {matchLabels: {app: web}}}
+      containers:
+      - name: httpd
+        image: dockyard/busybox:1
+        imagePullPolicy: Never
+        command: ["sh", "-c", "mkdir -p /www && echo hello-from-$(hostname) > /www/index.html
+          && echo started-on-$(hostname) && exec httpd -f -p 8080 -h /www"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+# The seed's client.conf for a manually made key and CSR; O=system:masters makes the signed
+# certificate an administrator of the cluster (Kubernetes RBAC reads groups from O).
+CLIENT_CONF = """[req]
+distinguished_name = req_distinguished_name
+req_extensions     = req_ext
+prompt = no
+[req_distinguished_name]
+O = system:masters
+CN = Your Name
+[req_ext]
+extendedKeyUsage = clientAuth
+"""
+
+
+class Coe:
+    """`openstack coe ...` against one Dockyard endpoint, without Keystone."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.env = {k: v for k, v in subprocess_env().items() if not k.startswith("OS_")}
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1"]
+        proc = subprocess.run(
+            [*command, "coe", *args], capture_output=True, text=True, env=self.env, timeout=180
+        )
+        assert proc.returncode == 0, f"coe {' '.join(args)}: {proc.stdout}{proc.stderr}"
+        return proc
+
+    def json(self, *args: str) -> Any:
+        out = self.run(*args, "-f", "json").stdout
+        return json.loads(out[out.index("{") :])
+
+
+class Kubectl:
+    """Debian's kubectl 1.20 with one kubeconfig."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig = kubeconfig
+
+    def run(
+        self, *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [KUBECTL, "--kubeconfig", str(self.kubeconfig), "--request-timeout", "20s", *args],
+            capture_output=True,
+            text=True,
+            input=stdin,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(self.kubeconfig.parent)},
+        )
+        if check:
+            assert proc.returncode == 0, f"kubectl {' '.join(args)}: {proc.stderr}"
+        return proc
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "-o", "json").stdout)
+
+    def ready_nodes(self) -> dict[str, bool]:
+        nodes = self.json("get", "nodes")["items"]
+        return {
+            n["metadata"]["name"]: any(
+                c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"]
+            )
+            for n in nodes
+        }
+
+    def pods(self, selector: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.json("get", "pods", "-l", selector)["items"]
+        return items
+
+
+@dataclass
+class Cluster:
+    """The module's cluster, its server and the files of its user."""
+
+    tmp: Path
+    server: Server
+    settings: LocalSettings
+    coe: Coe
+    uuid: str = ""
+    kubectl: Kubectl | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(f"{self.server.url}{path}", headers=LATEST, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_status(self, status: str, timeout: float = 240) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            response = httpx.get(f"{self.server.url}/v1/clusters/k1", headers=LATEST)
+            if response.status_code == 404 and status == "DELETE_COMPLETE":
+                return {"status": status}
+            body: dict[str, Any] = response.json()
+            assert not str(body.get("status", "")).endswith("_FAILED"), body
+            return body if body.get("status") == status else None
+
+        result: dict[str, Any] = wait_for(reached, timeout, f"k1 to reach {status}")
+        return result
+
+    def state(self) -> dict[str, Any]:
+        path = Path(self.settings.state_dir) / "clusters" / self.uuid / "state.json"
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
+
+    def configure(self, directory: Path) -> Kubectl:
+        """`openstack coe cluster config k1 --dir DIR`, as the guide does."""
+        directory.mkdir(parents=True, exist_ok=True)
+        out = self.coe.run("cluster", "config", "k1", "--dir", str(directory), "--force").stdout
+        assert "KUBECONFIG" in out, out
+        return Kubectl(directory / "config")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    tmp = tmp_path_factory.mktemp("local-k8s")
+    pool = free_test_pool()
+    run_dir = f"/run/dyk-{os.getpid()}"
+    settings = LocalSettings(
+        state_dir=str(tmp / "state" / "local_driver"), run_dir=run_dir, address_pool=pool
+    )
+    server = start_server(
+        tmp, sections={"local_driver": {"address_pool": pool, "run_dir": run_dir}}
+    )
+    made = Cluster(tmp, server, settings, Coe(server.url))
+    try:
+        made.coe.run(
+            "cluster", "template", "create", "k8s", "--coe", "kubernetes",
+            "--image", "dockyard-node", "--external-network", "public",
+        )  # fmt: skip
+        started = time.monotonic()
+        made.coe.run("cluster", "create", "k1", "--cluster-template", "k8s", "--node-count", "2")
+        made.uuid = made.wait_status("CREATE_COMPLETE")["uuid"]
+        made.extra["create_seconds"] = time.monotonic() - started
+        made.kubectl = made.configure(tmp / "k1")
+        yield made
+    finally:
+        made.server.stop()
+        remove_clusters(settings)
+        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True)
+
+
+def test_cluster_show_has_a_kubernetes_api_on_loopback(cluster: Cluster) -> None:
+    shown = cluster.coe.json("cluster", "show", "k1")
+    assert shown["status"] == "CREATE_COMPLETE"
+    assert shown["api_address"].startswith("https://127.0.0.1:"), shown["api_address"]
+    assert shown["coe_version"].startswith("v1.20"), shown["coe_version"]
+    assert len(shown["master_addresses"]) == 1 and len(shown["node_addresses"]) == 2
+
+
+def test_kubectl_sees_three_ready_nodes(cluster: Cluster) -> None:
+    assert cluster.kubectl is not None
+    assert cluster.kubectl.ready_nodes() == {
+        "k1-master-0": True,
+        "k1-node-0": True,
+        "k1-node-1": True,
+    }
+
+
+def test_a_deployment_runs_across_both_nodes_behind_a_service(cluster: Cluster) -> None:
+    kubectl = cluster.kubectl
+    assert kubectl is not None
+    kubectl.run("apply", "-f", "-", stdin=WEB)
+    kubectl.run("rollout", "status", "deployment/web", "--timeout=120s")
+    pods = kubectl.pods("app=web")
+    assert {p["spec"]["nodeName"] for p in pods} == {"k1-node-0", "k1-node-1"}
+    first = pods[0]["metadata"]["name"]
+    assert "started-on-" in kubectl.run("logs", first).stdout
+    assert kubectl.run("exec", first, "--", "hostname").stdout.strip() == first
+    service_ip = kubectl.json("get", "service", "web")["spec"]["clusterIP"]
+    request = f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {service_ip} 80"
+    answers = {
+        kubectl.run("exec", first, "--", "sh", "-c", request).stdout.strip().splitlines()[-1]
+        for _ in range(8)
+    }
+    # Served through kube-proxy by pods on both nodes (the other pod answers across nodes).
+    assert answers <= {f"hello-from-{p['metadata']['name']}" for p in pods}, answers
+    assert answers, "the service did not answer"
+
+
+def test_the_guides_manual_key_and_ca_sign_give_a_certificate_kubectl_accepts(
+    cluster: Cluster,
+) -> None:
+    manual = cluster.tmp / "manual"
+    manual.mkdir()
+    (manual / "client.conf").write_text(CLIENT_CONF)
+    subprocess.run(["openssl", "genrsa", "-out", "key.pem", "2048"], cwd=manual, check=True,
+                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["openssl", "req", "-new", "-days", "365", "-config", "client.conf", "-key", "key.pem",
+         "-out", "client.csr"], cwd=manual, check=True, capture_output=True,
+    )  # fmt: skip
+    (manual / "cert.pem").write_text(
+        cluster.coe.run("ca", "sign", "k1", str(manual / "client.csr")).stdout
+    )
+    (manual / "ca.pem").write_text(cluster.coe.run("ca", "show", "k1").stdout)
+    api = cluster.get(f"/v1/clusters/{cluster.uuid}")["api_address"]
+    (manual / "config").write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "k1", "cluster": {
+                    "server": api, "certificate-authority": str(manual / "ca.pem")}}],
+                "users": [{"name": "me", "user": {
+                    "client-certificate": str(manual / "cert.pem"),
+                    "client-key": str(manual / "key.pem")}}],
+                "contexts": [{"name": "k1", "context": {"cluster": "k1", "user": "me"}}],
+                "current-context": "k1",
+            }
+        )
+    )  # fmt: skip
+    assert len(Kubectl(manual / "config").ready_nodes()) == 3
+
+
+def test_resize_drains_then_ca_rotate_refuses_the_old_kubeconfig_then_delete_leaves_nothing(
+    cluster: Cluster,
+) -> None:
+    kubectl = cluster.kubectl
+    assert kubectl is not None
+    # Both nodes run a pod of `web`: the newest (k1-node-1) goes, drained first.
+    cluster.coe.run("cluster", "resize", "k1", "1")
+    shown = cluster.wait_status("UPDATE_COMPLETE")
+    assert shown["node_count"] == 1 and len(shown["node_addresses"]) == 1
+    assert "were running pods: k1-node-1" in shown["status_reason"], shown["status_reason"]
+    assert set(kubectl.ready_nodes()) == {"k1-master-0", "k1-node-0"}
+    wait_for(
+        lambda: len([p for p in kubectl.pods("app=web") if p["status"]["phase"] == "Running"]) == 2,
+        120,
+        "web back to 2 running pods on the remaining node",
+    )
+    assert {p["spec"]["nodeName"] for p in kubectl.pods("app=web")} == {"k1-node-0"}
+
+    cluster.coe.run("ca", "rotate", "k1")
+    cluster.wait_status("UPDATE_COMPLETE")
+    refused = kubectl.run("get", "nodes", check=False)
+    assert refused.returncode != 0
+    assert "certificate" in refused.stderr.lower() or "unauthorized" in refused.stderr.lower()
+    fresh = cluster.configure(cluster.tmp / "k1-rotated")
+    wait_for(lambda: all(fresh.ready_nodes().values()), 120, "nodes Ready after the rotation")
+    assert len(fresh.ready_nodes()) == 2
+
+    state = cluster.state()
+    dirs = [
+        Path(cluster.settings.state_dir) / "clusters" / cluster.uuid,
+        Path(cluster.settings.run_dir) / state["key"],
+    ]
+    cluster.coe.run("cluster", "delete", "k1")
+    cluster.wait_status("DELETE_COMPLETE")
+    assert leftovers(state, dirs) == []
+    losetup = sh("losetup", "-a")
+    assert str(dirs[0]) not in losetup
