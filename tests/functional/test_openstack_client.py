@@ -311,7 +311,7 @@ def test_second_operation_is_refused(coe: Coe, server: Server) -> None:
     err = coe.fails("cluster", "update", "busy", "--node-count", "2")
     assert (
         f"Cluster {busy_uuid[1]} already has an operation in progress "
-        "(create, status CREATE_IN_PROGRESS) (HTTP 409)"
+        "(create, status CREATE_IN_PROGRESS). Wait for it to finish and retry (HTTP 409)"
     ) in err
     busy = httpx.get(f"{server.url}/v1/clusters/busy", headers=LATEST).json()
     assert (busy["status"], busy["node_count"]) == ("CREATE_IN_PROGRESS", 1)
