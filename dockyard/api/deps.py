@@ -48,6 +48,12 @@ def _with_implied(roles: tuple[str, ...]) -> tuple[str, ...]:
 async def get_context(request: Request) -> RequestContext:
     """The caller's identity: the validated Keystone token's (`[auth] strategy = keystone`), or
     noauth's X-Project-Id / X-User-Id / X-Roles headers and configured defaults."""
+    context = _context(request)
+    request.state.project_id = context.project_id  # for the access log line
+    return context
+
+
+def _context(request: Request) -> RequestContext:
     identity: Identity | None = getattr(request.state, "identity", None)
     if identity is not None:
         token = request.headers.get("x-auth-token")

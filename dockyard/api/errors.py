@@ -27,13 +27,14 @@ _REASONS = {
 
 
 def title_of(detail: str) -> str:
-    """The detail's first sentence, without its final period (what the CLI prints).
+    """The whole detail without its final period: the title is all the client prints.
 
-    Magnum cuts at the first '.', which truncates values such as '10.0.0.0/33' or 'v1.2';
-    a sentence ends at '. ' here.
+    python-magnumclient shows `errors[0].title` and drops `detail`. Magnum cuts the title at
+    the first '.', so the client loses what to do next ("Please use the clustertemplate uuid
+    instead.") and the supported values; here every sentence stays.
     """
-    head = detail.split(". ", 1)[0]
-    return head[:-1] if head.endswith(".") else head
+    text = detail.strip()
+    return text[:-1] if text.endswith(".") else text
 
 
 def error_body(

@@ -7,6 +7,8 @@ Magnum's root controller does, before routing.
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +17,8 @@ from dockyard.api import errors, microversions
 from dockyard.common import exceptions, logcontext
 from dockyard.common.context import new_request_id
 
+# One line per request: method, path, status, duration, request id, project (see docs/api.md).
+ACCESS_LOG = logging.getLogger("dockyard.access")
 _PUBLIC_PREFIXES = ("/v1", "/healthcheck", "/metrics", "/docs", "/openapi.json", "/ui")
 _MIN_HEADER = (
     b"openstack-api-minimum-version",
@@ -38,6 +42,36 @@ class OpenStackMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = new_request_id()
+        state: dict[str, Any] = scope.setdefault("state", {})
+        started = time.perf_counter()
+        status = 500  # unless a response starts
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        with logcontext.bound(request=request_id):
+            try:
+                await self._handle(scope, receive, send_and_note, request_id)
+            finally:
+                ACCESS_LOG.info(
+                    "%s %s %s %.1fms request_id=%s project=%s",
+                    scope["method"],
+                    scope["path"]
+                    + (
+                        f"?{scope['query_string'].decode('latin-1')}"
+                        if scope.get("query_string")
+                        else ""
+                    ),
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    request_id,
+                    state.get("project_id") or "-",
+                )
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         path: str = scope["path"]
         if path != "/" and not path.startswith(_PUBLIC_PREFIXES):
             scope = {**scope, "path": "/v1" + path, "raw_path": b"/v1" + scope["raw_path"]}
@@ -104,9 +138,7 @@ class OpenStackMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["microversion"] = version
-
-        with logcontext.bound(request=request_id):
-            await self.app(scope, receive, _with_headers(send, extra_headers))
+        await self.app(scope, receive, _with_headers(send, extra_headers))
 
     @staticmethod
     async def _reply(

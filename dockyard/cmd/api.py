@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dockyard.cmd.bootstrap import prepare
 from dockyard.cmd.server import serve
+from dockyard.cmd.startup import one_line_errors
+
+PROG = "dockyard-api"
 
 
 def main() -> None:
-    serve(prepare(), with_conductor=False)
+    with one_line_errors(PROG):
+        serve(prepare(prog=PROG), with_conductor=False)

@@ -7,9 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from oslo_config import cfg
+from sqlalchemy import exc as sa_exc
 
+from dockyard.cmd import startup
 from dockyard.common import logcontext
-from dockyard.conf import database_url, load_config
+from dockyard.conf import check_values, database_url, load_config
 from dockyard.db import migration
 from dockyard.services.runtime import Runtime, build_runtime
 
@@ -26,15 +28,28 @@ def setup_logging(conf: cfg.ConfigOpts) -> None:
     logging.basicConfig(level=logging.DEBUG if conf.debug else logging.INFO, handlers=[handler])
 
 
-def prepare(argv: Sequence[str] | None = None) -> Runtime:
-    """Parse config, set up logging, bring the schema up to date, build the runtime."""
-    conf = load_config(list(sys.argv[1:] if argv is None else argv))
+def prepare(argv: Sequence[str] | None = None, prog: str | None = None) -> Runtime:
+    """Parse config, set up logging, bring the schema up to date, build the runtime.
+
+    Raises `startup.StartupError` (or an oslo.config error) with a one-line reason when the
+    configuration or the database is unusable; `startup.one_line_errors` prints it.
+    """
+    conf = load_config(
+        list(sys.argv[1:] if argv is None else argv),
+        description=startup.HELP.get(prog or ""),
+        epilog=startup.epilog(),
+    )
+    check_values(conf)
     setup_logging(conf)
     url = database_url(conf)
-    if conf.database.auto_upgrade:
-        migration.upgrade(url)
-    elif migration.current_version(url) != migration.head_version():
-        raise SystemExit(
-            "The database schema is not current: run `dockyard-manage db upgrade` first."
-        )
+    try:
+        if conf.database.auto_upgrade:
+            migration.upgrade(url)
+        elif migration.current_version(url) != migration.head_version():
+            raise startup.StartupError(
+                f"the database schema of {startup.safe_url(url)} is not current: run "
+                "`dockyard-manage db upgrade` first."
+            )
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        raise startup.database_error(url, exc) from exc
     return build_runtime(conf)

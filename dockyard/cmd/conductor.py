@@ -8,11 +8,15 @@ from types import FrameType
 
 from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.cmd.bootstrap import prepare
+from dockyard.cmd.startup import one_line_errors
 from dockyard.conductor.worker import Conductor
+
+PROG = "dockyard-conductor"
 
 
 def main() -> None:
-    rt = prepare()
+    with one_line_errors(PROG):
+        rt = prepare(prog=PROG)
     conductor = Conductor(rt)
     stopped = threading.Event()
 

@@ -6,13 +6,17 @@ import gc
 import json
 import logging
 import os
+import socket
 import sys
 import threading
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from dockyard.api.app import create_app
+from dockyard.cmd import startup
 from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
 from dockyard.conductor.worker import Conductor
@@ -23,6 +27,7 @@ from dockyard.services.runtime import Runtime, build_runtime
 LOG = logging.getLogger(__name__)
 # The command line a `dockyard-api` worker process rebuilds its configuration from.
 _ARGV_ENV = "DOCKYARD_API_ARGV"
+LISTEN_BACKLOG = 2048  # uvicorn's default
 
 
 def _api_heartbeat(rt: Runtime, stop: threading.Event) -> None:
@@ -68,24 +73,44 @@ def worker_app() -> FastAPI:
     return app
 
 
-def serve(rt: Runtime, *, with_conductor: bool) -> None:
-    """Run the API (and, embedded, the conductor) until interrupted.
+def bind_api(rt: Runtime) -> socket.socket:
+    """The API's listening socket on `[api] host` and `port`, or a one-line StartupError
+    (port in use, address not on this host) before anything else starts."""
+    host, port = str(rt.conf.api.host), int(rt.conf.api.port)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(LISTEN_BACKLOG)
+    except OSError as exc:
+        sock.close()
+        raise startup.bind_error(host, port, exc) from exc
+    sock.set_inheritable(True)  # the worker processes of dockyard-api serve it too
+    return sock
+
+
+def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None = None) -> None:
+    """Run the API (and, embedded, the conductor) until interrupted, on `listener` (bound
+    here when not given).
 
     `dockyard-api` with `[api] workers` > 1 runs that many processes; the embedded `dockyard`
     always runs one, because its conductor lives in the API process.
     """
-    options = {
-        "host": rt.conf.api.host,
-        "port": rt.conf.api.port,
+    sock = listener if listener is not None else bind_api(rt)
+    options: dict[str, Any] = {
         "log_level": "warning",
         "access_log": False,
         "server_header": False,
+        "backlog": LISTEN_BACKLOG,
     }
     workers = int(rt.conf.api.workers)
-    LOG.info("Dockyard API listening on http://%s:%s/v1", rt.conf.api.host, rt.conf.api.port)
+    host, port = sock.getsockname()[:2]
+    LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        Multiprocess(config, sockets=[sock]).run()
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")
@@ -99,7 +124,7 @@ def serve(rt: Runtime, *, with_conductor: bool) -> None:
     app = create_app(rt)
     _settle_heap()
     try:
-        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     finally:
         stop.set()
         if conductor is not None:

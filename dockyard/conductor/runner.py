@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dockyard.common.context import RequestContext
 from dockyard.conductor import certificates as cluster_certs
-from dockyard.conductor import specs
+from dockyard.conductor import progress, specs
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import events as event_repo
@@ -93,7 +93,9 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
         elif not op.params.get(POLLING):
             _event(session, op, "started", f"{op.kind} started on {owner}", owner)
         spec = dataclasses.replace(
-            specs.build(session, cluster), rollback=bool(op.params.get("rollback"))
+            specs.build(session, cluster),
+            rollback=bool(op.params.get("rollback")),
+            progress=progress.reporter(rt, cluster.uuid, op.uuid, op.kind, op.request_id, owner),
         )
         driver_name = cluster.driver
         kind = OperationKind(op.kind)

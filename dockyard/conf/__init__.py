@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from oslo_config import cfg
 from oslo_policy import opts as policy_opts
 
+from dockyard import __version__
 from dockyard.conf import (
     api,
     auth,
@@ -55,7 +56,11 @@ def register_all(conf: cfg.ConfigOpts) -> None:
 
 
 def load_config(
-    args: Sequence[str] = (), config_files: Sequence[str] | None = None
+    args: Sequence[str] = (),
+    config_files: Sequence[str] | None = None,
+    *,
+    description: str | None = None,
+    epilog: str | None = None,
 ) -> cfg.ConfigOpts:
     """Parse command-line `args` and config files into a new ConfigOpts.
 
@@ -69,8 +74,38 @@ def load_config(
         candidate = os.environ.get("DOCKYARD_CONFIG", "/etc/dockyard/dockyard.conf")
         if "--config-file" not in args and os.path.exists(candidate):
             config_files = [candidate]
-    conf(list(args), project="dockyard", default_config_files=list(config_files))
+    conf(
+        list(args),
+        project="dockyard",
+        default_config_files=list(config_files),
+        version=__version__,
+        description=description,
+        epilog=epilog,
+    )
     return conf
+
+
+def check_values(conf: cfg.ConfigOpts) -> None:
+    """Read every option once, so a value of the wrong type fails now rather than when it is
+    first used: `cfg.ConfigFileValueError` naming `[group] option` and what is wrong."""
+    for name in conf:
+        try:
+            value = conf[name]
+        except (cfg.ConfigFileValueError, cfg.ConfigSourceValueError, ValueError) as exc:
+            raise _bad_value("DEFAULT", name, exc) from exc
+        if not isinstance(value, cfg.ConfigOpts.GroupAttr):
+            continue
+        for option in value:
+            try:
+                value[option]
+            except (cfg.ConfigFileValueError, cfg.ConfigSourceValueError, ValueError) as exc:
+                raise _bad_value(name, option, exc) from exc
+
+
+def _bad_value(group: str, option: str, exc: Exception) -> cfg.ConfigFileValueError:
+    # oslo.config says "Value for option X from LocationInfo(...) is not valid: <reason>".
+    reason = str(exc).rsplit("is not valid: ", 1)[-1]
+    return cfg.ConfigFileValueError(f"[{group}] {option}: {reason}")
 
 
 def database_url(conf: cfg.ConfigOpts) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -220,6 +221,8 @@ class ClusterEvent(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     host: Mapped[str | None] = mapped_column(String(255))
     request_id: Mapped[str | None] = mapped_column(String(64))
+    #: Fraction of the operation done after a `<kind>.progress` step (0..1), else None.
+    progress: Mapped[float | None] = mapped_column(Float)
 
 
 class Quota(TimestampMixin, Base):

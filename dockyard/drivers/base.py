@@ -9,13 +9,18 @@ conductor repeats the call that was running. A driver never touches the database
 Drivers whose backend works asynchronously (Heat) return `IN_PROGRESS` and are then asked to
 `poll` until they report `COMPLETE` or `FAILED`; synchronous drivers (local Docker) finish in
 the first call.
+
+While a call runs, a driver reports the steps it finishes through `ClusterSpec.progress` (see
+`ProgressStep` and `StepCounter`); the conductor turns each report into a `<kind>.progress`
+event of the cluster's timeline, which the API, CLI and dashboard show as it happens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -40,6 +45,76 @@ class Outcome(StrEnum):
     IN_PROGRESS = "IN_PROGRESS"
     COMPLETE = "COMPLETE"
     FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressStep:
+    """One finished step of a running driver call, for the cluster's timeline.
+
+    `message` says what was done in a few words, naming the node or resource when there is one
+    ("node m0: engine started", "resource kube_masters CREATE_COMPLETE"). `done` of `total`
+    is how far the whole call is after this step; the timeline shows `done / total` as the
+    fraction done. A driver that cannot count its steps yet passes `total=0` (no fraction).
+    """
+
+    message: str
+    done: int = 0
+    total: int = 0
+
+    @property
+    def fraction(self) -> float | None:
+        """`done / total` in [0, 1], or None when the total is not known."""
+        if self.total <= 0:
+            return None
+        return min(max(self.done / self.total, 0.0), 1.0)
+
+
+#: What a driver calls to report a step: `spec.progress(ProgressStep(...))`. It returns
+#: quickly, never raises (a report that cannot be written is logged and dropped, and never
+#: fails the operation) and may be called from several threads at once.
+ProgressReporter = Callable[[ProgressStep], None]
+
+
+def no_progress(step: ProgressStep) -> None:
+    """The default reporter: drops the step (tests, and calls outside an operation)."""
+    return None
+
+
+class StepCounter:
+    """Counts the steps of one driver call and reports each through a `ProgressReporter`.
+
+    Typical use in a driver, with the total known up front::
+
+        steps = StepCounter(spec.progress, total=1 + 3 * len(nodes))
+        ...
+        steps.step("network ready")
+        for node in nodes:
+            ...
+            steps.step(f"node {node.name}: engine started")
+
+    `step` is thread-safe (nodes started or joined in parallel). A step that is already done
+    when a repeated call (after a crash) gets there may be reported again; that is fine,
+    since the timeline only shows what happened. `grow` raises the total when the driver
+    learns of more work (a Heat stack's nested resources).
+    """
+
+    def __init__(self, report: ProgressReporter, total: int) -> None:
+        self._report = report
+        self._lock = threading.Lock()
+        self.done = 0
+        self.total = total
+
+    def step(self, message: str) -> None:
+        """One more step is done: report it with the fraction done so far."""
+        with self._lock:
+            self.done += 1
+            step = ProgressStep(message, self.done, max(self.total, self.done))
+        self._report(step)
+
+    def grow(self, total: int) -> None:
+        """The call has `total` steps in all (never lowers it)."""
+        with self._lock:
+            self.total = max(self.total, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +160,9 @@ class ClusterSpec:
     rollback: bool = False
     #: Days a node certificate the driver issues from `ca` is valid ([x509]).
     node_cert_days: int = 1825
+    #: Where the running call reports its steps (see `ProgressStep`, `StepCounter`). The
+    #: conductor sets it for each operation; it drops reports everywhere else.
+    progress: ProgressReporter = field(default=no_progress, compare=False, repr=False)
 
     @property
     def tls_disabled(self) -> bool:

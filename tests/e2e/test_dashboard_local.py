@@ -2,10 +2,13 @@
 against a `dockyard` process that builds real Docker swarm-mode clusters on this machine.
 
 One test, one page session that never reloads: a swarm-mode template (image dockyard-node)
-through the template dialog, a 1-master + 1-worker cluster from the create dialog, followed to
-CREATE_COMPLETE; the Swarm config zip downloaded, unzipped and used with the docker CLI (2
-Ready nodes); scaled to 2 workers from the page (UPDATE_COMPLETE, 3 Ready nodes); deleted from
-the page, leaving no network namespace (nor anything else) behind on the host.
+through the template dialog, a 1-master + 1-worker cluster from the create dialog, its
+progress steps shown in the list and per node on the cluster page while the create is held
+(the node dockerds wait for a gate file the test creates; issue 15), followed to
+CREATE_COMPLETE, and the same steps printed by `openstack coe cluster event list --follow`;
+the Swarm config zip downloaded, unzipped and used with the docker CLI (2 Ready nodes);
+scaled to 2 workers from the page (UPDATE_COMPLETE, 3 Ready nodes); deleted from the page,
+leaving no network namespace (nor anything else) behind on the host.
 
 Browser fixtures and page helpers come from test_dashboard.py; host helpers from
 tests/integration/local_host.py. Needs root and Debian's docker.io (scripts/install-docker)
@@ -20,6 +23,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -29,7 +33,8 @@ from typing import Any
 import httpx
 import pytest
 import test_dashboard
-from conftest import LATEST, Server, start_server
+from conftest import LATEST, Server, start_server, subprocess_env
+from harness.cli import OpenStackCli
 from integration.local_host import exports, free_test_pool, leftovers, remove_clusters, sh, wait_for
 from test_dashboard import check_client_cert, open_ui, shot, wait_gone
 
@@ -86,13 +91,27 @@ def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSe
 
 
 @pytest.fixture(scope="module")
-def server(local_settings: LocalSettings) -> Iterator[Server]:
+def dockerd_gate(local_settings: LocalSettings) -> Path:
+    """A file whose absence holds every node dockerd before it starts: the server's dockerd
+    is a script that waits for it, then execs the real dockerd (same PID)."""
+    return Path(local_settings.state_dir).parent.parent / "dockerd-gate"
+
+
+@pytest.fixture(scope="module")
+def server(local_settings: LocalSettings, dockerd_gate: Path) -> Iterator[Server]:
     """`dockyard` (API + conductor, SQLite) with the real local driver on a test pool."""
     tmp = Path(local_settings.state_dir).parent.parent
+    dockerd = tmp / "gated-dockerd"
+    dockerd.write_text(
+        f"#!/bin/sh\nwhile [ ! -e {dockerd_gate} ]; do sleep 0.1; done\n"
+        f'exec {which("dockerd")} "$@"\n'
+    )
+    dockerd.chmod(0o755)
     sections = {
         "local_driver": {
             "address_pool": local_settings.address_pool,
             "run_dir": local_settings.run_dir,
+            "dockerd": str(dockerd),
         }
     }
     srv = start_server(tmp, sections=sections)
@@ -132,6 +151,7 @@ def all_ready(workdir: Path, host: str, count: int) -> dict[str, str] | None:
 def test_local_swarm_cluster_lifecycle_in_the_browser(
     page: Page,
     server: Server,
+    dockerd_gate: Path,
     http: httpx.Client,
     local_settings: LocalSettings,
     artifacts: Path,
@@ -171,9 +191,32 @@ def test_local_swarm_cluster_lifecycle_in_the_browser(
     expect(dialog).to_be_hidden()
     row = page.locator('tr[data-cluster="dock"]')
     expect(row).to_be_visible()
-    expect(row.locator("[data-status]")).to_have_attribute(
-        "data-status", "CREATE_COMPLETE", timeout=SLOW_MS
-    )
+
+    # Progress while it builds: the node dockerds wait at the gate (see `dockerd_gate`), so
+    # the create is held after every node reported its network, whatever the machine's speed.
+    progress = row.locator("[data-progress]")
+    expect(progress).to_contain_text(re.compile(r"\d+% · dock-node-0: network attached"))
+    shot(page, artifacts, "local-cluster-progress")
+    row.get_by_role("link", name="dock").click()
+    panel = page.get_by_role("region", name="Status")
+    for node in ("dock-master-0", "dock-node-0"):  # a step per node, before CREATE_COMPLETE
+        expect(panel.locator(f'[data-node="{node}"]')).to_contain_text("network attached")
+    status = panel.locator("[data-status]").first
+    expect(status).to_have_attribute("data-status", "CREATE_IN_PROGRESS")
+    shot(page, artifacts, "local-cluster-progress-nodes")
+    dockerd_gate.touch()
+    expect(status).to_have_attribute("data-status", "CREATE_COMPLETE", timeout=SLOW_MS)
+    # The CLI prints the same timeline, and --follow ends at once on a settled cluster.
+    cli = OpenStackCli({}, subprocess_env())
+    endpoint = ("--os-auth-type", "none", "--os-endpoint", f"{server.url}/v1")
+    out = cli.run(*endpoint, "coe", "cluster", "event", "list", "dock", "--follow").out
+    for node in ("dock-master-0", "dock-node-0"):
+        for what in ("network attached", "engine started", "joined the swarm", "ready"):
+            assert re.search(rf"create\.progress \[\d+%\] {node}: {what}\n", out), out
+    assert out.splitlines()[-1].endswith("-> CREATE_COMPLETE"), out
+    assert "[100%]" in out, out
+    page.get_by_role("link", name="Clusters", exact=True).first.click()
+    expect(row.locator("[data-status]")).to_have_attribute("data-status", "CREATE_COMPLETE")
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
     cluster = http.get("/v1/clusters/dock").json()
     assert (cluster["master_count"], cluster["node_count"]) == (1, 1)

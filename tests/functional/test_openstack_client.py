@@ -311,7 +311,7 @@ def test_second_operation_is_refused(coe: Coe, server: Server) -> None:
     err = coe.fails("cluster", "update", "busy", "--node-count", "2")
     assert (
         f"Cluster {busy_uuid[1]} already has an operation in progress "
-        "(create, status CREATE_IN_PROGRESS) (HTTP 409)"
+        "(create, status CREATE_IN_PROGRESS). Wait for it to finish and retry (HTTP 409)"
     ) in err
     busy = httpx.get(f"{server.url}/v1/clusters/busy", headers=LATEST).json()
     assert (busy["status"], busy["node_count"]) == ("CREATE_IN_PROGRESS", 1)
@@ -372,3 +372,26 @@ def test_service_list(coe: Coe) -> None:
         assert service["state"] == "up"
         assert service["host"] == "test-host"
         assert service["disabled"] is False
+
+
+def test_errors_print_every_sentence(coe: Coe, server: Server) -> None:
+    """The client prints only `title`: what to do next and the supported values must be in it
+    (Magnum's title stops at the first '.')."""
+    for _ in range(2):
+        body = {"name": "twin-cli", "coe": "kubernetes", "image_id": "fedora-atomic-latest"}
+        made = httpx.post(f"{server.url}/v1/clustertemplates", json=body, headers=LATEST)
+        assert made.status_code == 201, made.text
+    twin = coe.fails("cluster", "template", "show", "twin-cli")
+    assert (
+        "Multiple clustertemplates exist with same name. Please use the clustertemplate uuid "
+        "instead (HTTP 409) (Request-ID: req-"
+    ) in twin
+    unsupported = coe.fails(
+        "cluster", "template", "create", "swarm-on-coreos", "--coe", "swarm-mode",
+        "--image", "coreos-stable", "--external-network", "public",
+    )  # fmt: skip
+    assert (
+        "Cluster type (vm, coreos, swarm-mode) is not supported by any loaded cluster driver. "
+        "Loaded drivers support: "
+    ) in unsupported
+    assert "(HTTP 400)" in unsupported

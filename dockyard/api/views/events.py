@@ -19,6 +19,7 @@ def render_event(event: ClusterEvent) -> dict[str, Any]:
         "operation_id": event.operation_id,
         "host": event.host,
         "request_id": event.request_id,
+        "progress": event.progress,
     }
 
 

@@ -19,6 +19,7 @@ def record(
     operation_uuid: str | None = None,
     host: str | None = None,
     request_id: str | None = None,
+    progress: float | None = None,
 ) -> ClusterEvent:
     row = ClusterEvent(
         cluster_id=cluster_uuid,
@@ -29,6 +30,7 @@ def record(
         operation_id=operation_uuid,
         host=host,
         request_id=request_id,
+        progress=progress,
     )
     session.add(row)
     return row

@@ -11,6 +11,7 @@ from typing import Any
 from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, ClusterState, Node, StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.drivers.swarm_local.steps import JOINED, READY, NodeStep, no_step
 from dockyard.providers.docker_local import swarm
 from dockyard.providers.docker_local.image import base_image
 
@@ -72,8 +73,11 @@ class ClusterSwarm:
         except Exception:
             return set()
 
-    def ensure_joined(self, state: ClusterState, nodes: list[Node]) -> None:
-        """Init the swarm on the first manager if needed and join every node in `nodes`."""
+    def ensure_joined(
+        self, state: ClusterState, nodes: list[Node], on_step: NodeStep = no_step
+    ) -> None:
+        """Init the swarm on the first manager if needed and join every node in `nodes`;
+        `on_step` hears of each node joined (or found joined) and then ready."""
         image = base_image(self.settings.busybox)
         with ThreadPoolExecutor(JOIN_WORKERS) as pool:
             list(pool.map(lambda n: self.nodes.ensure_image(state, n, image), nodes))
@@ -92,15 +96,26 @@ class ClusterSwarm:
             self.store.save(state)
             joined = [m.address for m in state.managers if m.swarm_id]
             # Managers one at a time (each joins the raft group), workers in parallel.
-            for node in (n for n in nodes if n.role == MANAGER and n.address not in joined):
-                self._join(state, node, tokens["Manager"], joined)
-                joined.append(node.address)
-            workers = [n for n in nodes if n.role == WORKER]
+            for node in (n for n in nodes if n.role == MANAGER):
+                if node.address not in joined:
+                    self._join(state, node, tokens["Manager"], joined)
+                    joined.append(node.address)
+                on_step(node, JOINED)
+
+            def join_worker(node: Node) -> None:
+                self._join(state, node, tokens["Worker"], joined)
+                on_step(node, JOINED)
+
             with ThreadPoolExecutor(JOIN_WORKERS) as pool:
-                list(pool.map(lambda n: self._join(state, n, tokens["Worker"], joined), workers))
+                list(pool.map(join_worker, [n for n in nodes if n.role == WORKER]))
             self.store.save(state)
-            ids = {n.swarm_id for n in nodes if n.swarm_id}
-            swarm.wait_ready(api, ids, self.settings.start_timeout)
+            by_id = {n.swarm_id: n for n in nodes if n.swarm_id}
+            swarm.wait_ready(
+                api,
+                set(by_id),
+                self.settings.start_timeout,
+                on_ready=lambda node_id: on_step(by_id[node_id], READY),
+            )
         finally:
             api.close()
 

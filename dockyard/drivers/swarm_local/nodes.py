@@ -23,6 +23,7 @@ from dockyard.drivers.swarm_local.layout import (
     cluster_key,
 )
 from dockyard.drivers.swarm_local.settings import LocalSettings
+from dockyard.drivers.swarm_local.steps import ENGINE, NETWORK, NodeStep, no_step
 from dockyard.drivers.swarm_local.tls import ca_fingerprint, ensure_node_certs, node_tls_files
 from dockyard.providers.block_local.mounts import ensure_shared_root
 from dockyard.providers.docker_local import cgroups, daemon, network, procs, volumes
@@ -130,10 +131,15 @@ class NodeManager:
 
     # -- nodes --------------------------------------------------------------------------
     def ensure_running(
-        self, state: ClusterState, nodes: list[Node], ca: KeyPair | None, cert_days: int = 1825
+        self,
+        state: ClusterState,
+        nodes: list[Node],
+        ca: KeyPair | None,
+        cert_days: int = 1825,
+        on_step: NodeStep = no_step,
     ) -> None:
         """Namespace, certificates (`cert_days` valid) and a live, answering dockerd for each
-        of `nodes`.
+        of `nodes`; `on_step` hears of each node's network and of each dockerd that answers.
 
         A running dockerd that serves certificates of another CA (the CA was rotated) is
         restarted from its data-root: dockerd reads its TLS files only when it starts.
@@ -161,6 +167,7 @@ class NodeManager:
             if state.tls and ca is not None:
                 certs = self.store.node_paths(state, node).certs
                 ensure_node_certs(ca, certs, node.hostname, node.address, cert_days)
+            on_step(node, NETWORK)
             cfg = self.config(state, node)
             ref = self.ref(node)
             if ref is not None and procs.alive(ref):
@@ -184,7 +191,12 @@ class NodeManager:
                 state.api_port = port
             self.store.save(state)
             started.append((cfg, ref))
-        daemon.wait_ready(started, self.settings.start_timeout)
+        by_hostname = {n.hostname: n for n in nodes}
+        daemon.wait_ready(
+            started,
+            self.settings.start_timeout,
+            on_ready=lambda cfg: on_step(by_hostname[cfg.hostname], ENGINE),
+        )
 
     def ensure_volume(self, image: str, size_gib: int) -> None:
         """The node's volume image exists and no earlier mount of it is left."""

@@ -7,7 +7,7 @@ repeated after a crash continues where the last one stopped.
 from __future__ import annotations
 
 from dockyard.drivers.base import ClusterSpec, DriverResult
-from dockyard.drivers.swarm_local import checks, engine, results
+from dockyard.drivers.swarm_local import checks, engine, results, steps
 from dockyard.drivers.swarm_local.layout import MANAGER, WORKER
 from dockyard.drivers.swarm_local.parts import DriverParts
 
@@ -30,10 +30,13 @@ def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
             state.add_node(WORKER, spec.name)
         parts.store.save(state)
         live = state.live_nodes  # removals are resize's to finish
+        progress = steps.counter(spec, len(live), extra=1)
         parts.nodes.ensure_network(state)
         parts.registry.ensure_wanted(state, spec.ca)
-        parts.nodes.ensure_running(state, live, spec.ca, spec.node_cert_days)
-        parts.swarm.ensure_joined(state, live)
+        progress.step(f"cluster network {state.subnet} ready")
+        on_step = steps.for_nodes(progress)
+        parts.nodes.ensure_running(state, live, spec.ca, spec.node_cert_days, on_step)
+        parts.swarm.ensure_joined(state, live, on_step)
         parts.store.save(state)
     reason = (
         f"{len(state.managers)} manager(s) and {len(state.workers)} worker(s) in swarm "

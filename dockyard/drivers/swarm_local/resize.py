@@ -10,7 +10,7 @@ import contextlib
 
 from dockyard.common import exceptions
 from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
-from dockyard.drivers.swarm_local import results, scaling
+from dockyard.drivers.swarm_local import results, scaling, steps
 from dockyard.drivers.swarm_local.layout import WORKER, ClusterState, Node
 from dockyard.drivers.swarm_local.parts import DriverParts
 from dockyard.providers.docker_local import swarm
@@ -43,8 +43,9 @@ def resize(
         if node_count > before:
             added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
             parts.store.save(state)
-            parts.nodes.ensure_running(state, added, spec.ca, spec.node_cert_days)
-            parts.swarm.ensure_joined(state, added)
+            on_step = steps.for_nodes(steps.counter(spec, len(added)))
+            parts.nodes.ensure_running(state, added, spec.ca, spec.node_cert_days, on_step)
+            parts.swarm.ensure_joined(state, added, on_step)
         elif node_count < before:
             with parts.swarm.manager(state) as api:
                 by_id = swarm.running_tasks(api)

@@ -19,7 +19,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -233,14 +233,21 @@ def answers(cfg: DaemonConfig) -> bool:
         return False
 
 
-def wait_ready(items: list[tuple[DaemonConfig, ProcessRef]], timeout: float) -> None:
-    """Wait until every node's API answers; raise DaemonError if one dies or time runs out."""
+def wait_ready(
+    items: list[tuple[DaemonConfig, ProcessRef]],
+    timeout: float,
+    on_ready: Callable[[DaemonConfig], None] | None = None,
+) -> None:
+    """Wait until every node's API answers (calling `on_ready` for each as it does); raise
+    DaemonError if one dies or time runs out."""
     deadline = time.monotonic() + timeout
     pending = list(items)
     while pending:
         still: list[tuple[DaemonConfig, ProcessRef]] = []
         for cfg, ref in pending:
             if answers(cfg):
+                if on_ready is not None:
+                    on_ready(cfg)
                 continue
             if not alive(ref):
                 raise DaemonError(f"dockerd for {cfg.hostname} exited: {log_tail(cfg.log_file)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,12 +123,20 @@ def remove(api: Any, node_id: str) -> None:
     api.api.remove_node(node_id, force=True)
 
 
-def wait_ready(api: Any, node_ids: set[str], timeout: float) -> None:
-    """Wait until every node in `node_ids` is ready."""
+def wait_ready(
+    api: Any, node_ids: set[str], timeout: float, on_ready: Callable[[str], None] | None = None
+) -> None:
+    """Wait until every node in `node_ids` is ready, calling `on_ready` with each node id as
+    it gets there."""
     deadline = time.monotonic() + timeout
+    seen: set[str] = set()
     while True:
         states = {n.id: n.state for n in nodes(api)}
         pending = {i for i in node_ids if states.get(i) != "ready"}
+        if on_ready is not None:
+            for node_id in sorted(node_ids - pending - seen):
+                on_ready(node_id)
+            seen = node_ids - pending
         if not pending:
             return
         if time.monotonic() > deadline:

@@ -7,6 +7,8 @@ never part of the installed product.
 
 Behaviour is steered by labels (all test-only):
     fake_seconds=<float>       how long each call takes (default 0)
+    fake_steps=<n>             report n progress steps through spec.progress, spread over
+                               fake_seconds ("fake step i of n", done i of total n)
     fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates fail with a reason
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
@@ -35,6 +37,7 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Outcome,
     Provides,
+    StepCounter,
 )
 
 _OS_COES = (
@@ -84,7 +87,14 @@ class FakeDriver(ClusterDriver):
             os.close(fd)
 
     def _pause(self, spec: ClusterSpec) -> None:
-        time.sleep(float(spec.labels.get("fake_seconds", 0) or 0))
+        seconds = float(spec.labels.get("fake_seconds", 0) or 0)
+        total = int(spec.labels.get("fake_steps", 0) or 0)
+        steps = StepCounter(spec.progress, total)
+        for i in range(total):
+            time.sleep(seconds / total)
+            steps.step(f"fake step {i + 1} of {total}")
+        if not total:
+            time.sleep(seconds)
 
     def _result(self, spec: ClusterSpec, op: str, masters: int, workers: int) -> DriverResult:
         self._pause(spec)

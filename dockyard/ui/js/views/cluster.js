@@ -10,6 +10,7 @@ import {
 import { dialogForm, field, validate } from '../forms.js';
 import { buildClusterConfig } from '../lib/clusterconfig.js';
 import { cryptoAvailable } from '../lib/csr.js';
+import { lastStep, nodeSteps, nodeStepsView, percent, progressView } from '../lib/progress.js';
 import { poller } from './clusters.js';
 
 const TABS = [
@@ -86,6 +87,8 @@ function whereItIs(cluster, timeline) {
       deadline ? (deadline > now ? `; times out in ${fmtDuration(deadline - now)}` : `; past its deadline by ${fmtDuration(now - deadline)}`) : '',
       '.'));
   }
+  const step = active && timeline ? lastStep(timeline.events, active) : null;
+  if (step) parts.push(progressView(step), nodeStepsView(nodeSteps(timeline.events, active)));
   if (lastEvent && (active || isBusy(cluster.status))) {
     parts.push(h('p', { class: 'muted' }, 'Last step: ', h('code', {}, lastEvent.event), ` — ${lastEvent.message || ''} (`, timeEl(lastEvent.created_at), ')'));
   }
@@ -129,6 +132,7 @@ function timelineView(timeline) {
       h('div', { class: 'what' },
         h('span', { class: `level ${(e.level || 'INFO').toLowerCase()}` }, e.level || 'INFO'), ' ',
         h('code', { class: 'event-name' }, e.event),
+        percent(e.progress) === null ? null : h('span', { class: 'muted' }, ` ${percent(e.progress)}%`),
         e.status ? [' → ', statusBadge(e.status, { live: false })] : null,
         h('div', { class: 'message' }, e.message || ''),
         h('div', { class: 'muted small' }, e.host ? `host ${e.host}` : '', e.request_id ? ` · ${e.request_id}` : '')))))

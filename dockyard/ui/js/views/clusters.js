@@ -3,6 +3,7 @@
 import { api, enc, listAll } from '../api.js';
 import { button, dash, errorBox, fmtTime, h, healthBadge, isBusy, openDialog, pageHeader, statusBadge, table, timeEl, toast } from '../dom.js';
 import { dialogForm, field, labelsValidator, parseLabels, validate } from '../forms.js';
+import { progressView, timelineFollower } from '../lib/progress.js';
 
 const NAME_RE = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
 export const POLL_BUSY_MS = 2000;
@@ -126,6 +127,7 @@ export async function renderClusters(main) {
     pageHeader('Clusters', button('Create cluster', () => openCreateClusterDialog({ onCreated: () => stop && stop.poke() }), { kind: 'primary' })),
     errorSlot, tableSlot, updated);
   const templateNames = new Map();
+  const followers = timelineFollower();
   let lastSignature = null;
   const loadTemplates = async () => {
     try {
@@ -144,8 +146,13 @@ export async function renderClusters(main) {
       return true;
     }
     if (clusters.some((c) => !templateNames.has(c.cluster_template_id))) await loadTemplates();
+    // The latest progress step of each busy cluster (its timeline since the last look).
+    await Promise.all(clusters.map((c) => (isBusy(c.status)
+      ? followers.update(c.uuid).catch(() => null)
+      : followers.forget(c.uuid))));
+    const steps = clusters.map((c) => followers.step(c.uuid));
     // Re-render only when something changed: no flicker, and selections and focus stay put.
-    const signature = JSON.stringify([clusters, [...templateNames]]);
+    const signature = JSON.stringify([clusters, [...templateNames], steps]);
     if (signature !== lastSignature) renderTable(clusters);
     lastSignature = signature;
     updated.textContent = `Updated ${fmtTime(new Date().toISOString())}; refreshes every ${clusters.some((c) => isBusy(c.status)) ? POLL_BUSY_MS / 1000 : POLL_IDLE_MS / 1000} s.`;
@@ -156,7 +163,8 @@ export async function renderClusters(main) {
     tableSlot.replaceChildren(table({
       columns: [
         { label: 'Name', render: (c) => h('a', { href: `#/clusters/${enc(c.uuid)}`, 'data-focus-key': `link-${c.uuid}` }, c.name || c.uuid) },
-        { label: 'Status', render: (c) => h('div', {}, statusBadge(c.status), c.status_reason && !c.status.endsWith('_COMPLETE') ? h('div', { class: 'reason' }, c.status_reason) : null) },
+        { label: 'Status', render: (c) => h('div', {}, statusBadge(c.status), c.status_reason && !c.status.endsWith('_COMPLETE') ? h('div', { class: 'reason' }, c.status_reason) : null,
+          isBusy(c.status) ? progressView(followers.step(c.uuid)) : null) },
         { label: 'Health', render: (c) => healthBadge(c.health_status) },
         { label: 'Template', render: (c) => h('a', { href: `#/templates/${enc(c.cluster_template_id)}` }, templateNames.get(c.cluster_template_id) || c.cluster_template_id) },
         { label: 'Masters', key: 'master_count', class: 'num' },
