@@ -28,14 +28,21 @@ from dockyard.drivers.k8s_local.settings import (
     KubeSettings,
 )
 from dockyard.drivers.kube_node import config as kube
+from dockyard.drivers.swarm_local import steps
 from dockyard.drivers.swarm_local.layout import MANAGER, Node, StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
+from dockyard.drivers.swarm_local.steps import NodeStep, no_step
 from dockyard.providers.docker_local import cgroups, daemon, network, procs
 from dockyard.providers.docker_local.commands import run
 from dockyard.providers.docker_local.image import base_image, pause_image
 from dockyard.providers.kube_local import api as kube_api
 from dockyard.providers.kube_local import loadbalancer
 from dockyard.providers.kube_local import node as kube_node
+
+#: A node's steps while it is built (swarm_local.steps.NETWORK first).
+COMPONENTS = "kubelet and components started"
+READY = "Ready"
+PER_NODE = 3
 
 # dockerd in a Kubernetes node: the kubelet (through dockershim and the bridge CNI plugin)
 # wires the pods; dockerd must not touch the node's network.
@@ -198,10 +205,16 @@ class KubeNodes:
 
     # -- nodes -----------------------------------------------------------------------------
     def ensure_running(
-        self, state: KubeState, nodes: list[Node], cas: kube.ClusterCAs, days: int
+        self,
+        state: KubeState,
+        nodes: list[Node],
+        cas: kube.ClusterCAs,
+        days: int,
+        on_step: NodeStep = no_step,
     ) -> list[Node]:
         """Every node of `nodes` runs with certificates of `cas` (a node running with an older
-        CA is restarted); returns the nodes that were (re)started."""
+        CA is restarted); returns the nodes that were (re)started. `on_step` hears of each
+        node's network and start."""
         fingerprint = ca_fingerprint(cas.ca)
         stale = [n for n in nodes if self.running(n) and n.ca_fingerprint != fingerprint]
         self.stop(state, stale)
@@ -215,7 +228,9 @@ class KubeNodes:
                 state.netns(node), state.veth(node), state.bridge, state.interface(node),
                 state.marker,
             )  # fmt: skip
+            on_step(node, steps.NETWORK)
             if self.running(node):
+                on_step(node, COMPONENTS)
                 continue
             self.write_files(state, node, cas, days)
             engine = self.engine(state, node)
@@ -242,6 +257,7 @@ class KubeNodes:
             node.ca_fingerprint = fingerprint
             self.store.save(state)
             started.append(node)
+            on_step(node, COMPONENTS)
         state.ca_fingerprint = fingerprint
         self.ensure_routes(state)
         return started
@@ -333,15 +349,18 @@ class KubeNodes:
         nodes: list[Node],
         labels: Mapping[str, str],
         since: float | None = None,
+        on_step: NodeStep = no_step,
     ) -> None:
         """Wait until `nodes` are Ready (as reported after `since`, a time.time() taken before
         they were restarted), then label them with their role and nodegroup."""
+        by_name = {n.hostname: n for n in nodes}
         with self.api(state, spec) as api:
             kube_api.wait_nodes_ready(
                 api,
-                [n.hostname for n in nodes],
+                list(by_name),
                 self.settings.ready_timeout,
                 None if since is None else int(since),
+                lambda name: on_step(by_name[name], READY),
             )
             for node in nodes:
                 role = "master" if node.role == MANAGER else "worker"

@@ -6,11 +6,11 @@ repeated after a crash continues where the last one stopped.
 
 from __future__ import annotations
 
-from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.base import ClusterSpec, DriverResult, StepCounter
 from dockyard.drivers.k8s_local import checks, results
 from dockyard.drivers.k8s_local.layout import KubeState
-from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
-from dockyard.drivers.swarm_local import engine
+from dockyard.drivers.k8s_local.nodes import PER_NODE, KubeNodes, cluster_cas
+from dockyard.drivers.swarm_local import engine, steps
 from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, Node
 from dockyard.providers.docker_local import daemon
 
@@ -29,10 +29,14 @@ def create(nodes: KubeNodes, spec: ClusterSpec) -> DriverResult:
             state.add_node(WORKER, spec.name)
         nodes.store.save(state)
         live = state.live_nodes
+        progress = StepCounter(spec.progress, total=2 + PER_NODE * len(live))
+        on_step = steps.for_nodes(progress)
         nodes.ensure_network(state)
+        progress.step(f"cluster network {state.subnet} ready")
         nodes.ensure_lb(state)
-        nodes.ensure_running(state, live, cas, spec.node_cert_days)
-        nodes.wait_ready(state, spec, live, nodegroup_labels(spec))
+        progress.step(f"API load balancer on 127.0.0.1:{state.api_port}")
+        nodes.ensure_running(state, live, cas, spec.node_cert_days, on_step)
+        nodes.wait_ready(state, spec, live, nodegroup_labels(spec), on_step=on_step)
         state.kube_version = nodes.settings.binaries.version
         state.engine_version = engine_version(nodes, state, live[0])
         nodes.store.save(state)

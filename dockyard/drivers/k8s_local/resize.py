@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 
 from dockyard.common import exceptions
-from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
+from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec, StepCounter
 from dockyard.drivers.k8s_local import results
 from dockyard.drivers.k8s_local.layout import KubeState
-from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
+from dockyard.drivers.k8s_local.nodes import PER_NODE, KubeNodes, cluster_cas
 from dockyard.drivers.k8s_local.provisioning import nodegroup_labels
-from dockyard.drivers.swarm_local import scaling
+from dockyard.drivers.swarm_local import scaling, steps
 from dockyard.drivers.swarm_local.layout import WORKER, Node
 from dockyard.providers.kube_local.api import KubeApi, KubeApiError
 
@@ -45,10 +45,13 @@ def resize(
             # Removals an interrupted call had decided on are finished first.
             busy = _remove(nodes, state, api, [n for n in state.nodes if n.removing], events)
             before = len(state.workers)
+            on_step: steps.NodeStep = steps.no_step
             if node_count > before:
                 added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
                 nodes.store.save(state)
-                nodes.ensure_running(state, added, cas, spec.node_cert_days)
+                progress = StepCounter(spec.progress, total=PER_NODE * len(added))
+                on_step = steps.for_nodes(progress)
+                nodes.ensure_running(state, added, cas, spec.node_cert_days, on_step)
             elif node_count < before:
                 pods = {n.name: api.pods_on(n.hostname) for n in state.workers}
                 victims = scaling.choose_victims(
@@ -58,7 +61,7 @@ def resize(
                     node.removing = True
                 nodes.store.save(state)
                 busy += _remove(nodes, state, api, victims, events)
-        nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec))
+        nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec), on_step=on_step)
         nodes.ensure_routes(state)
         nodes.store.save(state)
     reason = f"workers scaled from {before} to {len(state.workers)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -167,12 +167,18 @@ def _timestamp(value: object) -> float:
 
 
 def wait_nodes_ready(
-    api: KubeApi, names: list[str], timeout: float, since: float | None = None
+    api: KubeApi,
+    names: list[str],
+    timeout: float,
+    since: float | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Wait until every node in `names` is registered and Ready (reported at or after
-    `since`, API timestamps having whole seconds); KubeApiError on timeout."""
+    `since`, API timestamps having whole seconds); KubeApiError on timeout. `on_ready` is
+    called once for each node as it becomes Ready."""
     deadline = time.monotonic() + timeout
     problems: dict[str, str] = {}
+    seen: set[str] = set()
     while True:
         try:
             listed = api.nodes()
@@ -182,6 +188,10 @@ def wait_nodes_ready(
                 problem = "not registered" if node is None else node_ready(node, since)
                 if problem:
                     problems[name] = problem
+                elif name not in seen:
+                    seen.add(name)
+                    if on_ready is not None:
+                        on_ready(name)
         except KubeApiError as exc:
             problems = {"api": str(exc)}
         if not problems:
