@@ -25,6 +25,10 @@ FAKE_DRIVERS = Path(__file__).resolve().parent / "fake_drivers"
 sys.path.insert(0, str(FAKE_DRIVERS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# harness.host is also a plugin (pytest_plugins below): let pytest rewrite it before import.
+pytest.register_assert_rewrite("harness")
+from harness.host import require_host_now  # noqa: E402
+
 from dockyard.api.app import create_app  # noqa: E402
 from dockyard.conductor.worker import Conductor  # noqa: E402
 from dockyard.conf import load_config  # noqa: E402
@@ -35,6 +39,8 @@ from dockyard.services.runtime import Runtime, build_runtime  # noqa: E402
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MYSQL_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 LATEST = {"OpenStack-API-Version": "container-infra latest"}
+# require_host (skip locally, fail under CI=true) and the per-tier count of the run's summary.
+pytest_plugins = ("harness.host", "harness.tiers")
 
 
 def free_port() -> int:
@@ -54,6 +60,7 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 
 # -- databases ----------------------------------------------------------------------------
 def _create_database(admin_url: str, url_prefix: str) -> tuple[str, str]:
+    require_host_now("postgres" if admin_url.startswith("postgresql") else "mariadb")
     name = f"dockyard_test_{uuid.uuid4().hex[:10]}"
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

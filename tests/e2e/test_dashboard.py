@@ -31,6 +31,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from harness.host import require_host_now, unavailable
 
 pytestmark = pytest.mark.e2e
 
@@ -64,12 +65,6 @@ def _chromium() -> str | None:
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI must run the browser tests: see scripts/install-browser)")
-    pytest.skip(reason)
-
-
 # -- fixtures -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
@@ -81,8 +76,7 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    if sync_playwright is None:
-        _unavailable("the playwright package is not installed")
+    require_host_now("chromium")  # the playwright package and a chromium executable
     with sync_playwright() as pw:
         yield pw
 
@@ -91,7 +85,7 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = _chromium()
     if executable is None:
-        _unavailable("no chromium executable (apt-get install chromium)")
+        unavailable("no chromium executable (run scripts/install-browser)")
     browser = playwright.chromium.launch(
         executable_path=executable, args=CHROMIUM_ARGS, headless=True
     )

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness import host as harness_host
+
 from dockyard.certs.x509 import KeyPair
 from dockyard.common.context import RequestContext
 from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.swarm_local.layout import StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
-from dockyard.providers.docker_local.commands import which
 
 # Run inside a node's namespace: try one TCP connection, print the errno name (or "connected").
 _PROBE = """
@@ -272,9 +273,8 @@ def remove_clusters(settings: LocalSettings) -> list[str]:
 
 
 def host_problem() -> str | None:
-    """Why real local clusters cannot run here (not root, no Docker Engine), or None."""
-    if os.geteuid() != 0:
-        return "the local driver needs root (network namespaces, bridges, dockerd)"
-    if which("dockerd") is None or which("docker") is None:
-        return "docker.io is not installed (run scripts/install-docker)"
-    return None
+    """Why real local clusters cannot run here (not root, no Docker Engine), or None.
+
+    To gate a test, use `pytestmark = require_host("root", "docker")` (harness.host): it also
+    turns the skip into a failure under CI=true. This stays for code that needs the answer."""
+    return harness_host.host_problem("root", "docker")

@@ -22,14 +22,14 @@ import httpx
 import pytest
 from conftest import LATEST, Server, make_runtime, start_server, subprocess_env
 from harness.cli import OpenStackCli
-from local_host import free_test_pool, host_problem, remove_clusters, wait_for
+from harness.host import require_host
+from local_host import free_test_pool, remove_clusters, wait_for
 
 from dockyard.db.repositories import containers as container_repo
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.services import containers
 
-HOST_PROBLEM = host_problem()
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker")
 
 CLUSTER = "boats"
 WRITER = "hostname >> /data/who; echo written; trap 'exit 0' TERM; while :; do sleep 1; done"

@@ -35,11 +35,11 @@ import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
 from cryptography import x509
+from harness.host import require_host
 from local_host import (
     DockerCli,
     exports,
     free_test_pool,
-    host_problem,
     leftovers,
     remove_clusters,
     routes_in,
@@ -53,10 +53,9 @@ from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import cgroups
 
-HOST_PROBLEM = host_problem()
 pytestmark = [
     pytest.mark.client,
-    pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),
+    require_host("root", "docker"),
 ]
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.host import require_host
 from local_host import (
     CTX,
     SERVICE_CMD,
     DockerCli,
     free_test_pool,
-    host_problem,
     leftovers,
     make_spec,
     probe_from_netns,
@@ -63,8 +63,7 @@ from dockyard.providers.docker_local import image
 from dockyard.providers.docker_local.network import NetworkError, assert_routed_via
 from dockyard.services.images import ImageCatalog
 
-HOST_PROBLEM = host_problem()
-needs_host = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+needs_host = require_host("root", "docker")
 
 
 class Cluster:
@@ -501,7 +500,7 @@ def test_victims_are_requested_then_idle_then_least_busy_newest_first() -> None:
     assert choose_victims(workers, 0, [], tasks) == []
 
 
-@pytest.mark.skipif(not os.path.exists("/bin/busybox"), reason="busybox-static is not installed")
+@require_host("busybox")
 def test_base_image_is_deterministic() -> None:
     first = image.base_image("/bin/busybox")
     image._build.cache_clear()  # build it a second time from scratch

@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server
-from local_host import free_test_pool, host_problem, remove_clusters, wait_for
+from harness.host import require_host
+from local_host import free_test_pool, remove_clusters, wait_for
 
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
-HOST_PROBLEM = host_problem()
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker")
 
 WRITER = "hostname >> /data/log; while :; do sleep 1; done"
 
