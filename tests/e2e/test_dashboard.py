@@ -13,11 +13,11 @@ where that is a failure.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import re
 import shutil
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,13 +32,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from harness.host import require_host_now, unavailable
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-try:
-    from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+# Without playwright the `playwright` fixture skips (or fails under CI=true) via require_host.
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import (
+        Browser,
+        Page,
+        Playwright,
+        ViewportSize,
+        expect,
+        sync_playwright,
+    )
 
 # Launch flags: headless, and quiet, so Chromium sends nothing past 127.0.0.1. Playwright
 # adds --headless and a fresh temporary --user-data-dir itself.
@@ -55,7 +62,7 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only",
     "--no-default-browser-check",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 TIMEOUT_MS = 30_000
 
 
@@ -177,12 +184,8 @@ def cli_kubeconfig(cluster: dict[str, Any], template: dict[str, Any], certs: dic
 
 
 def wait_gone(http: httpx.Client, ident: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if http.get(f"/v1/clusters/{ident}").status_code == 404:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"cluster {ident} still exists")
+    wait_until(lambda: http.get(f"/v1/clusters/{ident}").status_code == 404, timeout,
+               f"cluster {ident} gone", interval=0.2)  # fmt: skip
 
 
 # -- tests --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import pytest
 import test_dashboard
 from conftest import LATEST, Server, start_server
 from harness.host import require_host
-from integration.local_host import exports, free_test_pool, leftovers, remove_clusters, sh, wait_for
+from local_host import exports, free_test_pool, leftovers, remove_clusters, sh, wait_for
 from test_dashboard import check_client_cert, open_ui, shot, wait_gone
 
 from dockyard.drivers.swarm_local.layout import cluster_key

@@ -26,6 +26,7 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "state_dir": str(tmp / "host"),
         "run_dir": f"/run/dyui{SHORT}",
     }
-    sections = {
+    sections: dict[str, dict[str, Any]] = {
         "containers": {**host, "stop_timeout": 2},
         "volume": {"local_root": str(tmp / "volumes")},
     }

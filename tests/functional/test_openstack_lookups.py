@@ -70,7 +70,11 @@ def glance(
         bob = connection.Connection(
             session=keystone.accounts["bob"].session(), region_name="RegionOne"
         )
-        common = {"disk_format": "raw", "container_format": "bare", "data": b"\0" * 512}
+        common: dict[str, Any] = {
+            "disk_format": "raw",
+            "container_format": "bare",
+            "data": b"\0" * 512,
+        }
         admin.image.create_image(
             name="fedora-atomic-latest", os_distro="fedora-atomic", visibility="public", **common
         )

@@ -85,9 +85,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     pool = free_test_pool()
     run_dir = f"/run/dycc-{os.getpid()}"
     # The health check makes each node load the plugin (swarm schedules on that).
-    sections = {"local_driver": {"address_pool": pool, "run_dir": run_dir},
-                "conductor": {"health_sync_interval": 1},
-                "containers": {"stop_timeout": 2}}  # fmt: skip
+    sections: dict[str, dict[str, Any]] = {
+        "local_driver": {"address_pool": pool, "run_dir": run_dir},
+        "conductor": {"health_sync_interval": 1},
+        "containers": {"stop_timeout": 2},
+    }
     server = start_server(tmp, sections=sections)
     settings = LocalSettings(
         state_dir=str(tmp / "state" / "local_driver"), run_dir=run_dir, address_pool=pool

@@ -42,7 +42,10 @@ from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local.network import assert_routed_via
 
-pytestmark = require_host("root", "docker", "docker-registry")
+pytestmark = [
+    require_host("root", "docker", "docker-registry"),
+    pytest.mark.scenario,  # ordered steps of one world (harness/order.py)
+]
 
 
 class World:
