@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,14 @@ FAKE_DRIVERS = Path(__file__).resolve().parent / "fake_drivers"
 # TEST-ONLY fake driver, found through its dist-info by importlib.metadata (see its docstring).
 sys.path.insert(0, str(FAKE_DRIVERS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The integration tier's host helpers (`local_host`), also used by e2e tests: one module name
+# for them everywhere (mypy checks tests/ with the same search path, see pyproject.toml).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "integration"))
+
+# harness.host is also a plugin (pytest_plugins below): let pytest rewrite it before import.
+pytest.register_assert_rewrite("harness")
+from harness.host import require_host_now  # noqa: E402
+from harness.waiting import wait_until  # noqa: E402
 
 from dockyard.api.app import create_app  # noqa: E402
 from dockyard.conductor.worker import Conductor  # noqa: E402
@@ -35,6 +42,9 @@ from dockyard.services.runtime import Runtime, build_runtime  # noqa: E402
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MYSQL_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
 LATEST = {"OpenStack-API-Version": "container-infra latest"}
+# require_host (skip locally, fail under CI=true), file order for scenario modules inside the
+# random order, and the per-tier count of the run's summary.
+pytest_plugins = ("harness.host", "harness.order", "harness.tiers")
 
 
 def free_port() -> int:
@@ -54,6 +64,7 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 
 # -- databases ----------------------------------------------------------------------------
 def _create_database(admin_url: str, url_prefix: str) -> tuple[str, str]:
+    require_host_now("postgres" if admin_url.startswith("postgresql") else "mariadb")
     name = f"dockyard_test_{uuid.uuid4().hex[:10]}"
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -182,17 +193,18 @@ class Api:
 
     def wait_status(self, cluster: str, *statuses: str, timeout: float = 20) -> dict[str, Any]:
         """Poll GET /v1/clusters/{cluster} until its status is one of `statuses`."""
-        deadline = time.monotonic() + timeout
-        body: dict[str, Any] = {}
-        while time.monotonic() < deadline:
+
+        def shown() -> dict[str, Any]:
             response = self.get(f"/v1/clusters/{cluster}")
             if response.status_code == 404 and "DELETE_COMPLETE" in statuses:
                 return {"status": "DELETE_COMPLETE"}
-            body = response.json()
-            if body.get("status") in statuses:
-                return body
-            time.sleep(0.05)
-        raise AssertionError(f"cluster {cluster} never reached {statuses}; last: {body}")
+            body: dict[str, Any] = response.json()
+            return body
+
+        return wait_until(
+            shown, timeout, f"cluster {cluster} in {statuses}",
+            until=lambda body: body.get("status") in statuses, interval=0.05,
+        )  # fmt: skip
 
     def template(self, **fields: Any) -> dict[str, Any]:
         body = {"coe": "kubernetes", "image_id": "fedora-atomic-latest", **fields}
@@ -263,7 +275,7 @@ def start_server(
 ) -> Server:
     """Start a Dockyard command with its own config and wait until it answers."""
     port = port or free_port()
-    config = {
+    config: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
         "api": {"port": port},
         "conductor": {"poll_interval": 0.1, "lease_seconds": 3},
@@ -280,19 +292,21 @@ def start_server(
         env=subprocess_env(),
     )
     url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command} exited: {log.read_text()}")
+        try:
+            return httpx.get(url + "/", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     if command != "dockyard-conductor":
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{command} exited: {log.read_text()}")
-            try:
-                if httpx.get(url + "/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
+        try:
+            wait_until(answers, 30, f"{command} to answer on {url}")
+        except AssertionError:
             process.kill()
-            raise RuntimeError(f"{command} did not start: {log.read_text()}")
+            raise RuntimeError(f"{command} did not start: {log.read_text()}") from None
     return Server(url, process, config_path, log)
 
 

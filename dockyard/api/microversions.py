@@ -66,6 +66,10 @@ UPGRADE: Final = Version(1, 8)
 NODEGROUPS: Final = Version(1, 9)
 ZERO_NODES: Final = Version(1, 10)
 CLUSTER_ID_FIELD: Final = Version(1, 13)
+# Magnum removed bays here; certificates stop echoing `bay_uuid` (Dockyard keeps /v1/bays).
+BAYS_REMOVED: Final = Version(1, 11)
+# Bays render as clusters did just before CLUSTER_ID_FIELD (stack_id), at any version.
+BAY_VIEW: Final = Version(1, 12)
 
 
 class VersionNotSupported(exceptions.NotAcceptable):

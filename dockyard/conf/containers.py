@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from dockyard.conf.dockerd import dockerd_opts
+
 GROUP = "containers"
 OPTS = [
     cfg.BoolOpt(
@@ -27,26 +29,8 @@ OPTS = [
         help="Runtime directory for the host's exec-root and API socket "
         "(<run_dir>/host-<key>/docker.sock; unix socket names are limited to 108 bytes).",
     ),
-    cfg.StrOpt("dockerd", default="dockerd", help="dockerd binary (name on PATH, or a path)."),
-    cfg.StrOpt(
-        "busybox",
-        default="/bin/busybox",
-        help="Static busybox the base image dockyard/busybox:1 is built from.",
-    ),
-    cfg.StrOpt(
-        "storage_driver",
-        default="overlay2",
-        choices=["overlay2", "vfs"],
-        help="Storage driver of the container host's dockerd.",
-    ),
-    cfg.FloatOpt(
-        "start_timeout", default=60.0, min=1, help="Seconds the host's dockerd has to answer."
-    ),
-    cfg.IntOpt(
-        "shutdown_timeout",
-        default=10,
-        min=0,
-        help="Seconds a stopping dockerd gives its containers before killing them.",
+    *dockerd_opts(
+        "the container host's dockerd", "the base image dockyard/busybox:1", shutdown_timeout=10
     ),
     cfg.IntOpt(
         "stop_timeout",

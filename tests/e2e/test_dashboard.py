@@ -13,11 +13,11 @@ where that is a failure.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import re
 import shutil
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +31,21 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from harness.host import require_host_now, unavailable
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-try:
-    from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+# Without playwright the `playwright` fixture skips (or fails under CI=true) via require_host.
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import (
+        Browser,
+        Page,
+        Playwright,
+        ViewportSize,
+        expect,
+        sync_playwright,
+    )
 
 # Launch flags: headless, and quiet, so Chromium sends nothing past 127.0.0.1. Playwright
 # adds --headless and a fresh temporary --user-data-dir itself.
@@ -54,7 +62,7 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only",
     "--no-default-browser-check",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 TIMEOUT_MS = 30_000
 
 
@@ -62,12 +70,6 @@ def _chromium() -> str | None:
     candidates = [os.environ.get("DOCKYARD_CHROMIUM", "")]
     candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI must run the browser tests: see scripts/install-browser)")
-    pytest.skip(reason)
 
 
 # -- fixtures -----------------------------------------------------------------------------
@@ -81,8 +83,7 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    if sync_playwright is None:
-        _unavailable("the playwright package is not installed")
+    require_host_now("chromium")  # the playwright package and a chromium executable
     with sync_playwright() as pw:
         yield pw
 
@@ -91,7 +92,7 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = _chromium()
     if executable is None:
-        _unavailable("no chromium executable (apt-get install chromium)")
+        unavailable("no chromium executable (run scripts/install-browser)")
     browser = playwright.chromium.launch(
         executable_path=executable, args=CHROMIUM_ARGS, headless=True
     )
@@ -183,12 +184,8 @@ def cli_kubeconfig(cluster: dict[str, Any], template: dict[str, Any], certs: dic
 
 
 def wait_gone(http: httpx.Client, ident: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if http.get(f"/v1/clusters/{ident}").status_code == 404:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"cluster {ident} still exists")
+    wait_until(lambda: http.get(f"/v1/clusters/{ident}").status_code == 404, timeout,
+               f"cluster {ident} gone", interval=0.2)  # fmt: skip
 
 
 # -- tests --------------------------------------------------------------------------------

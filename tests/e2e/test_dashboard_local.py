@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -35,33 +36,20 @@ import pytest
 import test_dashboard
 from conftest import LATEST, Server, start_server, subprocess_env
 from harness.cli import OpenStackCli
-from integration.local_host import exports, free_test_pool, leftovers, remove_clusters, sh, wait_for
+from harness.host import require_host
+from local_host import exports, free_test_pool, leftovers, remove_clusters, sh, wait_for
 from test_dashboard import check_client_cert, open_ui, shot, wait_gone
 
 from dockyard.drivers.swarm_local.layout import cluster_key
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local.commands import which
 
-DOCKER = "/usr/local/bin/docker"
+DOCKER = shutil.which("docker") or "docker"
 # Real clusters take seconds, not the fake driver's fraction of one.
 SLOW_MS = 180_000
 
 
-def _host_problem() -> str | None:
-    if os.geteuid() != 0:
-        return "the local driver needs root (network namespaces, bridges, dockerd)"
-    if which("dockerd") is None:
-        return "dockerd is missing: docker.io is not installed (run scripts/install-docker)"
-    if not os.access(DOCKER, os.X_OK):
-        return f"no docker CLI at {DOCKER} (run scripts/install-docker)"
-    return None
-
-
-HOST_PROBLEM = _host_problem()
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),
-]
+pytestmark = [pytest.mark.e2e, require_host("root", "docker", "chromium")]
 
 with contextlib.suppress(ImportError):  # without it, the playwright fixture skips the test
     from playwright.sync_api import Page, expect

@@ -26,12 +26,13 @@ import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import test_dashboard
 from conftest import LATEST, Server, make_runtime, start_server
-from integration.local_host import host_problem
+from harness.host import host_problem, require_host
 from test_dashboard import open_ui, shot
 
 from dockyard.api.app import create_app
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.e2e
 with contextlib.suppress(ImportError):  # without it, the playwright fixture skips the test
     from playwright.sync_api import Page, expect
 
-HOST_PROBLEM = host_problem()
+HOST_PROBLEM = host_problem("root", "docker")
 SHORT = f"{os.getpid() % 100000}"
 NEW_MODULES = ("js/views/volumes.js", "js/views/containers.js")
 SHELL_ARGS = [
@@ -71,7 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "state_dir": str(tmp / "host"),
         "run_dir": f"/run/dyui{SHORT}",
     }
-    sections = {
+    sections: dict[str, dict[str, Any]] = {
         "containers": {**host, "stop_timeout": 2},
         "volume": {"local_root": str(tmp / "volumes")},
     }
@@ -110,7 +111,7 @@ def detail_of(response: httpx.Response) -> str:
     return str(response.json()["errors"][0]["detail"])
 
 
-@pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+@require_host("root", "docker", "chromium")
 def test_volume_and_containers_in_the_browser(
     page: Page, server: Server, http: httpx.Client, artifacts: Path
 ) -> None:

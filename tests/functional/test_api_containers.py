@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,16 +205,15 @@ def test_reads_take_no_write_lock_when_nothing_changed(api: Api, sqlite_url: str
     writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), timeout=1)
     writer.execute("BEGIN IMMEDIATE")
     try:
-        started = time.monotonic()
+        # Were a read to need the lock, it would fail with "database is locked" once the busy
+        # timeout passed (the writer lets go only after both reads): a 500, not a 200.
         shown = api.get("/v1/containers/quiet")
         listed = api.get("/v1/containers")
-        elapsed = time.monotonic() - started
     finally:
         writer.rollback()
         writer.close()
     assert shown.status_code == 200 and shown.json()["status"] == "Stopped", shown.text
     assert [c["name"] for c in listed.json()["containers"]] == ["quiet"]
-    assert elapsed < 5, f"the reads waited {elapsed:.1f}s for the write lock"
 
 
 def test_destroying_the_host_with_containers_on_it_needs_force(api: Api) -> None:

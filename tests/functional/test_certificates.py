@@ -12,7 +12,6 @@ import os
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509.oid import NameOID
+from harness.waiting import wait_until
 
 from dockyard.certs import x509 as dockyard_x509
 from dockyard.certs.stores import CertStore
@@ -88,9 +88,9 @@ def _verify(child_pem: str, ca_pem: str) -> None:
     ca = x509.load_pem_x509_certificate(ca_pem.encode())
     key = ca.public_key()
     assert isinstance(key, ec.EllipticCurvePublicKey)
-    key.verify(
-        child.signature, child.tbs_certificate_bytes, ec.ECDSA(child.signature_hash_algorithm)
-    )
+    algorithm = child.signature_hash_algorithm
+    assert algorithm is not None
+    key.verify(child.signature, child.tbs_certificate_bytes, ec.ECDSA(algorithm))
 
 
 def test_ca_show_sign_and_rotate(store_api: Api) -> None:
@@ -147,8 +147,8 @@ def test_database_store_keeps_no_plaintext_key(api: Api) -> None:
     _cluster(api)
     engine = sa.create_engine(str(api.runtime.db.url))
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT kind, cert_pem, key_ciphertext FROM certificates")
-        rows = list(rows)
+        result = conn.exec_driver_sql("SELECT kind, cert_pem, key_ciphertext FROM certificates")
+        rows = list(result)
     assert {r[0] for r in rows} == {"ca", "etcd_ca", "front_proxy_ca", "client"}
     for _, cert_pem, ciphertext in rows:
         assert "BEGIN CERTIFICATE" in cert_pem
@@ -192,13 +192,8 @@ def test_certificates_go_with_the_cluster(store_api: Api) -> None:
     api.delete(f"/v1/clusters/{uuid}")
     api.wait_status(uuid, "DELETE_COMPLETE")
     # The conductor forgets the certificates right after it records the deletion.
-    left = refs
-    for _ in range(100):
-        left = [ref for ref in refs if _loads(api.runtime.certs, ref)]
-        if not left:
-            break
-        time.sleep(0.05)
-    assert left == []
+    wait_until(lambda: [ref for ref in refs if _loads(api.runtime.certs, ref)], 10,
+               "the certificates forgotten", until=lambda left: left == [])  # fmt: skip
 
 
 def _loads(store: CertStore, ref: str) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import Api, make_runtime, running_api, subprocess_env, write_config
+from harness.waiting import wait_until
 
 from dockyard.db import migration
 from dockyard.db.models import Base, Cluster
@@ -92,14 +92,15 @@ def create(api: Api, name: str, **fields: Any) -> str:
 
 def wait_all(api: Api, uuids: set[str], status: str, timeout: float = 30) -> list[dict[str, Any]]:
     """The detail rows of `uuids` once every one of them is in `status`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ours() -> list[dict[str, Any]]:
         rows = api.get("/v1/clusters/detail", params={"limit": 1000}).json()["clusters"]
-        ours = [r for r in rows if r["uuid"] in uuids]
-        if len(ours) == len(uuids) and {r["status"] for r in ours} == {status}:
-            return ours
-        time.sleep(0.05)
-    raise AssertionError(f"clusters never all reached {status}")
+        return [r for r in rows if r["uuid"] in uuids]
+
+    def all_there(found: list[dict[str, Any]]) -> bool:
+        return len(found) == len(uuids) and {r["status"] for r in found} == {status}
+
+    return wait_until(ours, timeout, f"every cluster {status}", until=all_there, interval=0.05)
 
 
 def test_lifecycle(db_api: Api) -> None:

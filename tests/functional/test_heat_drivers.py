@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from conftest import LATEST, Server, start_server, subprocess_env, write_config
 from harness.cli import OpenStackCli
 from harness.heat import STANDINS, HeatServer
 from harness.keystone import KeystoneCloud
+from harness.waiting import wait_until
 from openstack import connection
 
 from dockyard.common.context import RequestContext
@@ -65,7 +65,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "--labels", "mesos_slave_isolation=docker/runtime,mesos_slave_work_dir=/tmp/mesos",
     ),
 }  # fmt: skip
-COMMON = ("--external-network", "public", "--flavor", "m1.small", "--master-flavor", "m1.small")
+COMMON: tuple[str, ...] = ("--external-network", "public", "--flavor", "m1.small")
+COMMON += ("--master-flavor", "m1.small")
 COMMON += ("--docker-volume-size", "3", "--dns-nameserver", "8.8.8.8")
 # Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>.
 MASTER = "172.24.1.10"
@@ -120,17 +121,16 @@ def call(server: Server, token: str, method: str, path: str, **kw: Any) -> httpx
 
 
 def wait_status(server: Server, token: str, name: str, *done: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 150
-    shown: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+
+    def shown() -> dict[str, Any]:
         response = call(server, token, "GET", f"/v1/clusters/{name}")
         if response.status_code == 404 and "DELETE_COMPLETE" in done:
             return {"status": "DELETE_COMPLETE"}
-        shown = response.json()
-        if shown.get("status") in done:
-            return shown
-        time.sleep(0.5)
-    raise AssertionError(f"cluster {name} never reached {done}; last: {shown}")
+        body: dict[str, Any] = response.json()
+        return body
+
+    return wait_until(shown, 150, f"cluster {name} in {done}",
+                      until=lambda body: body.get("status") in done, interval=0.5)  # fmt: skip
 
 
 # -- template validation by real Heat ------------------------------------------------------

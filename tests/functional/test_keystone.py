@@ -21,11 +21,16 @@ import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
 from harness.cli import TEMPLATE_ARGS, OpenStackCli
 from harness.keystone import KeystoneCloud
+from harness.waiting import wait_until
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 pytest_plugins = ["harness.fixtures"]
-pytestmark = [pytest.mark.client, pytest.mark.keystone]
+pytestmark = [
+    pytest.mark.client,
+    pytest.mark.keystone,
+    pytest.mark.scenario,
+]  # ordered steps of one world (harness/order.py)
 
 AUTH_REQUIRED = "The request you have made requires authentication"
 
@@ -68,13 +73,11 @@ def call(
 
 
 def wait_complete(server: Server, token: str, cluster: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        shown: dict[str, Any] = call(server, "GET", f"/v1/clusters/{cluster}", token).json()
-        if shown["status"] == "CREATE_COMPLETE":
-            return shown
-        time.sleep(0.2)
-    raise AssertionError(f"cluster {cluster} never reached CREATE_COMPLETE")
+    shown: dict[str, Any] = wait_until(
+        lambda: call(server, "GET", f"/v1/clusters/{cluster}", token).json(), 60,
+        f"cluster {cluster} CREATE_COMPLETE", until=lambda c: c["status"] == "CREATE_COMPLETE",
+    )  # fmt: skip
+    return shown
 
 
 @pytest.fixture(scope="module")
@@ -161,8 +164,11 @@ def test_expired_token_is_401(dockyard: Server, keystone: KeystoneCloud) -> None
     token = access.auth_token
     before = call(dockyard, "GET", "/v1/clustertemplates", token)
     assert before.status_code == 200, before.text
-    time.sleep(max(0.0, (token_expires - datetime.now(UTC)).total_seconds()) + 0.5)
-    after = call(dockyard, "GET", "/v1/clustertemplates", token)
+    # The same token, once Keystone's expiry has passed: refused (not served from a cache).
+    left = max(0.0, (token_expires - datetime.now(UTC)).total_seconds())
+    after = wait_until(lambda: call(dockyard, "GET", "/v1/clustertemplates", token), left + 30,
+                       "the expired token refused", until=lambda r: r.status_code != 200,
+                       interval=0.5)  # fmt: skip
     assert after.status_code == 401, after.text
     assert after.json()["errors"][0]["title"] == AUTH_REQUIRED
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,8 +20,12 @@ import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
 from harness.cli import TEMPLATE_ARGS, OpenStackCli, Result
+from harness.waiting import wait_until
 
-pytestmark = pytest.mark.client
+pytestmark = [
+    pytest.mark.client,
+    pytest.mark.scenario,
+]  # ordered steps of one world (harness/order.py)
 
 MAIN_LABELS = {"kube_tag": "v1.2.3", "flannel_backend": "vxlan"}
 
@@ -58,14 +61,11 @@ class Coe(OpenStackCli):
         self, name: str, done: Callable[[dict[str, Any]], bool], timeout: float = 90
     ) -> dict[str, Any]:
         """Poll `coe cluster show -f json` until `done(cluster)`."""
-        deadline = time.monotonic() + timeout
-        shown: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            shown = self.json("cluster", "show", name)
-            if done(shown):
-                return shown
-            time.sleep(0.3)
-        raise AssertionError(f"cluster {name} never got there; last: {shown}")
+        shown: dict[str, Any] = wait_until(
+            lambda: self.json("cluster", "show", name), timeout, f"cluster {name}",
+            until=done, interval=0.3,
+        )  # fmt: skip
+        return shown
 
 
 def has_status(status: str, **fields: Any) -> Callable[[dict[str, Any]], bool]:
@@ -293,10 +293,15 @@ def test_cluster_update_resize_delete(coe: Coe, cluster: dict[str, Any]) -> None
     assert shrunk["node_addresses"] == ["198.51.100.100"]
     out = coe.run("cluster", "delete", "lifecycle").out
     assert "Request to delete cluster lifecycle has been accepted" in out
-    deadline = time.monotonic() + 60
-    while (shown := coe.run("cluster", "show", "lifecycle", "-f", "json", ok=False)).rc == 0:
-        assert json.loads(shown.out)["status"] == "DELETE_IN_PROGRESS"
-        assert time.monotonic() < deadline, "cluster lifecycle was never deleted"
+
+    def gone() -> Any:
+        shown = coe.run("cluster", "show", "lifecycle", "-f", "json", ok=False)
+        if shown.rc == 0:
+            assert json.loads(shown.out)["status"] == "DELETE_IN_PROGRESS"
+            return None
+        return shown
+
+    shown = wait_until(gone, 60, "cluster lifecycle deleted", interval=0.3)
     assert "Cluster lifecycle could not be found (HTTP 404)" in shown.text
 
 

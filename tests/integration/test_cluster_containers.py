@@ -22,14 +22,14 @@ import httpx
 import pytest
 from conftest import LATEST, Server, make_runtime, start_server, subprocess_env
 from harness.cli import OpenStackCli
-from local_host import free_test_pool, host_problem, remove_clusters, wait_for
+from harness.host import require_host
+from local_host import free_test_pool, remove_clusters, wait_for
 
 from dockyard.db.repositories import containers as container_repo
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.services import containers
 
-HOST_PROBLEM = host_problem()
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker")
 
 CLUSTER = "boats"
 WRITER = "hostname >> /data/who; echo written; trap 'exit 0' TERM; while :; do sleep 1; done"
@@ -85,9 +85,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     pool = free_test_pool()
     run_dir = f"/run/dycc-{os.getpid()}"
     # The health check makes each node load the plugin (swarm schedules on that).
-    sections = {"local_driver": {"address_pool": pool, "run_dir": run_dir},
-                "conductor": {"health_sync_interval": 1},
-                "containers": {"stop_timeout": 2}}  # fmt: skip
+    sections: dict[str, dict[str, Any]] = {
+        "local_driver": {"address_pool": pool, "run_dir": run_dir},
+        "conductor": {"health_sync_interval": 1},
+        "containers": {"stop_timeout": 2},
+    }
     server = start_server(tmp, sections=sections)
     settings = LocalSettings(
         state_dir=str(tmp / "state" / "local_driver"), run_dir=run_dir, address_pool=pool

@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from conftest import Api, Server, make_runtime, running_api, start_server, subprocess_env
 from harness.cli import OpenStackCli, Result
+from harness.host import require_host
 from harness.notifications import Collector, check_cadf, listening, new_topic, notifier_overrides
-from local_host import host_problem, wait_for
+from local_host import wait_for
 
 from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.db.repositories import containers as container_repo
@@ -29,7 +30,7 @@ from dockyard.providers.docker_local.host_engine import HostEngine, HostEngineSe
 from dockyard.services import container_hosts, containers
 from dockyard.services.runtime import Runtime
 
-pytestmark = pytest.mark.skipif(host_problem() is not None, reason=str(host_problem()))
+pytestmark = require_host("root", "docker")
 
 SHORT = f"{os.getpid() % 100000}"
 

@@ -1,11 +1,13 @@
 """The `local` driver against real dockerds: no mocks, no API, no database.
 
 The driver is called directly with ClusterSpecs built here (a CA from generate_ca, a client
-certificate from issue). One 1-master + 2-worker cluster is made for the module and the tests
-run in file order against it: the CLI sees 3 Ready nodes, a service runs, TLS is enforced,
-nodes are fenced in, workers scale 2 -> 3 -> 1, health sees a dead dockerd, and delete leaves
-nothing behind. Needs root and Debian's docker.io (scripts/install-docker); skips otherwise.
-All traffic goes to 127.0.0.1 or to the namespaces these tests create.
+certificate from issue). Tests that only look share one 1-master + 2-worker cluster for the
+module: the CLI sees 3 Ready nodes, a service runs, TLS is enforced, nodes are fenced in.
+Tests that change a cluster make their own (`created`): workers scale 2 -> 3 -> 1, health
+sees a dead dockerd, the CA rotates, delete leaves nothing behind. No test depends on another
+or on the order they run in. Needs root and Debian's docker.io (scripts/install-docker):
+skipped without them, a failure under CI=true. All traffic goes to 127.0.0.1 or to the
+namespaces these tests create. Timings are bench/local_cluster.py's job, not these tests'.
 """
 
 from __future__ import annotations
@@ -17,21 +19,21 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.host import require_host
 from local_host import (
     CTX,
     SERVICE_CMD,
     DockerCli,
     free_test_pool,
-    host_problem,
     leftovers,
     make_spec,
     probe_from_netns,
-    routes_in,
     sh,
     wait_for,
     write_client,
@@ -63,17 +65,19 @@ from dockyard.providers.docker_local import image
 from dockyard.providers.docker_local.network import NetworkError, assert_routed_via
 from dockyard.services.images import ImageCatalog
 
-HOST_PROBLEM = host_problem()
-needs_host = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+needs_host = require_host("root", "docker")
 
 
 class Cluster:
-    """The module's cluster: its spec, the driver's last result and a CLI on its API."""
+    """A cluster made for a test: its spec, the driver's last result and a CLI on its API."""
 
-    def __init__(self, driver: LocalDriver, spec: ClusterSpec, cli: DockerCli) -> None:
+    def __init__(
+        self, driver: LocalDriver, spec: ClusterSpec, cli: DockerCli, client: dict[str, Path]
+    ) -> None:
         self.driver = driver
         self.spec = spec
         self.cli = cli
+        self.client = client  # the admin's TLS files (tlscacert, tlscert, tlskey)
         self.result: DriverResult | None = None
         self.state: dict[str, Any] = {}
 
@@ -99,6 +103,35 @@ class Cluster:
         )  # fmt: skip
         return [line for line in lines if " Running " in f" {line} "]
 
+    def start_service(self, name: str, replicas: int) -> None:
+        """A replicated service from the nodes' base image; returns once every task runs."""
+        self.cli.run(
+            "service", "create", "--detach", "--name", name, "--replicas", str(replicas),
+            "--endpoint-mode", "dnsrr", self.state["image_id"], *SERVICE_CMD,
+        )  # fmt: skip
+        wait_for(lambda: len(self.running_tasks(name)) == replicas, 60, f"{replicas} {name} tasks")
+
+
+@contextmanager
+def created(
+    settings: LocalSettings, ca: KeyPair, home: Path, name: str, workers: int
+) -> Iterator[Cluster]:
+    """A 1-master cluster with `workers` workers made now, deleted afterwards (a no-op when
+    the test deleted it already)."""
+    driver = LocalDriver(settings)
+    spec = make_spec(ca, name=name, workers=workers)
+    client = write_client(home / "client", ca, issue(ca, "admin", client=True))
+    result = driver.create_cluster(CTX, spec)
+    try:
+        assert result.outcome is Outcome.COMPLETE, result.reason
+        assert result.facts is not None and result.facts.api_address
+        port = result.facts.api_address.rsplit(":", 1)[1]
+        made = Cluster(driver, spec, DockerCli(home, f"tcp://127.0.0.1:{port}", client), client)
+        made.record(result)
+        yield made
+    finally:
+        driver.delete_cluster(CTX, replace(spec, driver_state=result.driver_state or {}))
+
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -121,22 +154,11 @@ def ca() -> KeyPair:
 
 @pytest.fixture(scope="module")
 def cluster(settings: LocalSettings, ca: KeyPair, workdir: Path) -> Iterator[Cluster]:
-    driver = LocalDriver(settings)
-    driver.check_host()
-    spec = make_spec(ca, name="itest")
-    client = write_client(workdir / "client", ca, issue(ca, "admin", client=True))
-    started = time.monotonic()
-    result = driver.create_cluster(CTX, spec)
-    elapsed = time.monotonic() - started
-    assert result.outcome is Outcome.COMPLETE, result.reason
-    assert result.facts is not None and result.facts.api_address
-    port = result.facts.api_address.rsplit(":", 1)[1]
-    cli = DockerCli(workdir, f"tcp://127.0.0.1:{port}", client)
-    made = Cluster(driver, spec, cli)
-    made.record(result)
-    made.create_seconds = elapsed  # type: ignore[attr-defined]
-    yield made
-    driver.delete_cluster(CTX, made.spec)  # idempotent: a no-op when the test deleted it
+    """One 1-master + 2-worker cluster for the tests that only look at it; a test that
+    changes a cluster makes its own with `created`, so any order works."""
+    LocalDriver(settings).check_host()
+    with created(settings, ca, workdir, "itest", workers=2) as made:
+        yield made
 
 
 def test_check_host_refuses_a_missing_dockerd(tmp_path: Path) -> None:
@@ -145,6 +167,7 @@ def test_check_host_refuses_a_missing_dockerd(tmp_path: Path) -> None:
         driver.check_host()
 
 
+# -- tests that only look at the shared cluster ---------------------------------------------
 @needs_host
 def test_create_gives_three_ready_nodes_on_loopback(cluster: Cluster) -> None:
     result = cluster.result
@@ -154,7 +177,6 @@ def test_create_gives_three_ready_nodes_on_loopback(cluster: Cluster) -> None:
     assert facts.master_addresses == [cluster.node("m0")["address"]]
     assert len(facts.node_addresses or []) == 2
     assert facts.coe_version and facts.container_version
-    assert cluster.create_seconds < 30  # type: ignore[attr-defined]
     assert cluster.ready_nodes() == {
         "itest-master-0": "Ready",
         "itest-node-0": "Ready",
@@ -168,35 +190,33 @@ def test_create_gives_three_ready_nodes_on_loopback(cluster: Cluster) -> None:
 @needs_host
 def test_create_again_changes_nothing(cluster: Cluster) -> None:
     before = {n["name"]: n["pid"] for n in cluster.state["nodes"]}
-    again = cluster.record(cluster.driver.create_cluster(CTX, cluster.spec))
-    assert {n["name"]: n["pid"] for n in cluster.state["nodes"]} == before
-    assert again.facts is not None and cluster.result is not None
-    assert again.facts.api_address == cluster.cli.host
+    again = cluster.driver.create_cluster(CTX, cluster.spec)
+    assert again.outcome is Outcome.COMPLETE, again.reason
+    assert {n["name"]: n["pid"] for n in (again.driver_state or {})["nodes"]} == before
+    assert again.facts is not None and again.facts.api_address == cluster.cli.host
 
 
 @needs_host
 def test_replicated_service_runs_from_the_base_image(cluster: Cluster) -> None:
-    image = cluster.state["image_id"]
-    cluster.cli.run(
-        "service", "create", "--detach", "--name", "web", "--replicas", "3",
-        "--endpoint-mode", "dnsrr", image, *SERVICE_CMD,
-    )  # fmt: skip
-    tasks = wait_for(lambda: len(cluster.running_tasks("web")) == 3, 30, "3 running tasks")
-    assert tasks
-    nodes = {line.split()[1] for line in cluster.running_tasks("web")}
-    assert nodes == {"itest-master-0", "itest-node-0", "itest-node-1"}  # spread: one each
+    name = f"spread-{uuid.uuid4().hex[:6]}"
+    cluster.start_service(name, 3)
+    try:
+        nodes = {line.split()[1] for line in cluster.running_tasks(name)}
+        assert nodes == {"itest-master-0", "itest-node-0", "itest-node-1"}  # spread: one each
+    finally:
+        cluster.cli.run("service", "rm", name)  # the shared cluster stays as it was
 
 
 @needs_host
 def test_tls_needs_a_client_certificate_from_the_cluster_ca(
-    cluster: Cluster, ca: KeyPair, workdir: Path
+    cluster: Cluster, ca: KeyPair, tmp_path: Path
 ) -> None:
-    no_cert = {"tlscacert": workdir / "client" / "ca.pem"}
+    no_cert = {"tlscacert": cluster.client["tlscacert"]}
     refused = cluster.cli.run("version", tls=no_cert, check=False)
     assert refused.returncode != 0
     assert "certificate" in refused.stderr.lower(), refused.stderr
     other = generate_ca("some-other-cluster")
-    stranger = write_client(workdir / "stranger", ca, issue(other, "intruder", client=True))
+    stranger = write_client(tmp_path / "stranger", ca, issue(other, "intruder", client=True))
     refused = cluster.cli.run("version", tls=stranger, check=False)
     assert refused.returncode != 0
     assert "certificate" in refused.stderr.lower() or "tls" in refused.stderr.lower()
@@ -204,7 +224,7 @@ def test_tls_needs_a_client_certificate_from_the_cluster_ca(
     worker = cluster.node("w1")
     bridge = f"dyb{cluster.state['key']}"
     assert_routed_via(worker["address"], bridge)
-    direct = DockerCli(workdir, f"tcp://{worker['address']}:2376", cluster.cli.tls)
+    direct = DockerCli(tmp_path, f"tcp://{worker['address']}:2376", cluster.cli.tls)
     assert direct.run("info", "--format", "{{.Name}}").stdout.strip() == "itest-node-1"
 
 
@@ -236,86 +256,6 @@ def test_nodes_reach_their_cluster_and_nothing_else(cluster: Cluster) -> None:
     assert results["192.0.2.1:80"] == "ENETUNREACH"
     assert results["8.8.8.8:53"] == "ENETUNREACH"
     assert results[f"{outside}:2376"] == "ENETUNREACH"
-
-
-@needs_host
-def test_scale_workers_2_to_3_to_1(cluster: Cluster) -> None:
-    workers = next(ng for ng in cluster.spec.nodegroups if ng.role == "worker")
-    up = cluster.record(cluster.driver.resize_cluster(CTX, cluster.spec, workers, 3, []))
-    cluster.spec = replace(cluster.spec, node_count=3)  # as the conductor records it
-    assert up.facts is not None and len(up.facts.node_addresses or []) == 3
-    assert not up.events
-    wait_for(lambda: len(cluster.ready_nodes()) == 4, 20, "4 nodes")
-    assert set(cluster.ready_nodes().values()) == {"Ready"}
-
-    # itest-node-2 is new and runs nothing, so it goes first; the second victim runs a task.
-    down = cluster.record(cluster.driver.resize_cluster(CTX, cluster.spec, workers, 1, []))
-    cluster.spec = replace(cluster.spec, node_count=1)
-    assert down.facts is not None and len(down.facts.node_addresses or []) == 1
-    assert [n["hostname"] for n in cluster.state["nodes"]] == ["itest-master-0", "itest-node-0"]
-    assert "running tasks: itest-node-1" in (down.reason or "")
-    assert len(down.events) == 1 and "itest-node-1" in down.events[0] and "web." in down.events[0]
-    assert cluster.ready_nodes() == {"itest-master-0": "Ready", "itest-node-0": "Ready"}
-    wait_for(lambda: len(cluster.running_tasks("web")) == 3, 30, "web back to 3 tasks")
-    netns = sh("ip", "netns", "list")
-    assert f"dockyard-{cluster.state['key']}-w1" not in netns
-    assert f"dockyard-{cluster.state['key']}-w2" not in netns
-
-
-@needs_host
-def test_health_sees_a_dead_dockerd_and_create_heals_it(cluster: Cluster) -> None:
-    health = cluster.driver.check_health(CTX, cluster.spec)
-    assert health is not None and health.status == "HEALTHY", health
-    victim = cluster.node("w0")
-    os.kill(victim["pid"], signal.SIGKILL)
-    health = wait_for(
-        lambda: (
-            (h := cluster.driver.check_health(CTX, cluster.spec)) and h.status != "HEALTHY" and h
-        ),
-        10,
-        "UNHEALTHY",
-    )
-    assert health.status == "UNHEALTHY"
-    assert health.reason["itest-node-0"].startswith("dockerd is not running")
-    assert health.reason["itest-master-0"] == "Ready"
-    cluster.record(cluster.driver.create_cluster(CTX, cluster.spec))
-    assert cluster.node("w0")["pid"] != victim["pid"]
-    health = cluster.driver.check_health(CTX, cluster.spec)
-    assert health is not None and health.status == "HEALTHY", health
-
-
-@needs_host
-def test_rotate_ca_restarts_the_nodes_and_finishes_an_interrupted_rotation(
-    cluster: Cluster, workdir: Path
-) -> None:
-    new_ca = generate_ca("dockyard-test-rotated")
-    driver = cluster.driver
-    # What a rotation that died after restarting the manager left: the conductor repeats it.
-    state = ClusterState.from_dict(dict(cluster.state))
-    NodeManager(driver.settings, driver.store).ensure_running(state, [state.node("m0")], new_ca)
-    manager_pid = state.node("m0").pid
-    spec = replace(cluster.spec, ca=new_ca)
-    rotated = cluster.record(driver.rotate_ca(CTX, spec))
-    cluster.spec = replace(cluster.spec, ca=new_ca)
-    assert (rotated.reason or "").endswith(": itest-node-0"), rotated.reason  # only the rest
-    assert cluster.node("m0")["pid"] == manager_pid
-    assert rotated.facts is not None and rotated.facts.api_address == cluster.cli.host
-
-    old = cluster.cli.run("node", "ls", check=False)
-    assert old.returncode != 0 and "certificate" in old.stderr.lower(), old.stderr
-    fresh = write_client(workdir / "rotated", new_ca, issue(new_ca, "admin", client=True))
-    stale = {**fresh, "tlscert": workdir / "client" / "cert.pem",
-             "tlskey": workdir / "client" / "key.pem"}  # fmt: skip
-    assert cluster.cli.run("node", "ls", tls=stale, check=False).returncode != 0
-    cluster.cli = DockerCli(workdir, cluster.cli.host, fresh)
-    both = {"itest-master-0": "Ready", "itest-node-0": "Ready"}
-    wait_for(lambda: cluster.ready_nodes() == both, 30, f"node ls to show {both}")
-    wait_for(lambda: len(cluster.running_tasks("web")) == 3, 30, "web back to 3 tasks")
-
-    pids = {n["name"]: n["pid"] for n in cluster.state["nodes"]}
-    again = cluster.record(driver.rotate_ca(CTX, cluster.spec))
-    assert (again.reason or "").endswith(": none")
-    assert {n["name"]: n["pid"] for n in cluster.state["nodes"]} == pids
 
 
 @needs_host
@@ -356,9 +296,10 @@ def test_resume_sweeps_only_orphans_of_its_own_state_dir(
                                            uuid=young))  # fmt: skip
 
 
+# -- tests with clusters of other shapes ---------------------------------------------------
 @needs_host
 def test_tls_disabled_cluster_is_plain_on_loopback_only(
-    settings: LocalSettings, workdir: Path
+    settings: LocalSettings, tmp_path: Path
 ) -> None:
     driver = LocalDriver(settings)
     spec = make_spec(None, name="plain", workers=0, tls=False)
@@ -366,14 +307,14 @@ def test_tls_disabled_cluster_is_plain_on_loopback_only(
     try:
         assert result.outcome is Outcome.COMPLETE, result.reason
         assert result.facts is not None and result.facts.api_address
-        cli = DockerCli(workdir, result.facts.api_address, None)
+        cli = DockerCli(tmp_path, result.facts.api_address, None)
         assert cli.lines("node", "ls", "--format", "{{.Hostname}} {{.Status}}") == [
             "plain-master-0 Ready"
         ]
         state = result.driver_state or {}
         address = state["nodes"][0]["address"]
         assert_routed_via(address, f"dyb{state['key']}")
-        refused = DockerCli(workdir, f"tcp://{address}:2376", None).run("version", check=False)
+        refused = DockerCli(tmp_path, f"tcp://{address}:2376", None).run("version", check=False)
         assert refused.returncode != 0  # no TCP API on the node address without TLS
     finally:
         deleted = driver.delete_cluster(CTX, replace(spec, driver_state=result.driver_state or {}))
@@ -385,25 +326,112 @@ def test_tls_disabled_cluster_is_plain_on_loopback_only(
     assert leftovers(state, dirs) == []
 
 
+# -- tests that change a cluster: each makes its own ----------------------------------------
 @needs_host
-def test_delete_leaves_nothing_behind(cluster: Cluster, settings: LocalSettings) -> None:
-    state = cluster.state
-    started = time.monotonic()
-    result = cluster.driver.delete_cluster(CTX, cluster.spec)
-    seconds = time.monotonic() - started
-    assert result.outcome is Outcome.COMPLETE and result.reason == "deleted", result.reason
-    assert result.driver_state == {}
-    assert seconds < 20
-    dirs = [
-        Path(settings.state_dir) / "clusters" / cluster.spec.uuid,
-        Path(settings.run_dir) / state["key"],
-    ]
-    assert leftovers(state, dirs) == []
-    assert routes_in(settings.address_pool) == []  # only the pool's blackhole is left
-    assert not (Path(settings.state_dir) / "locks" / f"{cluster.spec.uuid}.lock").exists()
-    # Deleting again (a conductor repeating the call after a crash) succeeds.
-    again = cluster.driver.delete_cluster(CTX, cluster.spec)
-    assert again.outcome is Outcome.COMPLETE
+def test_scale_workers_2_to_3_to_1(settings: LocalSettings, ca: KeyPair, tmp_path: Path) -> None:
+    with created(settings, ca, tmp_path, "scale", workers=2) as cluster:
+        cluster.start_service("web", 3)  # one task per node
+        workers = next(ng for ng in cluster.spec.nodegroups if ng.role == "worker")
+        up = cluster.record(cluster.driver.resize_cluster(CTX, cluster.spec, workers, 3, []))
+        cluster.spec = replace(cluster.spec, node_count=3)  # as the conductor records it
+        assert up.facts is not None and len(up.facts.node_addresses or []) == 3
+        assert not up.events
+        wait_for(lambda: len(cluster.ready_nodes()) == 4, 20, "4 nodes")
+        assert set(cluster.ready_nodes().values()) == {"Ready"}
+
+        # scale-node-2 is new and runs nothing, so it goes first; the second victim runs a task.
+        down = cluster.record(cluster.driver.resize_cluster(CTX, cluster.spec, workers, 1, []))
+        cluster.spec = replace(cluster.spec, node_count=1)
+        assert down.facts is not None and len(down.facts.node_addresses or []) == 1
+        hostnames = [n["hostname"] for n in cluster.state["nodes"]]
+        assert hostnames == ["scale-master-0", "scale-node-0"]
+        assert "running tasks: scale-node-1" in (down.reason or "")
+        assert len(down.events) == 1
+        assert "scale-node-1" in down.events[0] and "web." in down.events[0]
+        assert cluster.ready_nodes() == {"scale-master-0": "Ready", "scale-node-0": "Ready"}
+        wait_for(lambda: len(cluster.running_tasks("web")) == 3, 30, "web back to 3 tasks")
+        netns = sh("ip", "netns", "list")
+        assert f"dockyard-{cluster.state['key']}-w1" not in netns
+        assert f"dockyard-{cluster.state['key']}-w2" not in netns
+
+
+@needs_host
+def test_health_sees_a_dead_dockerd_and_create_heals_it(
+    settings: LocalSettings, ca: KeyPair, tmp_path: Path
+) -> None:
+    with created(settings, ca, tmp_path, "heal", workers=1) as cluster:
+        health = cluster.driver.check_health(CTX, cluster.spec)
+        assert health is not None and health.status == "HEALTHY", health
+        victim = cluster.node("w0")
+        os.kill(victim["pid"], signal.SIGKILL)
+
+        def unhealthy() -> Any:
+            found = cluster.driver.check_health(CTX, cluster.spec)
+            return found if found is not None and found.status != "HEALTHY" else None
+
+        health = wait_for(unhealthy, 10, "UNHEALTHY")
+        assert health.status == "UNHEALTHY"
+        assert health.reason["heal-node-0"].startswith("dockerd is not running")
+        assert health.reason["heal-master-0"] == "Ready"
+        cluster.record(cluster.driver.create_cluster(CTX, cluster.spec))
+        assert cluster.node("w0")["pid"] != victim["pid"]
+        health = cluster.driver.check_health(CTX, cluster.spec)
+        assert health is not None and health.status == "HEALTHY", health
+
+
+@needs_host
+def test_rotate_ca_restarts_the_nodes_and_finishes_an_interrupted_rotation(
+    settings: LocalSettings, ca: KeyPair, tmp_path: Path
+) -> None:
+    with created(settings, ca, tmp_path, "rotate", workers=1) as cluster:
+        cluster.start_service("web", 2)
+        new_ca = generate_ca("dockyard-test-rotated")
+        driver = cluster.driver
+        # What a rotation that died after restarting the manager left: the conductor repeats it.
+        state = ClusterState.from_dict(dict(cluster.state))
+        nodes = NodeManager(driver.settings, driver.store)
+        nodes.ensure_running(state, [state.node("m0")], new_ca)
+        manager_pid = state.node("m0").pid
+        spec = replace(cluster.spec, ca=new_ca)
+        rotated = cluster.record(driver.rotate_ca(CTX, spec))
+        cluster.spec = replace(cluster.spec, ca=new_ca)
+        assert (rotated.reason or "").endswith(": rotate-node-0"), rotated.reason  # the rest
+        assert cluster.node("m0")["pid"] == manager_pid
+        assert rotated.facts is not None and rotated.facts.api_address == cluster.cli.host
+
+        old = cluster.cli.run("node", "ls", check=False)
+        assert old.returncode != 0 and "certificate" in old.stderr.lower(), old.stderr
+        fresh = write_client(tmp_path / "rotated", new_ca, issue(new_ca, "admin", client=True))
+        stale = {**fresh, "tlscert": cluster.client["tlscert"],
+                 "tlskey": cluster.client["tlskey"]}  # fmt: skip
+        assert cluster.cli.run("node", "ls", tls=stale, check=False).returncode != 0
+        cluster.cli = DockerCli(tmp_path, cluster.cli.host, fresh)
+        both = {"rotate-master-0": "Ready", "rotate-node-0": "Ready"}
+        wait_for(lambda: cluster.ready_nodes() == both, 30, f"node ls to show {both}")
+        wait_for(lambda: len(cluster.running_tasks("web")) == 2, 30, "web back to 2 tasks")
+
+        pids = {n["name"]: n["pid"] for n in cluster.state["nodes"]}
+        again = cluster.record(driver.rotate_ca(CTX, cluster.spec))
+        assert (again.reason or "").endswith(": none")
+        assert {n["name"]: n["pid"] for n in cluster.state["nodes"]} == pids
+
+
+@needs_host
+def test_delete_leaves_nothing_behind(settings: LocalSettings, ca: KeyPair, tmp_path: Path) -> None:
+    with created(settings, ca, tmp_path, "gone", workers=1) as cluster:
+        state = cluster.state
+        result = cluster.driver.delete_cluster(CTX, cluster.spec)
+        assert result.outcome is Outcome.COMPLETE and result.reason == "deleted", result.reason
+        assert result.driver_state == {}
+        dirs = [
+            Path(settings.state_dir) / "clusters" / cluster.spec.uuid,
+            Path(settings.run_dir) / state["key"],
+        ]
+        assert leftovers(state, dirs) == []  # routes of its subnet included
+        assert not (Path(settings.state_dir) / "locks" / f"{cluster.spec.uuid}.lock").exists()
+        # Deleting again (a conductor repeating the call after a crash) succeeds.
+        again = cluster.driver.delete_cluster(CTX, cluster.spec)
+        assert again.outcome is Outcome.COMPLETE
 
 
 @needs_host
@@ -449,7 +477,7 @@ def test_create_and_delete_continue_after_a_crash(settings: LocalSettings, ca: K
 
 @needs_host
 def test_three_masters_form_a_raft_group(
-    settings: LocalSettings, ca: KeyPair, workdir: Path
+    settings: LocalSettings, ca: KeyPair, tmp_path: Path
 ) -> None:
     driver = LocalDriver(settings)
     spec = make_spec(ca, name="ha", masters=3, workers=0)
@@ -457,8 +485,8 @@ def test_three_masters_form_a_raft_group(
     try:
         assert result.outcome is Outcome.COMPLETE, result.reason
         assert result.facts is not None and len(result.facts.master_addresses or []) == 3
-        client = write_client(workdir / "client", ca, issue(ca, "admin", client=True))
-        cli = DockerCli(workdir, result.facts.api_address or "", client)
+        client = write_client(tmp_path / "client", ca, issue(ca, "admin", client=True))
+        cli = DockerCli(tmp_path, result.facts.api_address or "", client)
         status = cli.lines("node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}")
         assert sorted(status) == [
             "ha-master-0 Leader", "ha-master-1 Reachable", "ha-master-2 Reachable"
@@ -468,8 +496,8 @@ def test_three_masters_form_a_raft_group(
         spec = replace(spec, ca=new_ca, driver_state=result.driver_state or {})
         rotated = driver.rotate_ca(CTX, spec)
         assert rotated.outcome is Outcome.COMPLETE, rotated.reason
-        fresh = write_client(workdir / "ha-rotated", new_ca, issue(new_ca, "admin", client=True))
-        cli = DockerCli(workdir, result.facts.api_address or "", fresh)
+        fresh = write_client(tmp_path / "ha-rotated", new_ca, issue(new_ca, "admin", client=True))
+        cli = DockerCli(tmp_path, result.facts.api_address or "", fresh)
         status = wait_for(
             lambda: sorted(cli.lines("node", "ls", "--format", "{{.Hostname}} {{.Status}}")),
             30,
@@ -501,7 +529,7 @@ def test_victims_are_requested_then_idle_then_least_busy_newest_first() -> None:
     assert choose_victims(workers, 0, [], tasks) == []
 
 
-@pytest.mark.skipif(not os.path.exists("/bin/busybox"), reason="busybox-static is not installed")
+@require_host("busybox")
 def test_base_image_is_deterministic() -> None:
     first = image.base_image("/bin/busybox")
     image._build.cache_clear()  # build it a second time from scratch

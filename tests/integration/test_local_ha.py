@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.host import require_host
 from local_host import (
     CTX,
     DockerCli,
     free_test_pool,
-    host_problem,
     leftovers,
     make_spec,
     sh,
@@ -37,8 +37,7 @@ from dockyard.drivers.base import Outcome
 from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
-HOST_PROBLEM = host_problem()
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker")
 
 # Swarm's raft election timeout is fixed at 10 ticks of 1 s in Docker 20.10 (measured: 10-13 s).
 FAILOVER_SECONDS = 25

@@ -7,8 +7,8 @@ config`, nodes Ready, a Deployment across both nodes, a Service, logs and exec, 
 `ca sign` path; then resize 2 -> 1 (the node with pods is drained), `ca rotate` (the old
 kubeconfig is refused) and delete leaving nothing on the host.
 
-Needs root, Debian's docker.io and scripts/install-kubernetes; fails under CI=true without
-them. Traffic goes to 127.0.0.1 and to the namespaces these tests create.
+Needs root, Debian's docker.io and scripts/install-kubernetes (require_host: fails under
+CI=true without them). Traffic goes to 127.0.0.1 and to the namespaces these tests create.
 """
 
 from __future__ import annotations
@@ -26,30 +26,16 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
-from local_host import free_test_pool, host_problem, leftovers, remove_clusters, sh, wait_for
+from harness.host import require_host
+from local_host import free_test_pool, leftovers, remove_clusters, sh, wait_for
 
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.kube_local.binaries import KubeBinaries
 
-KUBECTL = str(Path(KubeBinaries().bin_dir) / "kubectl")
+KUBECTL = KubeBinaries().path("kubectl")
 
 
-def _problem() -> str | None:
-    found = host_problem()
-    if found is None:
-        missing = KubeBinaries().problems()
-        if missing or not os.access(KUBECTL, os.X_OK):
-            found = "; ".join(missing) or f"no {KUBECTL}; run scripts/install-kubernetes"
-    return found
-
-
-HOST_PROBLEM = _problem()
-if HOST_PROBLEM and os.environ.get("CI") == "true":
-    raise RuntimeError(f"CI=true and the local Kubernetes tests cannot run: {HOST_PROBLEM}")
-pytestmark = [
-    pytest.mark.client,
-    pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),
-]
+pytestmark = [pytest.mark.client, require_host("root", "docker", "kubernetes")]
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")
 WEB = """

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.host import require_host
 from local_host import (
     CTX,
     SERVICE_CMD,
     DockerCli,
     free_test_pool,
-    host_problem,
     leftovers,
     make_spec,
     sh,
@@ -40,13 +40,12 @@ from dockyard.certs.x509 import KeyPair, generate_ca, issue
 from dockyard.drivers.base import ClusterSpec, Outcome
 from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.settings import LocalSettings
-from dockyard.providers.docker_local.commands import which
 from dockyard.providers.docker_local.network import assert_routed_via
 
-HOST_PROBLEM = host_problem() or (
-    None if which("docker-registry") else "docker-registry is not installed"
-)
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = [
+    require_host("root", "docker", "docker-registry"),
+    pytest.mark.scenario,  # ordered steps of one world (harness/order.py)
+]
 
 
 class World:

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.host import require_host
 from local_host import (
     CTX,
     SERVICE_CMD,
     free_test_pool,
-    host_problem,
     leftovers,
     make_spec,
     wait_for,
@@ -40,13 +40,9 @@ from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.layout import ClusterState
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import swarm
-from dockyard.providers.docker_local.commands import which
 from dockyard.providers.docker_local.daemon import DaemonError
 
-HOST_PROBLEM = host_problem() or (
-    None if which("docker-registry") else "docker-registry is not installed"
-)
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker", "docker-registry")
 
 OLD = {"uuid": "tmpl-old", "name": "swarm-old", "coe": "swarm-mode", "labels": {}}
 NEW = {

@@ -16,20 +16,20 @@ import contextlib
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server
-from local_host import free_test_pool, host_problem, remove_clusters, wait_for
+from harness.host import require_host
+from local_host import free_test_pool, remove_clusters, wait_for
 
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
-HOST_PROBLEM = host_problem()
-pytestmark = pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or "")
+pytestmark = require_host("root", "docker")
 
 WRITER = "hostname >> /data/log; while :; do sleep 1; done"
 
@@ -47,6 +47,10 @@ class World:
     def status(self, name: str) -> dict[str, Any]:
         response = httpx.get(f"{self.server.url}/v1/clusters/{name}", headers=LATEST, timeout=30)
         return dict(response.json()) if response.status_code == 200 else {}
+
+    def has_status(self, name: str, status: str | None) -> bool:
+        """Whether cluster `name` is in `status` (None: gone)."""
+        return self.status(name).get("status") == status
 
     def state(self, name: str) -> dict[str, Any]:
         path = Path(self.settings.state_dir) / "clusters" / self.uuids[name] / "state.json"
@@ -90,8 +94,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     pool = free_test_pool()
     run_dir = f"/run/dyv-{os.getpid()}"
     # The health check makes each node load the plugin (swarm schedules on that).
-    sections = {"local_driver": {"address_pool": pool, "run_dir": run_dir},
-                "conductor": {"health_sync_interval": 1}}  # fmt: skip
+    sections: dict[str, dict[str, Any]] = {
+        "local_driver": {"address_pool": pool, "run_dir": run_dir},
+        "conductor": {"health_sync_interval": 1},
+    }
     server = start_server(tmp, sections=sections)
     settings = LocalSettings(
         state_dir=str(tmp / "state" / "local_driver"), run_dir=run_dir, address_pool=pool
@@ -109,8 +115,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 "name": name, "cluster_template_id": f"rexray-{preempt}", "node_count": 2,
             })["uuid"]  # fmt: skip
         for name in made.uuids:
-            wait_for(lambda n=name: made.status(n).get("status") == "CREATE_COMPLETE", 120,
-                     f"{name} CREATE_COMPLETE")  # fmt: skip
+            wait_for(partial(made.has_status, name, "CREATE_COMPLETE"), 120, f"{name} created")
         yield made
     finally:
         # Containers stop first, so every volume is unmounted through the plugin.
@@ -125,7 +130,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for name in made.uuids:
             httpx.delete(f"{server.url}/v1/clusters/{name}", headers=LATEST, timeout=30)
         for name in made.uuids:
-            wait_for(lambda n=name: not made.status(n), 60, f"{name} deleted")
+            wait_for(partial(made.has_status, name, None), 60, f"{name} deleted")
         server.stop()
         remove_clusters(settings)
         for target in sorted(mounts_below(tmp / "state"), reverse=True):  # whatever is left
@@ -185,7 +190,9 @@ def test_preempt_true_lets_another_node_take_the_volume(world: World) -> None:
     w0, w1 = [n["name"] for n in state["nodes"] if n["role"] == "worker"]
     world.docker("vtrue", w0, "run", "-d", "--name", "holder", "--volume-driver", "dockyard",
                  "-v", "shared:/data", image, "sh", "-c", WRITER)  # fmt: skip
-    time.sleep(1)
+    # The holder has the volume once its line is in the log (`run -d` returns before that).
+    wait_for(lambda: world.run("vtrue", w0, "exec", "holder", "cat", "/data/log").stdout.strip(),
+             30, "the holder's line in /data/log")  # fmt: skip
     taken = world.docker("vtrue", w1, "run", "--rm", "--volume-driver", "dockyard", "-v",
                          "shared:/data", image, "cat", "/data/log")  # fmt: skip
     assert len(taken.split()) == 1, taken  # the holder's line, read on the other node

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 from conftest import make_runtime, write_config
-from local_host import DockerCli, host_problem, wait_for
+from harness.host import require_host
+from local_host import DockerCli, wait_for
 
 from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.common import exceptions
@@ -35,9 +36,8 @@ from dockyard.services import volumes
 from dockyard.services.runtime import Runtime
 from dockyard.volume_drivers.local import LocalVolumeDriver
 
-PROBLEM = host_problem() or ("; ".join(block_image.problems()) or None)
 pytestmark = [
-    pytest.mark.skipif(PROBLEM is not None, reason=PROBLEM or ""),
+    require_host("root", "docker", "loop-devices"),
     pytest.mark.timeout(600),
 ]
 

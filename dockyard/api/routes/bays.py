@@ -43,7 +43,7 @@ def render_bay(
     body = view.render(
         cluster,
         base,
-        min(version, Version(1, 12)),
+        min(version, microversions.BAY_VIEW),
         full=full,
         with_faults=with_faults,
         collection=COLLECTION,

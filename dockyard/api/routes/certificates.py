@@ -20,7 +20,6 @@ from dockyard.common import exceptions
 from dockyard.services import certificates as service
 
 router = APIRouter()
-_BAY_UUID_UNTIL = microversions.Version(1, 11)
 
 
 class CertificateCreate(BaseModel):
@@ -36,7 +35,7 @@ def _render(
     request: Request, version: microversions.Version, cluster_uuid: str, **fields: Any
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"cluster_uuid": cluster_uuid, **fields}
-    if version < _BAY_UUID_UNTIL:
+    if version < microversions.BAYS_REMOVED:
         body["bay_uuid"] = cluster_uuid
     body["links"] = links(app_url(request), "certificates", cluster_uuid)
     return body

@@ -2,6 +2,7 @@
 
 This is the one driver module that imports oslo.config (see the import contracts in
 pyproject.toml): it turns the group into a plain `LocalSettings` the rest of the driver uses.
+The dockerd options it shares with [containers] are declared once, in dockyard.conf.dockerd.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from oslo_config import cfg
 
+from dockyard.conf.dockerd import dockerd_opts
 from dockyard.drivers.swarm_local.settings import DEFAULT_POOL, LocalSettings
 
 GROUP = "local_driver"
@@ -33,27 +35,7 @@ OPTS = [
         "a blackhole route for the whole range, so it must not be used for anything else on "
         "this machine.",
     ),
-    cfg.StrOpt("dockerd", default="dockerd", help="dockerd binary (name on PATH, or a path)."),
-    cfg.StrOpt(
-        "busybox",
-        default="/bin/busybox",
-        help="Static busybox the nodes' base image is built from (Debian: busybox-static).",
-    ),
-    cfg.StrOpt(
-        "storage_driver",
-        default="overlay2",
-        choices=["overlay2", "vfs"],
-        help="Storage driver of the node dockerds (vfs where overlayfs is unavailable).",
-    ),
-    cfg.FloatOpt(
-        "start_timeout", default=60.0, min=1, help="Seconds a node's dockerd has to answer."
-    ),
-    cfg.IntOpt(
-        "shutdown_timeout",
-        default=5,
-        min=0,
-        help="Seconds a stopping dockerd gives its containers before killing them.",
-    ),
+    *dockerd_opts("a node's dockerd", "the nodes' base image", shutdown_timeout=5),
     cfg.FloatOpt(
         "drain_timeout",
         default=15.0,
