@@ -16,6 +16,7 @@ from dockyard.api.middleware import OpenStackMiddleware
 from dockyard.api.routes import (
     baymodels,
     bays,
+    capabilities,
     certificates,
     clusters,
     clustertemplates,
@@ -47,6 +48,7 @@ ROUTERS = (
     bays.router,
     containers.router,
     volumes.router,
+    capabilities.router,
     ui.router,
 )
 
