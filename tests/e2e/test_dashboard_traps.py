@@ -20,9 +20,13 @@ from typing import Any
 import httpx
 import pytest
 import test_dashboard
-from conftest import Server
+from conftest import Server, make_runtime
 from harness.waiting import wait_until
 from test_dashboard import TIMEOUT_MS, open_ui, shot
+from test_dashboard_volumes import _calls
+
+from dockyard.api.app import create_app
+from dockyard.api.routes import ui
 
 with contextlib.suppress(ImportError):  # without it, the playwright fixture skips the test
     from playwright.sync_api import Page, Route, expect
@@ -424,3 +428,26 @@ def test_screenshots_of_the_main_pages_at_two_widths(
             )
             assert overflow <= 0, f"{name} scrolls sideways at {width}px by {overflow}px"
             shot(page, artifacts, f"{name}-{width}")
+
+
+# -- static: no browser ---------------------------------------------------------------------
+def test_every_module_calls_only_endpoints_the_api_serves(tmp_path: Path) -> None:
+    """Every API call in every dashboard module is a route of the app."""
+    runtime = make_runtime(tmp_path, f"sqlite:///{tmp_path / 'dockyard.sqlite'}")
+    routes = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, methods in create_app(runtime).openapi()["paths"].items()
+        for method in methods
+    }
+    runtime.db.dispose()
+    seen = set()
+    for path in sorted(ui.UI_ROOT.glob("js/**/*.js")):
+        source = path.read_text()
+        code = re.sub(r"^\s*//.*$", "", source, flags=re.M)  # comments may name what is banned
+        assert "innerHTML" not in code and "insertAdjacentHTML" not in code, path
+        for method, called in _calls(source):
+            # a query put together inside the template literal: `/v1/stats${q ? `?..` : ''}`
+            call = (method, called.split("${")[0])
+            assert call in routes, f"{path.name} calls {call}, which the API does not serve"
+            seen.add(call)
+    assert {("GET", "/v1/capabilities"), ("GET", "/v1/images")} <= seen
