@@ -29,7 +29,7 @@ from dockyard.api.app import create_app
 from dockyard.api.routes import ui
 
 with contextlib.suppress(ImportError):  # without it, the playwright fixture skips the test
-    from playwright.sync_api import Page, Route, expect
+    from playwright.sync_api import Page, Route, ViewportSize, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ page = test_dashboard.page
 server = test_dashboard.server
 http = test_dashboard.http
 
-NARROW = {"width": 900, "height": 700}
+NARROW: ViewportSize = {"width": 900, "height": 700}
 
 
 def unique(prefix: str) -> str:
