@@ -272,8 +272,10 @@ def start_server(
     command: str = "dockyard",
     sections: dict[str, dict[str, Any]] | None = None,
     port: int | None = None,
+    start_timeout: float = 30,
 ) -> Server:
-    """Start a Dockyard command with its own config and wait until it answers."""
+    """Start a Dockyard command with its own config and wait until it answers (API worker
+    processes take longer to start on a loaded machine: pass a longer `start_timeout`)."""
     port = port or free_port()
     config: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
@@ -303,7 +305,7 @@ def start_server(
 
     if command != "dockyard-conductor":
         try:
-            wait_until(answers, 30, f"{command} to answer on {url}")
+            wait_until(answers, start_timeout, f"{command} to answer on {url}")
         except AssertionError:
             process.kill()
             raise RuntimeError(f"{command} did not start: {log.read_text()}") from None

@@ -111,7 +111,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     auth.install(app, runtime.conf)  # keystone: the token check, inside OpenStackMiddleware
     app.add_middleware(OpenStackMiddleware, max_body_size=runtime.conf.api.max_request_body_size)
-    metrics = Metrics(lambda: work_metrics.snapshot(runtime))
+    durations = work_metrics.OperationDurations()
+    metrics = Metrics(lambda: work_metrics.snapshot(runtime), lambda: durations.read(runtime))
     app.state.metrics = metrics
 
     @app.get("/metrics", include_in_schema=False)

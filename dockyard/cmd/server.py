@@ -6,9 +6,14 @@ import gc
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -16,6 +21,7 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from dockyard.api.app import create_app
+from dockyard.api.metrics import MULTIPROCESS_ENV
 from dockyard.cmd import startup
 from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
@@ -28,6 +34,7 @@ LOG = logging.getLogger(__name__)
 # The command line a `dockyard-api` worker process rebuilds its configuration from.
 _ARGV_ENV = "DOCKYARD_API_ARGV"
 LISTEN_BACKLOG = 2048  # uvicorn's default
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _api_heartbeat(rt: Runtime, stop: threading.Event) -> None:
@@ -73,6 +80,29 @@ def worker_app() -> FastAPI:
     return app
 
 
+@contextmanager
+def shared_metrics_dir() -> Iterator[Path]:
+    """A directory the API workers share their request metrics through (prometheus_client's
+    multiprocess mode), set in the environment the spawned workers inherit. An operator's own
+    `PROMETHEUS_MULTIPROC_DIR` is used (and emptied: counts of an earlier run must not add
+    up); otherwise a fresh one is made and removed at exit."""
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        path = Path(tempfile.mkdtemp(prefix="dockyard-metrics-"))
+        os.environ[MULTIPROCESS_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        if not given:
+            os.environ.pop(MULTIPROCESS_ENV, None)
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def bind_api(rt: Runtime) -> socket.socket:
     """The API's listening socket on `[api] host` and `port`, or a one-line StartupError
     (port in use, address not on this host) before anything else starts."""
@@ -109,8 +139,18 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers, **options)
-        Multiprocess(config, sockets=[sock]).run()
+        # A worker answers uvicorn's health pings only once it has imported Dockyard; on a
+        # loaded host that takes longer than uvicorn's 5 s default, and each killed worker's
+        # replacement is killed the same way, so nothing ever serves.
+        config = uvicorn.Config(
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            **options,
+        )
+        with shared_metrics_dir():
+            Multiprocess(config, sockets=[sock]).run()
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")
