@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -161,10 +161,13 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     threading.Thread(
         target=_resume_containers, args=(rt,), name="dockyard-containers", daemon=True
     ).start()
-    app = create_app(rt)
-    _settle_heap()
+    # An operator's PROMETHEUS_MULTIPROC_DIR holds one process's files here: made and emptied.
+    shared = shared_metrics_dir() if os.environ.get(MULTIPROCESS_ENV) else nullcontext()
     try:
-        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        with shared:
+            app = create_app(rt)
+            _settle_heap()
+            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     finally:
         stop.set()
         if conductor is not None:
