@@ -307,7 +307,8 @@ def start_server(
         try:
             wait_until(answers, start_timeout, f"{command} to answer on {url}")
         except AssertionError:
-            process.kill()
+            # SIGTERM first: dockyard-api then stops its worker processes too.
+            Server(url, process, config_path, log).stop()
             raise RuntimeError(f"{command} did not start: {log.read_text()}") from None
     return Server(url, process, config_path, log)
 

@@ -201,6 +201,11 @@ def test_admin_sees_the_admin_menu(page: Page, server: Server) -> None:
     expect(admin).to_have_attribute("aria-expanded", "false")
     admin.click()
     expect(admin).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")  # closes, and the focus returns to the button
+    expect(page.get_by_role("link", name="Quotas")).to_be_hidden()
+    expect(admin).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Quotas")).to_be_visible()
     page.get_by_role("link", name="Services").click()
     expect(page.get_by_role("heading", name="Services", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Quotas")).to_be_hidden()  # the menu closed
