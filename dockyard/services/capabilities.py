@@ -33,6 +33,7 @@ DASHBOARD_RULES = (
     "container:delete",
     "quota:get_all",
     "quota:create",
+    "quota:delete",
     "stats:get_all",
     "magnum-service:get_all",
     "image:get_all",
