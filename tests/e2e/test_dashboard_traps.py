@@ -381,7 +381,12 @@ def test_overview_counts_states_failures_and_certificate_expiry(
     bad_uuid = make_cluster(http, bad, template, fake_fail="create")
     wait_status(http, good_uuid, "CREATE_COMPLETE")
     wait_status(http, bad_uuid, "CREATE_FAILED")
-    clusters = http.get("/v1/clusters").json()["clusters"]
+    # Other tests of this module may have left clusters being deleted: wait until none is
+    # busy, so the page and this count see the same set.
+    clusters = wait_until(
+        lambda: http.get("/v1/clusters").json()["clusters"], 60, "no cluster in progress",
+        until=lambda cs: not any(c["status"].endswith("_IN_PROGRESS") for c in cs),
+    )  # fmt: skip
     by_status: dict[str, int] = {}
     for c in clusters:
         by_status[c["status"]] = by_status.get(c["status"], 0) + 1
