@@ -21,11 +21,14 @@ def _create(server: Server) -> tuple[str, list[str]]:
                    "CREATE_COMPLETE", until=lambda s: s == "CREATE_COMPLETE")  # fmt: skip
         assert http.get("/v1/clusters/nope").status_code == 404
 
-    def settled() -> list[str]:  # the create.complete line is written after the commit
+    def settled() -> list[str]:
         return server.log.read_text().splitlines()[start:]
 
+    # Lines land after the fact: create.complete after its commit, an access line after its
+    # response went out.
     lines = wait_until(settled, 10, "the create's log lines",
-                       until=lambda ls: any("create.complete" in ln for ln in ls))  # fmt: skip
+                       until=lambda ls: any("create.complete" in ln for ln in ls)
+                       and any("/v1/clusters/nope" in ln for ln in ls))  # fmt: skip
     return uuid, lines
 
 
