@@ -47,7 +47,9 @@ class Database:
 
     SQLite needs care for concurrent writers: write transactions start with BEGIN IMMEDIATE so
     they queue on the lock instead of failing when a read transaction tries to upgrade.
-    PostgreSQL and MariaDB use one engine for both.
+    PostgreSQL and MariaDB use one engine for both, both at READ COMMITTED (MariaDB's default
+    is REPEATABLE READ): a statement after a row lock (`repositories.locks`) then sees what
+    every earlier transaction committed, on both servers alike.
     """
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
@@ -63,6 +65,7 @@ class Database:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 json_deserializer=_json_loads,
+                isolation_level="READ COMMITTED",
             )
             self._read_engine = self.engine
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
