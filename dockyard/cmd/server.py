@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 import logging
 import os
@@ -68,12 +69,42 @@ def worker_app() -> FastAPI:
     return app
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_noauth_bind(rt: Runtime) -> None:
+    """Refuse noauth on a non-loopback address unless `[auth] noauth_allow_network` says the
+    operator means it, and then say loudly what it means."""
+    host = str(rt.conf.api.host)
+    if rt.conf.auth.strategy != "noauth" or _is_loopback(host):
+        return
+    if not rt.conf.auth.noauth_allow_network:
+        raise SystemExit(
+            f"Refusing to start: [auth] strategy = noauth on [api] host = {host}, which is not "
+            "loopback. Anyone who can reach it could act as any project, even as admin. Use "
+            "[auth] strategy = keystone, bind 127.0.0.1, or set [auth] noauth_allow_network = "
+            "true if this network is trusted."
+        )
+    LOG.warning(
+        "SECURITY: noauth on %s: anyone who can reach this address can act as any project "
+        "and any role (X-Project-Id / X-Roles headers). Only for a trusted network.",
+        host,
+    )
+
+
 def serve(rt: Runtime, *, with_conductor: bool) -> None:
     """Run the API (and, embedded, the conductor) until interrupted.
 
     `dockyard-api` with `[api] workers` > 1 runs that many processes; the embedded `dockyard`
     always runs one, because its conductor lives in the API process.
     """
+    check_noauth_bind(rt)
     options = {
         "host": rt.conf.api.host,
         "port": rt.conf.api.port,

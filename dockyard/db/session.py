@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def _json_loads(text: str | bytes) -> Any:
     return orjson.loads(text)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite does, and tighten an existing
+    one: it holds every cluster's secrets. SQLite gives its -wal and -shm files the same mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _sqlite_engine(url: str, begin_statement: str, pool_size: int) -> Engine:
@@ -56,6 +67,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            private_sqlite_file(url)
             self.engine = _sqlite_engine(url, "BEGIN IMMEDIATE", pool_size)
             self._read_engine = _sqlite_engine(url, "BEGIN", pool_size)
         else:
