@@ -125,7 +125,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
             cluster,
             OperationKind.CREATE,
             {"master_count": master_count, "node_count": node_count},
-            deadline_minutes=create_timeout,
+            deadline_minutes=operations.deadline_minutes(rt, create_timeout),
             host=rt.conf.host,
         )
     notify.cluster_event(rt.notifier, OperationKind.CREATE, "pending", cluster, ctx.user_id)
@@ -297,6 +297,7 @@ def resize(
                 "nodes_to_remove": list(nodes_to_remove or []),
                 "rollback": rollback,
             },
+            deadline_minutes=operations.deadline_minutes(rt),
             host=rt.conf.host,
         )
         # Desired size shows at once (as in Magnum); a failed resize puts the old one back.
@@ -336,6 +337,7 @@ def upgrade(
             cluster,
             OperationKind.UPGRADE,
             {"cluster_template": template.uuid, "max_batch_size": max_batch_size},
+            deadline_minutes=operations.deadline_minutes(rt),
             host=rt.conf.host,
         )
     notify.cluster_event(rt.notifier, OperationKind.UPGRADE, "pending", cluster, ctx.user_id)
@@ -347,7 +349,15 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
     """Queue deletion; the row goes once the driver reports everything removed."""
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, "cluster:delete")
-        operations.start(session, ctx, cluster, OperationKind.DELETE, {}, host=rt.conf.host)
+        operations.start(
+            session,
+            ctx,
+            cluster,
+            OperationKind.DELETE,
+            {},
+            deadline_minutes=operations.deadline_minutes(rt),
+            host=rt.conf.host,
+        )
     notify.cluster_event(rt.notifier, OperationKind.DELETE, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
 

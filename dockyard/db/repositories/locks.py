@@ -7,7 +7,7 @@ and a statement after the lock sees every transaction committed before it.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,11 +28,17 @@ def lock_project(session: Session, project_id: str) -> None:
     query = select(ProjectLock.project_id).where(ProjectLock.project_id == project_id)
     if session.scalar(query.with_for_update()) is not None:
         return
-    try:
-        # A concurrent first insert of the same row waits for the other transaction, then
-        # fails here; the savepoint keeps our transaction usable.
-        with session.begin_nested():
-            session.add(ProjectLock(project_id=project_id))
-            session.flush()
-    except IntegrityError:
-        session.scalar(query.with_for_update())
+    _create_row(session, project_id)
+    session.scalar(query.with_for_update())
+
+
+def _create_row(session: Session, project_id: str) -> None:
+    """Insert the lock row in a transaction of its own (a duplicate from a concurrent insert
+    is fine). Inside the caller's transaction, InnoDB would keep the shared lock of the
+    duplicate-key check until the end, and two such callers then deadlock on the row."""
+    with session.connection().engine.connect() as connection:
+        try:
+            connection.execute(insert(ProjectLock).values(project_id=project_id))
+            connection.commit()
+        except IntegrityError:
+            connection.rollback()
