@@ -263,6 +263,7 @@ def start_server(
     command: str = "dockyard",
     sections: dict[str, dict[str, Any]] | None = None,
     port: int | None = None,
+    start_timeout: float = 30,
 ) -> Server:
     """Start a Dockyard command with its own config and wait until it answers."""
     port = port or free_port()
@@ -285,7 +286,7 @@ def start_server(
     )
     url = f"http://127.0.0.1:{port}"
     if command != "dockyard-conductor":
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"{command} exited: {log.read_text()}")

@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from dockyard.api.app import create_app
+from dockyard.cmd import workers as api_workers
 from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
 from dockyard.conductor.worker import Conductor
@@ -116,7 +117,12 @@ def serve(rt: Runtime, *, with_conductor: bool) -> None:
     LOG.info("Dockyard API listening on http://%s:%s/v1", rt.conf.api.host, rt.conf.api.port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
+        api_workers.run(
+            f"{__name__}:worker_app",
+            workers,
+            float(rt.conf.api.worker_healthcheck_timeout),
+            options,
+        )
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")
