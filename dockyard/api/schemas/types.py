@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from dockyard.domain import bounds
 
@@ -17,8 +17,18 @@ def bounded(limits: tuple[int, int]) -> Any:
     return Field(ge=low, le=high)
 
 
-LabelInt = Annotated[StrictInt, bounded(bounds.LABEL_INT)]
-LabelValue = StrictStr | StrictBool | LabelInt | StrictFloat
+def _label_int_in_range(value: Any) -> Any:
+    # Checked before the union: a too-large int would otherwise pass as a float.
+    if isinstance(value, int) and not isinstance(value, bool):
+        reason = bounds.out_of_range(value, bounds.LABEL_INT)
+        if reason:
+            raise ValueError(f"an integer label value {reason}")
+    return value
+
+
+LabelValue = Annotated[
+    StrictStr | StrictBool | StrictInt | StrictFloat, BeforeValidator(_label_int_in_range)
+]
 Labels = dict[Annotated[str, Field(min_length=1, max_length=255)], LabelValue]
 ClusterName = Annotated[str, Field(max_length=242, pattern=r"^[a-zA-Z][a-zA-Z0-9_.-]*$")]
 
