@@ -37,7 +37,7 @@ One configuration "DB:WORKERS" (e.g. `sqlite:1`) does:
 Load generator: wrk (C, epoll) with one thread (`-t1`: it can take at most one of the two
 cores; it uses 1-5 % of one in practice), --connections keep-alive connections (default 4),
 fixed duration, header `OpenStack-API-Version: container-infra latest`, the noauth default
-identity (admin roles). Percentiles come from wrk's histogram (a Lua `done()` hook prints them
+identity, configured as admin (`[auth] default_roles`). Percentiles come from wrk's histogram (a Lua `done()` hook prints them
 as JSON). Why 4 connections: a closed-loop client's mean latency is connections / throughput
 (Little's law), so at 10 connections a list route that just makes 400 req/s has a 25 ms
 *mean* and could never also show p99 < 20 ms; 4 connections already keep one or two worker
@@ -346,6 +346,9 @@ def start_server(
         "host = 127.0.0.1",
         f"port = {port}",
         f"workers = {workers}",
+        # The identity the figures were measured with: admin (noauth's default is member).
+        "[auth]",
+        "default_roles = admin,member,reader",
     ]
     if connection:
         lines += ["[database]", f"connection = {connection}"]
