@@ -154,6 +154,9 @@ def make_runtime(
     conf = load_config([], config_files=files)
     settings: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        # Tests act as admin unless they send X-Roles (the product's noauth default is member;
+        # tests/functional/test_noauth_defaults.py covers it).
+        "auth": {"default_roles": ["admin", "member", "reader"]},
         "database": {"connection": db_url},
         "conductor": {"poll_interval": 0.05, "lease_seconds": 3},
     }
@@ -272,11 +275,13 @@ def start_server(
     command: str = "dockyard",
     sections: dict[str, dict[str, Any]] | None = None,
     port: int | None = None,
+    start_timeout: float = 30,
 ) -> Server:
     """Start a Dockyard command with its own config and wait until it answers."""
     port = port or free_port()
     config: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        "auth": {"default_roles": "admin,member,reader"},  # as in make_runtime
         "api": {"port": port},
         "conductor": {"poll_interval": 0.1, "lease_seconds": 3},
     }
@@ -303,7 +308,7 @@ def start_server(
 
     if command != "dockyard-conductor":
         try:
-            wait_until(answers, 30, f"{command} to answer on {url}")
+            wait_until(answers, start_timeout, f"{command} to answer on {url}")
         except AssertionError:
             process.kill()
             raise RuntimeError(f"{command} did not start: {log.read_text()}") from None

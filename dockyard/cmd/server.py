@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 import logging
 import os
@@ -13,10 +14,10 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from dockyard.api.app import create_app
 from dockyard.cmd import startup
+from dockyard.cmd import workers as api_workers
 from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
 from dockyard.conductor.worker import Conductor
@@ -73,9 +74,40 @@ def worker_app() -> FastAPI:
     return app
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_noauth_bind(rt: Runtime) -> None:
+    """Refuse noauth on a non-loopback address unless `[auth] noauth_allow_network` says the
+    operator means it, and then say loudly what it means."""
+    host = str(rt.conf.api.host)
+    if rt.conf.auth.strategy != "noauth" or _is_loopback(host):
+        return
+    if not rt.conf.auth.noauth_allow_network:
+        raise startup.StartupError(
+            f"refusing to start: [auth] strategy = noauth on [api] host = {host}, which is not "
+            "loopback. Anyone who can reach it could act as any project, even as admin. Use "
+            "[auth] strategy = keystone, bind 127.0.0.1, or set [auth] noauth_allow_network = "
+            "true if this network is trusted."
+        )
+    LOG.warning(
+        "SECURITY: noauth on %s: anyone who can reach this address can act as any project "
+        "and any role (X-Project-Id / X-Roles headers). Only for a trusted network.",
+        host,
+    )
+
+
 def bind_api(rt: Runtime) -> socket.socket:
     """The API's listening socket on `[api] host` and `port`, or a one-line StartupError
-    (port in use, address not on this host) before anything else starts."""
+    (noauth on a network address, port in use, address not on this host) before anything
+    else starts."""
+    check_noauth_bind(rt)
     host, port = str(rt.conf.api.host), int(rt.conf.api.port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -109,8 +141,13 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers, **options)
-        Multiprocess(config, sockets=[sock]).run()
+        api_workers.run(
+            f"{__name__}:worker_app",
+            workers,
+            float(rt.conf.api.worker_healthcheck_timeout),
+            options,
+            sock,
+        )
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")

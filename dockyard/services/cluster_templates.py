@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 
 from dockyard.common import exceptions
@@ -132,12 +133,19 @@ def _target(template: ClusterTemplate) -> dict[str, Any]:
 
 
 def update(
-    rt: Runtime, ctx: RequestContext, template_uuid: str, changes: dict[str, Any]
+    rt: Runtime,
+    ctx: RequestContext,
+    ident: str,
+    compute_changes: Callable[[ClusterTemplate], dict[str, Any]],
 ) -> ClusterTemplate:
-    """Apply `changes` (field -> new value) computed from a JSON patch (200)."""
+    """Apply the changes (field -> new value) that `compute_changes` derives from the locked,
+    current template (a JSON patch): read, modify and write are one transaction, so concurrent
+    patches apply one after the other and none is lost (200)."""
     with rt.db.write() as session:
-        template = repo.get(session, template_uuid, _scope(ctx))
-        rt.policy.authorize(ctx, "clustertemplate:update", _target(template))
+        found = repo.get(session, ident, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:update", _target(found))
+        template = repo.lock_for_change(session, found.uuid)
+        changes = compute_changes(template)
         if not changes:
             return template
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
@@ -167,8 +175,11 @@ def _allowed_in_use(changes: dict[str, Any]) -> bool:
 
 def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
     with rt.db.write() as session:
-        template = repo.get(session, ident, _scope(ctx))
-        rt.policy.authorize(ctx, "clustertemplate:delete", _target(template))
+        found = repo.get(session, ident, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:delete", _target(found))
+        # Clusters being created lock the template for use; this waits for them and then
+        # counts them (repositories.templates.lock_for_use).
+        template = repo.lock_for_change(session, found.uuid)
         if repo.is_referenced(session, template.uuid):
             raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
         repo.delete(session, template)

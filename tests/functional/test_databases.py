@@ -28,6 +28,7 @@ TABLES = {
     "containers",
     "nodegroups",
     "operations",
+    "project_locks",
     "quotas",
     "services",
     "volume_attachments",

@@ -160,7 +160,7 @@ def test_template_update_and_delete(coe: Coe, server: Server) -> None:
     )
     assert updated["name"] == "scratch-renamed"
     assert updated["labels"] == {"flannel_backend": "host-gw"}
-    assert updated["public"] is True  # the noauth default caller is an admin
+    assert updated["public"] is True  # the tests' noauth default caller (conftest) is an admin
     out = coe.run("cluster", "template", "delete", "scratch-renamed").out
     assert "Request to delete cluster template scratch-renamed has been accepted" in out
     gone = coe.fails("cluster", "template", "show", "scratch-renamed")

@@ -23,6 +23,7 @@ from dockyard.api.views import clusters as view
 from dockyard.api.views import events as event_view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
 from dockyard.common import exceptions
+from dockyard.domain import bounds
 from dockyard.domain.status import OperationKind
 from dockyard.services import clusters as service
 
@@ -140,10 +141,13 @@ def patch_cluster_uuid(
         node_count = patched["node_count"]
         if node_count is None:  # remove /node_count resets it to the default, 1 (seed table)
             node_count = 1
-        if not isinstance(node_count, int) or isinstance(node_count, bool) or node_count < 0:
+        if not isinstance(node_count, int) or isinstance(node_count, bool):
             raise exceptions.InvalidField(
                 field="node_count", value=node_count, reason="expected a non-negative integer"
             )
+        reason = bounds.out_of_range(node_count, bounds.NODE_COUNT)
+        if reason:
+            raise exceptions.InvalidField(field="node_count", value=node_count, reason=reason)
         if node_count == 0 and version < microversions.ZERO_NODES:
             raise exceptions.NotSupported(
                 "Resizing a nodegroup to zero is not supported in the provided microversion."
@@ -237,6 +241,9 @@ def cluster_events(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep
         raise exceptions.Invalid("after and limit must be integers") from None
     if limit <= 0:
         raise exceptions.Invalid("Limit must be positive")
+    reason = bounds.out_of_range(after, bounds.ROW_ID) if after is not None else None
+    if reason:
+        raise exceptions.InvalidField(field="after", value=after, reason=reason)
     cluster, timeline = service.timeline(rt, ctx, ident, after, limit)
     return json_response(
         {

@@ -12,6 +12,9 @@ Behaviour is steered by labels (all test-only):
     fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates fail with a reason
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
+    fake_hang=<op>[,<op>...]   create|resize|delete|... never return (block their thread)
+    fake_transient=<n>         the first n calls of each op (per conductor process) raise
+                               BackendUnavailable, an HTTP 503 as openstacksdk reports one
     fake_journal=<path>        append "<cluster uuid> <call> <pid>" to <path> on every
                                create/resize/delete/poll/upgrade call (one O_APPEND write, so
                                lines from several processes never interleave)
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -71,6 +75,17 @@ def _node_certificates(spec: ClusterSpec, count: int) -> list[CertificateInfo] |
     ]
 
 
+class BackendUnavailable(Exception):
+    """TEST-ONLY: what an HTTP client raises for a 503 (openstacksdk's `status_code`)."""
+
+    status_code = 503
+
+
+# (cluster uuid, op) -> transient errors raised so far, in this process.
+_TRANSIENT_RAISED: dict[tuple[str, str], int] = {}
+_NEVER = threading.Event()
+
+
 class FakeDriver(ClusterDriver):
     """TEST-ONLY: see the module docstring."""
 
@@ -96,8 +111,18 @@ class FakeDriver(ClusterDriver):
         if not total:
             time.sleep(seconds)
 
+    def _misbehave(self, spec: ClusterSpec, op: str) -> None:
+        if op in str(spec.labels.get("fake_hang", "")).split(","):
+            _NEVER.wait()
+        wanted = int(spec.labels.get("fake_transient", 0) or 0)
+        key = (spec.uuid, op)
+        if _TRANSIENT_RAISED.get(key, 0) < wanted:
+            _TRANSIENT_RAISED[key] = _TRANSIENT_RAISED.get(key, 0) + 1
+            raise BackendUnavailable(f"503 Service Unavailable (fake, {_TRANSIENT_RAISED[key]})")
+
     def _result(self, spec: ClusterSpec, op: str, masters: int, workers: int) -> DriverResult:
         self._pause(spec)
+        self._misbehave(spec, op)
         if op in str(spec.labels.get("fake_fail", "")).split(","):
             return DriverResult(Outcome.FAILED, reason=f"fake driver was told to fail {op}")
         polls_wanted = int(spec.labels.get("fake_async", 0) or 0)
