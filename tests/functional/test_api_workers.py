@@ -14,6 +14,7 @@ import httpx
 import psutil
 import pytest
 from conftest import LATEST, Server, start_server
+from harness.waiting import wait_until
 
 BURN = "while True: pass"
 
@@ -58,11 +59,8 @@ def test_a_replaced_worker_is_logged_with_its_cause(tmp_path: Path) -> None:
     try:
         victim = _workers(server)[0]
         victim.send_signal(signal.SIGKILL)
-        deadline = time.monotonic() + 30
         expected = f"API worker {victim.pid} exited with code -9: started worker"
-        while expected not in server.log.read_text():
-            assert time.monotonic() < deadline, server.log.read_text()
-            time.sleep(0.1)
+        wait_until(lambda: expected in server.log.read_text(), 30, "the replaced worker's log line")
         response = httpx.get(server.url + "/v1/clusters", headers=LATEST, timeout=30)
         assert response.status_code == 200
     finally:

@@ -8,28 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
 from conftest import Api, make_runtime, running_api
+from harness.waiting import wait_until
 
 from dockyard.db.models import Operation
 
 T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -70,7 +60,7 @@ def started(api: Api, cluster: str) -> bool:
 
 def test_delete_cancels_a_create_that_never_returns(api: Api) -> None:
     cluster = create(api, fake_hang="create")
-    wait_for(lambda: started(api, cluster), 20, "the create to start")
+    wait_until(lambda: started(api, cluster), 20, "the create to start")
     response = api.delete(f"/v1/clusters/{cluster}")
     assert response.status_code == 204, response.text
     seen: list[str] = []
@@ -81,7 +71,7 @@ def test_delete_cancels_a_create_that_never_returns(api: Api) -> None:
             seen[:] = [e["event"] for e in answer.json()["events"]]
         return answer.status_code == 404
 
-    wait_for(gone, 30, "the cluster to be deleted")
+    wait_until(gone, 30, "the cluster to be deleted")
     assert "create.superseded" in seen, seen
     # The worker that ran the hung create is free again.
     assert api.conductor is not None and api.conductor.wait_idle(10)
@@ -89,7 +79,7 @@ def test_delete_cancels_a_create_that_never_returns(api: Api) -> None:
 
 def test_deadline_ends_a_create_that_never_returns(api: Api) -> None:
     cluster = create(api, fake_hang="create")
-    wait_for(lambda: started(api, cluster), 20, "the create to start")
+    wait_until(lambda: started(api, cluster), 20, "the create to start")
     engine = sa.create_engine(api.runtime.db.url)
     with engine.begin() as conn:  # minutes are too long to wait: move the deadline instead
         conn.execute(

@@ -9,6 +9,7 @@ a template PATCH is still reflected afterwards (a loser would have to get 409).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +25,8 @@ from conftest import (
     _create_database,
     _drop_database,
 )
-from test_durability import Processes, wait_for, wait_started
+from harness.waiting import wait_until
+from test_durability import Processes, wait_started
 
 T = TypeVar("T")
 ADMIN = {**LATEST, "X-Project-Id": "ops", "X-User-Id": "root", "X-Roles": "admin"}
@@ -122,7 +124,7 @@ def delete_all(http: httpx.Client, uuids: list[str], headers: dict[str, str]) ->
                 assert answer.status_code in (204, 409), answer.text
         return left == 0
 
-    wait_for(gone, 60, "every cluster to be deleted")
+    wait_until(gone, 60, "every cluster to be deleted")
 
 
 def settled(http: httpx.Client, uuid: str, headers: dict[str, str]) -> dict[str, Any] | None:
@@ -148,7 +150,8 @@ def test_template_delete_racing_creates(http: httpx.Client) -> None:
         else:
             assert ours, "the template delete answered 409 without a cluster using it"
         for uuid in ours:
-            body = wait_for(lambda u=uuid: settled(http, u, ADMIN), 60, f"{uuid} to settle")
+            settle = functools.partial(settled, http, uuid, ADMIN)
+            body = wait_until(settle, 60, f"{uuid} to settle")
             assert body["status"] == "CREATE_COMPLETE", body
             assert body["cluster_template_id"] == template
         accepted += ours
@@ -174,7 +177,7 @@ def test_quota_holds_under_concurrent_creates(http: httpx.Client) -> None:
     assert len(listed) == 5
     uuids = [c["uuid"] for c in listed]
     for uuid in uuids:
-        wait_for(lambda u=uuid: settled(http, u, headers), 60, f"{uuid} to settle")
+        wait_until(functools.partial(settled, http, uuid, headers), 60, f"{uuid} to settle")
     delete_all(http, uuids, headers)
     print(f"quota race: {THREADS} creates against 5: {dict(codes)}")
 
@@ -204,7 +207,7 @@ def test_concurrent_deletes(http: httpx.Client) -> None:
         assert response.status_code == 202, response.text
         uuids.append(str(response.json()["uuid"]))
     for uuid in uuids:
-        wait_for(lambda u=uuid: settled(http, u, ADMIN), 60, f"{uuid} to settle")
+        wait_until(functools.partial(settled, http, uuid, ADMIN), 60, f"{uuid} to settle")
     calls = [(lambda u=uuid: http.delete(f"/v1/clusters/{u}")) for uuid in uuids for _ in range(3)]
     responses = at_once(calls)  # type: ignore[arg-type]
     codes = no_server_errors(responses)
