@@ -36,6 +36,7 @@ from dockyard.drivers.k8s_local import (
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
+from dockyard.drivers.swarm_local.checks import HostCheck
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
 OS_DISTRO = "dockyard-node"
@@ -48,7 +49,9 @@ class LocalKubernetesDriver(ClusterDriver):
 
     def __init__(self, settings: KubeSettings | None = None) -> None:
         self.settings = settings or KubeSettings(LocalSettings(state_dir="./var/local_driver"))
-        self._host_ok = False
+        self._host = HostCheck(
+            "The local Kubernetes driver", lambda: checks.host_problems(self.settings)
+        )
 
     @property
     def nodes(self) -> KubeNodes:
@@ -57,6 +60,9 @@ class LocalKubernetesDriver(ClusterDriver):
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
+    def check_host(self) -> None:
+        self._host()
+
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
         """1 or 3 masters; the cluster's haproxy always fronts them, so no LB is needed."""
         if master_count not in (1, checks.MAX_MASTERS):
@@ -64,16 +70,6 @@ class LocalKubernetesDriver(ClusterDriver):
                 f"local Kubernetes clusters have 1 or {checks.MAX_MASTERS} masters, "
                 f"not {master_count}"
             )
-
-    def check_host(self) -> None:
-        if self._host_ok:
-            return
-        found = checks.host_problems(self.settings)
-        if found:
-            raise exceptions.NotSupported(
-                "The local Kubernetes driver cannot run on this host: " + "; ".join(found) + "."
-            )
-        self._host_ok = True  # only success is remembered: a fixed host is seen at once
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockyard.common import exceptions
@@ -12,6 +12,26 @@ from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import host, registry, volumes
 
 SWARM_COES = ("swarm", "swarm-mode")
+
+
+class HostCheck:
+    """A driver's `check_host`: NotSupported naming every problem of `problems()`, prefixed
+    with `what`. Only success is remembered, so a host that was fixed is seen at once."""
+
+    def __init__(self, what: str, problems: Callable[[], list[str]]) -> None:
+        self.what = what
+        self.problems = problems
+        self.ok = False
+
+    def __call__(self) -> None:
+        if self.ok:
+            return
+        found = self.problems()
+        if found:
+            raise exceptions.NotSupported(
+                f"{self.what} cannot run on this host: " + "; ".join(found) + "."
+            )
+        self.ok = True
 
 
 def host_problems(settings: LocalSettings) -> list[str]:

@@ -61,7 +61,9 @@ class LocalDriver(ClusterDriver):
 
     def __init__(self, settings: LocalSettings | None = None) -> None:
         self.settings = settings or LocalSettings(state_dir="./var/local_driver")
-        self._host_ok = False
+        self._host = checks.HostCheck(
+            "The local cluster driver", lambda: checks.host_problems(self.settings)
+        )
 
     @property
     def store(self) -> StateStore:
@@ -80,20 +82,13 @@ class LocalDriver(ClusterDriver):
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
+    def check_host(self) -> None:
+        self._host()
+
     def validate_labels(self, coe: str, labels: Mapping[str, object]) -> dict[str, str]:
         checked = super().validate_labels(coe, labels)
         engine.check_labels(checked)
         return checked
-
-    def check_host(self) -> None:
-        if self._host_ok:
-            return
-        found = checks.host_problems(self.settings)
-        if found:
-            raise exceptions.NotSupported(
-                "The local cluster driver cannot run on this host: " + "; ".join(found) + "."
-            )
-        self._host_ok = True  # only success is remembered: a fixed host is seen at once
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()
