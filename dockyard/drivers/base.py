@@ -140,7 +140,13 @@ class ClusterDriver(ABC):
 
     #: The entry-point name; set by the registry when the driver is loaded.
     name: str = ""
+    #: What builds this driver's clusters, for messages ("Heat", "this machine's dockerds").
+    backend: ClassVar[str] = ""
     provides: ClassVar[tuple[Provides, ...]] = ()
+    #: Combinations this driver also builds, but only when no usable driver provides them
+    #: itself (the local driver builds the guide's swarm on fedora-atomic from its own nodes
+    #: where no Heat is configured). See `registry.DriverRegistry.select`.
+    stands_in_for: ClassVar[tuple[Provides, ...]] = ()
     #: Labels this driver understands beyond the shared table in dockyard.domain.coe.
     extra_labels: ClassVar[frozenset[str]] = frozenset()
 
@@ -221,9 +227,26 @@ class ClusterDriver(ABC):
         """Health of a settled cluster; None when the driver cannot tell."""
         return None
 
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """What this deployment lacks for the driver to build clusters, one short phrase each
+        ("no [heat] or [keystone_authtoken] service credentials"); empty when it can.
+
+        With `template` (a cluster template's fields), also what that template's options
+        need (a Cinder endpoint for volume_driver cinder, loop devices for a volume size...).
+        The services call this at template create and again at cluster create, and answer
+        400 with the phrases instead of accepting what would fail later. It must be cheap
+        once it has succeeded (cache successes, never failures: a fixed deployment is seen
+        at once)."""
+        return []
+
     def check_host(self) -> None:
-        """Raise `NotSupported` with a clear reason when this machine cannot run the driver."""
-        return None
+        """Raise `DriverUnusable` naming what is missing when this deployment cannot run the
+        driver at all (`unmet_requirements` without a template)."""
+        problems = self.unmet_requirements()
+        if problems:
+            raise exceptions.DriverUnusable(
+                driver=self.name, backend=self.backend, problems=problems
+            )
 
     #: Seconds between two `sync_in_progress` calls; None: the driver has no batch sync.
     status_sync_interval: float | None = None

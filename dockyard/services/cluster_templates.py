@@ -70,12 +70,17 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
         image.os_distro or "",
         coe,
         values.get("driver") or image.properties.get("dockyard_driver"),
+        template=values,
     )
-    driver.check_host()
     values["driver"] = driver.name
     values["labels"] = driver.validate_labels(coe, values.get("labels") or {})
     openstack_checks.check_template(rt, ctx, values)
     return values
+
+
+def fields(template: ClusterTemplate) -> dict[str, Any]:
+    """The template's columns as a plain mapping (what drivers are shown)."""
+    return {col.key: getattr(template, col.key) for col in template.__table__.columns}
 
 
 def _authorize_publish(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> None:
@@ -142,7 +147,7 @@ def update(
             return template
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
             raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
-        current = {col.key: getattr(template, col.key) for col in template.__table__.columns}
+        current = fields(template)
         values = _resolve(rt, ctx, {**current, **changes})
         if "public" in changes or "hidden" in changes:
             _authorize_publish(rt, ctx, changes)

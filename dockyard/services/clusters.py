@@ -73,11 +73,17 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
     """Queue a new cluster; the row exists (CREATE_IN_PROGRESS) before this returns."""
     template = cluster_templates.get_for_cluster(rt, ctx, body["cluster_template_id"])
     driver = rt.drivers.get(template.driver or "")
-    driver.check_host()
     values: dict[str, Any] = {k: v for k, v in body.items() if v is not None}
     for field, template_field in _FROM_TEMPLATE.items():
         if values.get(field) is None:
             values[field] = getattr(template, template_field)
+    # Checked again here: the deployment may have changed since the template was made, and
+    # the cluster may ask for more (its own docker_volume_size).
+    needs = {
+        **cluster_templates.fields(template),
+        "docker_volume_size": values["docker_volume_size"],
+    }
+    rt.drivers.require_usable(driver, needs, f"Cluster template {template.name or template.uuid}")
     master_count = int(values.get("master_count", 1))
     node_count = int(values.get("node_count", 1))
     driver.validate_master_count(master_count, bool(values["master_lb_enabled"]))

@@ -54,9 +54,16 @@ OS_DISTRO = "dockyard-node"
 class LocalDriver(ClusterDriver):
     """Swarm-mode clusters of dockerd-in-a-namespace nodes on this machine."""
 
+    backend: ClassVar[str] = "dockerds on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (
         Provides("vm", OS_DISTRO, "swarm-mode"),
         Provides("vm", OS_DISTRO, "swarm"),
+    )
+    # The guide's swarm templates name fedora-atomic-latest: where no usable Heat driver
+    # provides that, local nodes build it (the image is never booted; nodes are dockerds).
+    stands_in_for: ClassVar[tuple[Provides, ...]] = (
+        Provides("vm", "fedora-atomic", "swarm-mode"),
+        Provides("vm", "fedora-atomic", "swarm"),
     )
 
     def __init__(self, settings: LocalSettings | None = None) -> None:
@@ -85,15 +92,27 @@ class LocalDriver(ClusterDriver):
         engine.check_labels(checked)
         return checked
 
-    def check_host(self) -> None:
+    def _host_problems(self) -> list[str]:
         if self._host_ok:
-            return
+            return []
         found = checks.host_problems(self.settings)
+        self._host_ok = not found  # only success is remembered: a fixed host is seen at once
+        return found
+
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """Root, docker.io and the address pool; then what `template` asks for (rexray's
+        volume root, loop devices for docker_volume_size, the registry's image)."""
+        found = self._host_problems()
+        if template is not None and not found:
+            found = checks.template_problems(self.settings, template)
+        return found
+
+    def check_host(self) -> None:
+        found = self._host_problems()
         if found:
             raise exceptions.NotSupported(
                 "The local cluster driver cannot run on this host: " + "; ".join(found) + "."
             )
-        self._host_ok = True  # only success is remembered: a fixed host is seen at once
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()
