@@ -44,9 +44,8 @@ def _list_templates(registry: DriverRegistry, details: bool) -> None:
                 for p in info.provides:
                     print(f"     {p.server_type:<12} {p.os:<15} {p.coe}")
                 for p in stand_ins:
-                    print(
-                        f"     {p.server_type:<12} {p.os:<15} {p.coe} (when no usable driver provides it)"
-                    )
+                    row = f"     {p.server_type:<12} {p.os:<15} {p.coe}"
+                    print(row + " (when no usable driver provides it)")
 
 
 def main(argv: list[str] | None = None) -> int:

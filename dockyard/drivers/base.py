@@ -162,15 +162,13 @@ class ClusterDriver(ABC):
         return coe_rules.validate_labels(coe, labels)
 
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
-        """Refuse master counts this driver cannot build (Magnum: odd, and 1 without an LB)."""
+        """Refuse master counts this driver cannot build: odd (Magnum's rule, for the
+        quorum of etcd or of swarm's raft). Several masters without a load balancer are
+        accepted, as the guide says: one of them then serves the API."""
         if master_count < 1 or master_count % 2 == 0:
             raise exceptions.InvalidParameterValue(
                 f"master nodegroup size of {master_count} is invalid, size cannot be an even "
                 "number."
-            )
-        if master_count > 1 and not master_lb_enabled:
-            raise exceptions.InvalidParameterValue(
-                "master_count must be 1 when master_lb_enabled is False"
             )
 
     @abstractmethod

@@ -25,7 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "tls_disabled": False,
     "public": False,
     "hidden": False,
-    "master_lb_enabled": False,
+    # The guide: "The default is 'true', i.e. to create the load balancer" (docs/api.md).
+    "master_lb_enabled": True,
     "floating_ip_enabled": True,
     "labels": {},
 }
@@ -55,13 +56,10 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
     coe_rules.check_server_type(coe, values["server_type"])
     values["network_driver"] = coe_rules.resolve_network_driver(coe, values.get("network_driver"))
     values["volume_driver"] = coe_rules.resolve_volume_driver(coe, values.get("volume_driver"))
-    if (
-        values.get("docker_storage_driver") == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_storage_driver(values.get("docker_storage_driver"))
+    coe_rules.check_docker_volume_size(
+        values.get("docker_storage_driver"), values.get("docker_volume_size")
+    )
     _check_dns(values.get("dns_nameserver"))
     image = openstack_checks.resolve_image(rt, ctx, values["image_id"])
     values["cluster_distro"] = image.os_distro

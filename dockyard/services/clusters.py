@@ -18,6 +18,7 @@ from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import quotas as quota_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.db.repositories.pagination import Page
+from dockyard.domain import coe as coe_rules
 from dockyard.domain.status import ClusterStatus, OperationKind
 from dockyard.drivers.base import ClusterDriver
 from dockyard.notifications import clusters as notify
@@ -87,13 +88,9 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
     master_count = int(values.get("master_count", 1))
     node_count = int(values.get("node_count", 1))
     driver.validate_master_count(master_count, bool(values["master_lb_enabled"]))
-    if (
-        template.docker_storage_driver == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_volume_size(
+        template.docker_storage_driver, values.get("docker_volume_size")
+    )
     rt.policy.authorize(ctx, "cluster:create")
     labels = _merge_labels(
         dict(template.labels or {}), values.get("labels"), bool(values.get("merge_labels"))

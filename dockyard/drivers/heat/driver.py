@@ -47,6 +47,7 @@ _ACTIONS = {"create": "CREATE", "update": "UPDATE", "resize": "UPDATE", "delete"
 # volume_driver cinder). Alternative service types per need, the first one named in messages.
 HEAT_SERVICE = ("orchestration",)
 CINDER_SERVICE = ("block-storage", "volumev3")
+OCTAVIA_SERVICE = ("load-balancer",)
 _SERVICE_NAMES = {
     "orchestration": "Heat (orchestration)",
     "block-storage": "Cinder (block-storage)",
@@ -99,6 +100,8 @@ class HeatDriver(ClusterDriver):
             template.get("volume_driver") == "cinder" or template.get("docker_volume_size")
         ):
             wanted.append(CINDER_SERVICE)
+        if template is not None and template.get("master_lb_enabled"):
+            wanted.append(OCTAVIA_SERVICE)
         unknown = [types for types in wanted if types not in self._endpoints_found]
         if not unknown:
             return []
