@@ -15,10 +15,26 @@ def _states(url: str) -> dict[str, str]:
     return {s["binary"]: s["state"] for s in services}
 
 
+def test_magnum_names_list_the_conductor_alone(tmp_path: Path, postgres_url: str) -> None:
+    sections = {"DEFAULT": {"heartbeat_interval": 1}, "database": {"connection": postgres_url}}
+    api = start_server(tmp_path, "dockyard-api", sections)
+    conductor = start_server(tmp_path, "dockyard-conductor", sections)
+    try:
+        deadline = time.monotonic() + 30
+        while _states(api.url).get("magnum-conductor") != "up":
+            assert time.monotonic() < deadline, "the conductor never reported itself up"
+            time.sleep(0.2)
+        assert set(_states(api.url)) == {"magnum-conductor"}
+    finally:
+        conductor.stop()
+        api.stop()
+
+
 def test_killed_conductor_goes_down_within_the_interval(tmp_path: Path, postgres_url: str) -> None:
     sections = {
         "DEFAULT": {"service_down_time": 3, "heartbeat_interval": 1},
         "database": {"connection": postgres_url},
+        "api": {"service_list_names": "dockyard"},
     }
     api = start_server(tmp_path, "dockyard-api", sections)
     conductor = start_server(tmp_path, "dockyard-conductor", sections)
@@ -42,7 +58,9 @@ def test_killed_conductor_goes_down_within_the_interval(tmp_path: Path, postgres
 
 def test_api_with_two_worker_processes(tmp_path: Path) -> None:
     """`dockyard-api` with [api] workers = 2 serves from two processes sharing the database."""
-    api = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}})
+    api = start_server(
+        tmp_path, "dockyard-api", {"api": {"workers": 2, "service_list_names": "dockyard"}}
+    )
     try:
         children = [
             pid
