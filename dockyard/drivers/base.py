@@ -253,3 +253,43 @@ class ClusterDriver(ABC):
         """Periodic batch check of clusters whose operation waits on the backend (Heat): the
         uuids among `specs` whose backend settled, so their operations poll now."""
         return set()
+
+
+class UnloadedDriver(ClusterDriver):
+    """What the registry hands out for a cluster whose driver is not loaded here (disabled
+    in [drivers], failed to load, or uninstalled): it builds nothing, and deletes a cluster
+    whose backend was never made. Not an entry point."""
+
+    backend: ClassVar[str] = "not loaded"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        return [f"the driver {self.name} is not loaded in this deployment ([drivers])"]
+
+    def _refuse(self) -> DriverResult:
+        return DriverResult(Outcome.FAILED, reason=self.unmet_requirements()[0])
+
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self._refuse()
+
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        return self._refuse()
+
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Nothing recorded (driver_state empty): nothing was built, the delete completes.
+        Otherwise only the driver knows how to remove what it made."""
+        if not spec.driver_state:
+            return DriverResult(Outcome.COMPLETE, reason="nothing was ever built")
+        return DriverResult(
+            Outcome.FAILED,
+            reason=f"{self.unmet_requirements()[0]}: load it again to delete what it built",
+        )

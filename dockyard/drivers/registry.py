@@ -12,7 +12,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from dockyard.common import exceptions
-from dockyard.drivers.base import ClusterDriver, Provides
+from dockyard.drivers.base import ClusterDriver, Provides, UnloadedDriver
 
 GROUP = "dockyard.drivers"
 
@@ -74,11 +74,10 @@ class DriverRegistry:
         return dict(self._drivers)
 
     def get(self, name: str) -> ClusterDriver:
-        """The enabled driver called `name` (400 when it is not loaded)."""
-        try:
-            return self._drivers[name]
-        except KeyError:
-            raise exceptions.ClusterDriverNotSupported(driver_name=name) from None
+        """The enabled driver called `name`; for a name not loaded here (a cluster made
+        before its driver was disabled or removed), an `UnloadedDriver`, which builds
+        nothing (400 at request time: `require_usable`) and deletes what was never built."""
+        return self._drivers.get(name) or UnloadedDriver(name)
 
     def select(
         self,
@@ -96,7 +95,9 @@ class DriverRegistry:
         none is usable, the 400 names each candidate and what it lacks."""
         wanted = Provides(server_type, os_distro, coe)
         if driver_name:
-            driver = self.get(driver_name)
+            if driver_name not in self._drivers:
+                raise exceptions.ClusterDriverNotSupported(driver_name=driver_name)
+            driver = self._drivers[driver_name]
             if wanted not in driver.provides and wanted not in driver.stands_in_for:
                 raise exceptions.InvalidParameterValue(
                     f"Cluster driver ({driver_name}) does not provide ({server_type}, "

@@ -271,6 +271,8 @@ def resize(
     """Queue a change of a worker nodegroup's size (PATCH node_count and actions/resize)."""
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, rule)
+        # A driver no longer loaded here cannot resize: 400 now, not a failure later.
+        rt.drivers.require_usable(rt.drivers.get(cluster.driver), None, f"Cluster {cluster.name}")
         ng = _worker_nodegroup(session, cluster, nodegroup)
         _check_range(ng, node_count)
         operations.start(

@@ -118,3 +118,32 @@ def test_cluster_create_checks_again_and_delete_needs_no_configuration(
         api.wait_status(uuid, "DELETE_COMPLETE")
         assert api.get(f"/v1/clusters/{uuid}").status_code == 404
         assert api.get("/v1/clusters").json()["clusters"] == []
+
+
+def test_clusters_of_a_driver_no_longer_loaded(tmp_path: Path, sqlite_url: str) -> None:
+    """The fake driver made two clusters, then the service restarts with it disabled: the
+    one whose create failed before anything was built is deleted at once, a resize of the
+    other is refused with 400, and its delete fails saying the driver must be loaded again
+    (only the driver knows what it built)."""
+    with running_api(make_runtime(tmp_path, sqlite_url)) as api:
+        api.template(name="k8s")
+        never = api.post(
+            "/v1/clusters",
+            {"cluster_template_id": "k8s", "name": "never", "labels": {"fake_fail": "create"}},
+        ).json()["uuid"]
+        built = api.post("/v1/clusters", {"cluster_template_id": "k8s", "name": "built"})
+        assert api.wait_status(never, "CREATE_FAILED")["status"] == "CREATE_FAILED"
+        api.wait_status(built.json()["uuid"], "CREATE_COMPLETE")
+
+    with running_api(make_runtime(tmp_path, sqlite_url, STANDALONE)) as api:
+        resized = api.post("/v1/clusters/built/actions/resize", {"node_count": 2})
+        assert resized.status_code == 400, resized.text
+        assert _error(resized)["title"] == (
+            "Cluster built needs the driver fake (not loaded), which cannot build clusters "
+            "here: the driver fake is not loaded in this deployment ([drivers])"
+        )
+        assert api.delete("/v1/clusters/never").status_code == 204
+        api.wait_status(never, "DELETE_COMPLETE")
+        assert api.delete("/v1/clusters/built").status_code == 204
+        failed = api.wait_status("built", "DELETE_FAILED")
+        assert "load it again to delete what it built" in failed["status_reason"]
