@@ -157,8 +157,7 @@ class DriverRegistry:
                 driver.name, driver.backend, problems, subject=subject or None
             )
         parts = [
-            f"{d.name}{f' ({d.backend})' if d.backend else ''} lacks {', '.join(p)}"
-            for d, p in refusals
+            f"{d.name}{f' ({d.backend})' if d.backend else ''}: {', '.join(p)}" for d, p in refusals
         ]
         return exceptions.NotSupported(
             f"{subject} has no driver that can build it here: {'; '.join(parts)}."

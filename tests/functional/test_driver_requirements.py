@@ -56,7 +56,7 @@ def standalone(tmp_path: Path, sqlite_url: str) -> Iterator[Api]:
             # Both candidates refuse: Heat (no credentials) and the local stand-in (no docker).
             {"coe": "swarm", "image_id": "fedora-atomic-latest"},
             "swarm on fedora-atomic (vm) has no driver that can build it here: "
-            "swarm_fedora_atomic (Heat) lacks no Keystone service credentials",
+            "swarm_fedora_atomic (Heat): no Keystone service credentials",
         ),
         (
             {"coe": "swarm-mode", "image_id": "dockyard-node"},
@@ -78,7 +78,7 @@ def test_the_local_stand_in_names_its_own_problem(standalone: Api) -> None:
     response = standalone.post(
         "/v1/clustertemplates", {"name": "t", "coe": "swarm", "image_id": "fedora-atomic-latest"}
     )
-    assert "local (dockerds on this machine) lacks" in _error(response)["detail"]
+    assert "; local (dockerds on this machine): no dockerd binary" in _error(response)["detail"]
     assert "/nonexistent/dockerd" in _error(response)["detail"]
 
 
