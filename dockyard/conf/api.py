@@ -16,6 +16,23 @@ OPTS = [
         "uvicorn's own 5 s restarted workers in a loop on a busy host.",
     ),
     cfg.IntOpt("max_limit", default=1000, min=1, help="Largest page size a list returns."),
+    cfg.StrOpt(
+        "service_list_names",
+        default="magnum",
+        choices=[
+            (
+                "magnum",
+                "GET /v1/mservices lists the conductors as binary magnum-conductor, as "
+                "Magnum's clients, tempest and monitoring expect; dockyard_binary has our name",
+            ),
+            (
+                "dockyard",
+                "GET /v1/mservices lists every process under Dockyard's own names "
+                "(dockyard-conductor, dockyard-api)",
+            ),
+        ],
+        help="How GET /v1/mservices names the service processes.",
+    ),
     cfg.IntOpt(
         "max_request_body_size",
         default=114688,

@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "tls_disabled": False,
     "public": False,
     "hidden": False,
-    "master_lb_enabled": False,
+    # The guide: "The default is 'true', i.e. to create the load balancer" (docs/api.md).
+    "master_lb_enabled": True,
     "floating_ip_enabled": True,
     "labels": {},
 }
@@ -56,13 +57,10 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
     coe_rules.check_server_type(coe, values["server_type"])
     values["network_driver"] = coe_rules.resolve_network_driver(coe, values.get("network_driver"))
     values["volume_driver"] = coe_rules.resolve_volume_driver(coe, values.get("volume_driver"))
-    if (
-        values.get("docker_storage_driver") == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_storage_driver(values.get("docker_storage_driver"))
+    coe_rules.check_docker_volume_size(
+        values.get("docker_storage_driver"), values.get("docker_volume_size")
+    )
     _check_dns(values.get("dns_nameserver"))
     image = openstack_checks.resolve_image(rt, ctx, values["image_id"])
     values["cluster_distro"] = image.os_distro
@@ -71,12 +69,17 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
         image.os_distro or "",
         coe,
         values.get("driver") or image.properties.get("dockyard_driver"),
+        template=values,
     )
-    driver.check_host()
     values["driver"] = driver.name
     values["labels"] = driver.validate_labels(coe, values.get("labels") or {})
     openstack_checks.check_template(rt, ctx, values)
     return values
+
+
+def fields(template: ClusterTemplate) -> dict[str, Any]:
+    """The template's columns as a plain mapping (what drivers are shown)."""
+    return {col.key: getattr(template, col.key) for col in template.__table__.columns}
 
 
 def _authorize_publish(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> None:
@@ -150,7 +153,7 @@ def update(
             return template
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
             raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
-        current = {col.key: getattr(template, col.key) for col in template.__table__.columns}
+        current = fields(template)
         values = _resolve(rt, ctx, {**current, **changes})
         if "public" in changes or "hidden" in changes:
             _authorize_publish(rt, ctx, changes)

@@ -17,6 +17,7 @@ from dockyard.db.repositories import nodegroups as ng_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.db.repositories.pagination import Page
+from dockyard.domain import coe as coe_rules
 from dockyard.domain.status import ClusterStatus, OperationKind
 from dockyard.drivers.base import ClusterDriver
 from dockyard.notifications import clusters as notify
@@ -73,22 +74,24 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
     """Queue a new cluster; the row exists (CREATE_IN_PROGRESS) before this returns."""
     template = cluster_templates.get_for_cluster(rt, ctx, body["cluster_template_id"])
     driver = rt.drivers.get(template.driver or "")
-    driver.check_host()
     values: dict[str, Any] = {k: v for k, v in body.items() if v is not None}
     for field, template_field in _FROM_TEMPLATE.items():
         if values.get(field) is None:
             values[field] = getattr(template, template_field)
+    # Checked again here: the deployment may have changed since the template was made, and
+    # the cluster may ask for more (its own docker_volume_size).
+    needs = {
+        **cluster_templates.fields(template),
+        "docker_volume_size": values["docker_volume_size"],
+    }
+    rt.drivers.require_usable(driver, needs, f"Cluster template {template.name or template.uuid}")
     master_count = int(values.get("master_count", 1))
     node_count = int(values.get("node_count", 1))
     cluster_quotas.check_cluster_size(rt, master_count, node_count)
     driver.validate_master_count(master_count, bool(values["master_lb_enabled"]))
-    if (
-        template.docker_storage_driver == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_volume_size(
+        template.docker_storage_driver, values.get("docker_volume_size")
+    )
     rt.policy.authorize(ctx, "cluster:create")
     labels = _merge_labels(
         dict(template.labels or {}), values.get("labels"), bool(values.get("merge_labels"))
@@ -282,6 +285,8 @@ def resize(
     """Queue a change of a worker nodegroup's size (PATCH node_count and actions/resize)."""
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, rule)
+        # A driver no longer loaded here cannot resize: 400 now, not a failure later.
+        rt.drivers.require_usable(rt.drivers.get(cluster.driver), None, f"Cluster {cluster.name}")
         ng = _worker_nodegroup(session, cluster, nodegroup)
         _check_range(ng, node_count)
         _check_growth(rt, session, cluster, ng, node_count)

@@ -11,6 +11,7 @@ Calls are synchronous and idempotent (see the package docstring for the module m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -36,7 +37,7 @@ from dockyard.drivers.k8s_local import (
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
-from dockyard.drivers.swarm_local.checks import HostCheck
+from dockyard.drivers.swarm_local.checks import HostProblems, refuse
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
 OS_DISTRO = "dockyard-node"
@@ -45,13 +46,12 @@ OS_DISTRO = "dockyard-node"
 class LocalKubernetesDriver(ClusterDriver):
     """Kubernetes clusters of namespaced nodes on this machine."""
 
+    backend: ClassVar[str] = "Kubernetes nodes on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", OS_DISTRO, "kubernetes"),)
 
     def __init__(self, settings: KubeSettings | None = None) -> None:
         self.settings = settings or KubeSettings(LocalSettings(state_dir="./var/local_driver"))
-        self._host = HostCheck(
-            "The local Kubernetes driver", lambda: checks.host_problems(self.settings)
-        )
+        self._host = HostProblems(lambda: checks.host_problems(self.settings))
 
     @property
     def nodes(self) -> KubeNodes:
@@ -60,8 +60,16 @@ class LocalKubernetesDriver(ClusterDriver):
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """Root, docker.io, the Kubernetes build, etcd, CNI plugins and haproxy; then what
+        `template` asks for that local Kubernetes clusters do not have."""
+        found = self._host()
+        if template is not None and not found:
+            found = checks.template_problems(template)
+        return found
+
     def check_host(self) -> None:
-        self._host()
+        refuse("The local Kubernetes driver", self._host())
 
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
         """1 or 3 masters; the cluster's haproxy always fronts them, so no LB is needed."""

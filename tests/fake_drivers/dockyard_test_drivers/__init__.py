@@ -54,9 +54,10 @@ _OS_COES = (
 
 
 def _addresses(spec: ClusterSpec, role: str, count: int) -> list[str]:
-    # TEST-NET-2 documentation addresses: never routed, never contacted.
+    # Loopback addresses (127.0.0.0/8) where nothing listens: a client that follows them
+    # (tempest does) gets "connection refused" on this machine; no packet leaves it.
     base = 10 if role == "master" else 100
-    return [f"198.51.100.{base + i}" for i in range(count)]
+    return [f"127.51.100.{base + i}" for i in range(count)]
 
 
 def _node_certificates(spec: ClusterSpec, count: int) -> list[CertificateInfo] | None:
@@ -134,7 +135,7 @@ class FakeDriver(ClusterDriver):
                 poll_after=0.2,
             )
         facts = ClusterFacts(
-            api_address=None if op == "delete" else "https://198.51.100.10:6443",
+            api_address=None if op == "delete" else "https://127.51.100.10:6443",
             stack_id=f"fake-{spec.uuid[:8]}",
             coe_version="v1.2.0" if spec.coe == "kubernetes" else "1.2.5",
             container_version="1.12.6",
