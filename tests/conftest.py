@@ -154,6 +154,9 @@ def make_runtime(
     conf = load_config([], config_files=files)
     settings: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        # Tests act as admin unless they send X-Roles (the product's noauth default is member;
+        # tests/functional/test_noauth_defaults.py covers it).
+        "auth": {"default_roles": ["admin", "member", "reader"]},
         "database": {"connection": db_url},
         "conductor": {"poll_interval": 0.05, "lease_seconds": 3},
     }
@@ -279,6 +282,7 @@ def start_server(
     port = port or free_port()
     config: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
+        "auth": {"default_roles": "admin,member,reader"},  # as in make_runtime
         "api": {"port": port},
         "conductor": {"poll_interval": 0.1, "lease_seconds": 3},
     }

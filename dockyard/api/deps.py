@@ -14,6 +14,7 @@ from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.db.repositories.lookup import is_uuid_like
 from dockyard.db.repositories.pagination import Page
+from dockyard.domain import bounds
 from dockyard.services.runtime import Runtime
 
 
@@ -135,7 +136,7 @@ def page_from(
     marker: str | int | None = args.get("marker")
     if marker is not None:
         if int_marker:
-            if not str(marker).isdigit():
+            if not str(marker).isdigit() or bounds.out_of_range(int(marker), bounds.ROW_ID):
                 raise exceptions.Invalid(f"Invalid marker: {marker}")
             marker = int(marker)
         elif not is_uuid_like(str(marker)):

@@ -35,7 +35,8 @@ _MAX_HEADER = (
 
 
 class OpenStackMiddleware:
-    """Assigns `x-openstack-request-id`, negotiates the microversion, adds version headers."""
+    """Assigns `x-openstack-request-id`, negotiates the microversion, adds version headers,
+    and refuses bodies over `max_body_size` (by Content-Length up front, and while streaming)."""
 
     def __init__(self, app: ASGIApp, max_body_size: int) -> None:
         self.app = app
@@ -143,7 +144,9 @@ class OpenStackMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["microversion"] = version
-        await self.app(scope, receive, _with_headers(send, extra_headers))
+        await self.app(
+            scope, _limited(receive, self.max_body_size), _with_headers(send, extra_headers)
+        )
 
     @staticmethod
     async def _reply(
@@ -154,6 +157,24 @@ class OpenStackMiddleware:
         extra_headers: list[tuple[bytes, bytes]],
     ) -> None:
         await response(scope, receive, _with_headers(send, extra_headers))
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive` that counts body bytes as they arrive and raises `RequestTooLarge` (413
+    through the app's error handler) once they pass `limit`: a chunked body, or one larger
+    than its Content-Length claimed, is refused without being held in memory whole."""
+    received = 0
+
+    async def receive_limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise exceptions.RequestTooLarge(limit=limit)
+        return message
+
+    return receive_limited
 
 
 def _with_headers(send: Send, extra_headers: list[tuple[bytes, bytes]]) -> Send:

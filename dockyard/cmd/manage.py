@@ -20,6 +20,10 @@ from dockyard.drivers.registry import DriverRegistry
 
 
 def _list_templates(registry: DriverRegistry, details: bool) -> None:
+    """Magnum's `list-templates`; `--details` adds whether each enabled driver can build
+    clusters here (and what it lacks), and the combinations it provides or stands in for."""
+    usability = registry.usability() if details else {}
+    drivers = registry.drivers
     for title, enabled in (("Enabled Templates", True), ("Disabled Templates", False)):
         print(title)
         for info in registry.infos:
@@ -27,10 +31,21 @@ def _list_templates(registry: DriverRegistry, details: bool) -> None:
                 continue
             note = f" (failed to load: {info.error})" if info.error else ""
             print(f"  {info.name}: {info.value}{note}")
-            if details and info.provides:
+            if not details:
+                continue
+            if info.name in usability:
+                problems = usability[info.name]
+                print(
+                    "     usable here: " + ("yes" if not problems else "no: " + "; ".join(problems))
+                )
+            stand_ins = drivers[info.name].stands_in_for if info.name in drivers else ()
+            if info.provides or stand_ins:
                 print(f"     {'Server_Type':<12} {'OS':<15} CoE")
                 for p in info.provides:
                     print(f"     {p.server_type:<12} {p.os:<15} {p.coe}")
+                for p in stand_ins:
+                    row = f"     {p.server_type:<12} {p.os:<15} {p.coe}"
+                    print(row + " (when no usable driver provides it)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         print(migration.current_version(url) or "(empty database)")
         return 0
     registry = DriverRegistry(
-        conf.drivers.enabled_definitions, conf.drivers.disabled_drivers, conf.drivers.default_driver
+        conf.drivers.enabled_definitions,
+        conf.drivers.disabled_drivers,
+        conf.drivers.default_driver,
+        conf=conf,
     )
     _list_templates(registry, args.details)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 import logging
 import os
@@ -18,11 +19,11 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from dockyard.api.app import create_app
 from dockyard.api.metrics import MULTIPROCESS_ENV
 from dockyard.cmd import startup
+from dockyard.cmd import workers as api_workers
 from dockyard.cmd.bootstrap import setup_logging
 from dockyard.conductor import periodics
 from dockyard.conductor.worker import Conductor
@@ -34,7 +35,6 @@ LOG = logging.getLogger(__name__)
 # The command line a `dockyard-api` worker process rebuilds its configuration from.
 _ARGV_ENV = "DOCKYARD_API_ARGV"
 LISTEN_BACKLOG = 2048  # uvicorn's default
-WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _api_heartbeat(rt: Runtime, stop: threading.Event) -> None:
@@ -103,9 +103,40 @@ def shared_metrics_dir() -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_noauth_bind(rt: Runtime) -> None:
+    """Refuse noauth on a non-loopback address unless `[auth] noauth_allow_network` says the
+    operator means it, and then say loudly what it means."""
+    host = str(rt.conf.api.host)
+    if rt.conf.auth.strategy != "noauth" or _is_loopback(host):
+        return
+    if not rt.conf.auth.noauth_allow_network:
+        raise startup.StartupError(
+            f"refusing to start: [auth] strategy = noauth on [api] host = {host}, which is not "
+            "loopback. Anyone who can reach it could act as any project, even as admin. Use "
+            "[auth] strategy = keystone, bind 127.0.0.1, or set [auth] noauth_allow_network = "
+            "true if this network is trusted."
+        )
+    LOG.warning(
+        "SECURITY: noauth on %s: anyone who can reach this address can act as any project "
+        "and any role (X-Project-Id / X-Roles headers). Only for a trusted network.",
+        host,
+    )
+
+
 def bind_api(rt: Runtime) -> socket.socket:
     """The API's listening socket on `[api] host` and `port`, or a one-line StartupError
-    (port in use, address not on this host) before anything else starts."""
+    (noauth on a network address, port in use, address not on this host) before anything
+    else starts."""
+    check_noauth_bind(rt)
     host, port = str(rt.conf.api.host), int(rt.conf.api.port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -139,18 +170,14 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        # A worker answers uvicorn's health pings only once it has imported Dockyard; on a
-        # loaded host that takes longer than uvicorn's 5 s default, and each killed worker's
-        # replacement is killed the same way, so nothing ever serves.
-        config = uvicorn.Config(
-            f"{__name__}:worker_app",
-            factory=True,
-            workers=workers,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            **options,
-        )
         with shared_metrics_dir():
-            Multiprocess(config, sockets=[sock]).run()
+            api_workers.run(
+                f"{__name__}:worker_app",
+                workers,
+                float(rt.conf.api.worker_healthcheck_timeout),
+                options,
+                sock,
+            )
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")

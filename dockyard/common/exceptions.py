@@ -68,6 +68,19 @@ class ClusterTypeNotSupported(NotSupported):
     )
 
 
+class DriverUnusable(NotSupported):
+    """A driver this deployment cannot use: `problems` says what it lacks."""
+
+    def __init__(
+        self, driver: str, backend: str, problems: list[str], subject: str | None = None
+    ) -> None:
+        what = f"the driver {driver} ({backend})" if backend else f"the driver {driver}"
+        lead = f"{subject} needs {what}, which" if subject else f"Cluster driver {driver}"
+        super().__init__(f"{lead} cannot build clusters here: {'; '.join(problems)}.")
+        self.driver = driver
+        self.problems = list(problems)
+
+
 class ClusterDriverNotSupported(NotSupported):
     message = "Cluster driver (%(driver_name)s) not supported."
 

@@ -56,7 +56,7 @@ def check_cert_store_allows_conductor(rt: Runtime, binary: str) -> None:
 
 
 def enforce_deadlines(rt: Runtime) -> int:
-    """Fail operations past their deadline (create_timeout); returns how many.
+    """Fail operations past their deadline (every operation has one); returns how many.
 
     Each one in its own transaction, with its rows locked: a conductor recording the same
     operation's result at that moment either wins (nothing to fail) or sees it failed.
@@ -72,13 +72,12 @@ def enforce_deadlines(rt: Runtime) -> int:
             op, cluster = locked
             if op.deadline_at is None or op.deadline_at >= utcnow():
                 continue
-            if cluster is not None and op.kind == OperationKind.CREATE.value:
-                minutes = cluster.create_timeout
+            if op.kind == OperationKind.CREATE.value and cluster and cluster.create_timeout:
+                minutes, setting = cluster.create_timeout, "create_timeout"
             else:
-                minutes = round((op.deadline_at - op.created_at).total_seconds() / 60)
-            reason = (
-                f"{op.kind} timed out: not finished within {minutes} minute(s) (create_timeout)"
-            )
+                minutes = int(rt.conf.conductor.operation_timeout)
+                setting = "[conductor] operation_timeout"
+            reason = f"{op.kind} timed out: not finished within {minutes} minute(s) ({setting})"
             runner.fail_operation(session, op, cluster, reason)
             failed += 1
     return failed

@@ -4,13 +4,22 @@ The driver call happens outside any transaction (it may take minutes). Its outco
 in one transaction that first re-checks that this conductor still holds the operation, so a
 conductor that lost its lease (deadline passed, or another conductor took over) changes
 nothing.
+
+Every operation ends: its deadline fails it (`periodics.enforce_deadlines`), a delete takes
+it over, and in both cases the conductor stops waiting for the driver call in progress
+(`cancelled`, set by the worker when the lease shows either) and records the outcome, so a
+driver call that never returns blocks nothing. A transient backend error (`retries`) hands
+the operation back to the queue with a backoff, recorded in the timeline, until the deadline.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from dockyard.common.context import RequestContext
 from dockyard.conductor import certificates as cluster_certs
-from dockyard.conductor import progress, specs
+from dockyard.conductor import progress, retries, specs
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import events as event_repo
@@ -42,6 +51,10 @@ AUTH_TOKEN = "_auth_token"
 REPLACED_CERTS = "_replaced_certs"
 # Key of an upgrade's target template (its snapshot) in the params handed to the driver.
 UPGRADE_TARGET = "_target_template"
+# In op.params: how many times a transient backend error was retried so far.
+RETRIES = "_retries"
+# How often a conductor waiting for a driver call looks whether it was cancelled.
+_CANCEL_CHECK_SECONDS = 0.2
 # Session.info key of the notifications a transaction sends after it commits.
 _NOTIFY = "dockyard.notifications"
 
@@ -64,8 +77,12 @@ def _queue_notification(session: Session, op: Operation, cluster: Cluster, outco
     )
 
 
-def run(rt: Runtime, op_uuid: str, owner: str) -> None:
-    """Execute (or continue) operation `op_uuid`, which `owner` has just claimed."""
+def run(rt: Runtime, op_uuid: str, owner: str, cancelled: threading.Event | None = None) -> None:
+    """Execute (or continue) operation `op_uuid`, which `owner` has just claimed.
+
+    `cancelled` is set when the operation was taken over or ended meanwhile (a delete, the
+    deadline): then the driver call in progress is abandoned to finish on its own, and its
+    result, whenever it comes, is dropped."""
     with write(rt) as session:
         locked = op_repo.lock(session, op_uuid, owner)
         if locked is None:
@@ -122,16 +139,83 @@ def run(rt: Runtime, op_uuid: str, owner: str) -> None:
             )
         spec = cluster_certs.attach(rt, spec)
         driver = rt.drivers.get(driver_name)
-        result = _call_driver(driver, ctx, spec, kind, params)
+        call_spec = spec
+        result = _until_cancelled(
+            lambda: _call_driver(driver, ctx, call_spec, kind, params), cancelled
+        )
     except Exception as exc:  # a driver failure fails the operation, never the conductor
+        if retries.is_transient(exc) and _retry_later(rt, op_uuid, owner, exc):
+            return
         LOG.exception("operation %s (%s) failed", op_uuid, kind)
         result = DriverResult(Outcome.FAILED, reason=str(exc) or exc.__class__.__name__)
+    if result is None:
+        LOG.warning("operation %s (%s) cancelled while its driver call ran", op_uuid, kind)
+        result = DriverResult(Outcome.FAILED, reason=f"{kind} cancelled while it ran")
     record(rt, op_uuid, owner, result)
     if result.outcome is Outcome.COMPLETE:
         for ref in replaced_certs:
             rt.certs.delete(ref)
         if kind is OperationKind.DELETE:
             cluster_certs.forget(rt, spec.uuid)
+
+
+def _until_cancelled(
+    call: Callable[[], DriverResult], cancelled: threading.Event | None
+) -> DriverResult | None:
+    """`call()`'s result, or None once `cancelled` is set first (the call keeps running on
+    its own daemon thread; drivers are idempotent, so the next operation may overlap it)."""
+    if cancelled is None:
+        return call()
+    answers: queue.Queue[tuple[DriverResult | None, BaseException | None]] = queue.Queue(1)
+    context = contextvars.copy_context()  # log context: request and cluster ids
+
+    def target() -> None:
+        try:
+            answers.put((context.run(call), None))
+        except BaseException as exc:  # handed to the waiting thread
+            answers.put((None, exc))
+
+    threading.Thread(target=target, name="dockyard-driver-call", daemon=True).start()
+    while True:
+        try:
+            result, error = answers.get(timeout=_CANCEL_CHECK_SECONDS)
+        except queue.Empty:
+            if cancelled.is_set():
+                return None
+            continue
+        if error is not None:
+            raise error
+        return result
+
+
+def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
+    """Queue another try of a call that met a transient error, with backoff, and record why in
+    the timeline. False when it cannot be retried (deadline too close, taken over)."""
+    with write(rt) as session:
+        locked = op_repo.lock(session, op_uuid, owner)
+        if locked is None:
+            return True  # ended or taken over meanwhile: nothing of ours to record
+        op, cluster = locked
+        if cluster is None or cluster.active_operation_id != op.uuid:
+            return False
+        retry = int(op.params.get(RETRIES, 0)) + 1
+        conf = rt.conf.conductor
+        wait = retries.delay(retry, float(conf.retry_initial_delay), float(conf.retry_max_delay))
+        next_run = utcnow() + dt.timedelta(seconds=wait)
+        if op.deadline_at is not None and next_run >= op.deadline_at:
+            return False
+        what = str(exc) or exc.__class__.__name__
+        _event(
+            session,
+            op,
+            "retry",
+            f"transient backend error ({what}); retry {retry} in {wait:.1f} s",
+            owner,
+            level="WARNING",
+        )
+        op_repo.release(session, op_uuid, owner, next_run, {**op.params, RETRIES: retry})
+    LOG.warning("operation %s: transient error %s; retry %d in %.1f s", op_uuid, what, retry, wait)
+    return True
 
 
 def _replace_once(

@@ -38,6 +38,9 @@ class Conductor:
         # leases, or another conductor would take them over and run them a second time.
         self._halt = threading.Event()
         self._running: set[str] = set()
+        # Set when a running operation was taken over or ended elsewhere: its runner stops
+        # waiting for the driver call (runner.run).
+        self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dockyard-op")
         self._threads: list[threading.Thread] = []
@@ -163,6 +166,7 @@ class Conductor:
                 continue
             with self._lock:
                 self._running.add(op_uuid)
+                self._cancel[op_uuid] = threading.Event()
             self._pool.submit(self._run, op_uuid)
             claimed += 1
         return claimed
@@ -173,12 +177,13 @@ class Conductor:
                 op = op_repo.get(session, op_uuid)
                 ids = (op.request_id, op.cluster_id) if op else (None, None)
             with logcontext.bound(request=ids[0] or "-", cluster=ids[1] or "-"):
-                runner.run(self.rt, op_uuid, self.owner)
+                runner.run(self.rt, op_uuid, self.owner, self._cancel.get(op_uuid))
         except Exception:
             LOG.exception("operation %s crashed the runner", op_uuid)
         finally:
             with self._lock:
                 self._running.discard(op_uuid)
+                self._cancel.pop(op_uuid, None)
             self._wake.set()
 
     def _renew_leases(self) -> None:
@@ -186,8 +191,15 @@ class Conductor:
             running = list(self._running)
         for op_uuid in running:
             with self.rt.db.write() as session:
-                if not op_repo.renew(session, op_uuid, self.owner, self.lease):
-                    LOG.warning("lost the lease on operation %s", op_uuid)
+                ours = op_repo.renew(session, op_uuid, self.owner, self.lease)
+                superseded = ours and op_repo.superseded(session, op_uuid)
+            if not ours:
+                LOG.warning("lost the lease on operation %s", op_uuid)
+            if not ours or superseded:
+                with self._lock:
+                    cancel = self._cancel.get(op_uuid)
+                if cancel is not None:
+                    cancel.set()
 
     def wait_idle(self, timeout: float) -> bool:
         """Test and shutdown helper: True once no operation runs here."""

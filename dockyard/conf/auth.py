@@ -17,8 +17,16 @@ OPTS = [
     cfg.StrOpt("default_user_id", default="admin", help="noauth: user when none sent."),
     cfg.ListOpt(
         "default_roles",
-        default=["admin", "member", "reader"],
-        help="noauth: roles when no X-Roles header is sent.",
+        default=["member", "reader"],
+        help="noauth: roles when no X-Roles header is sent (a project member, not an admin: "
+        "a caller is admin only when it says so in X-Roles).",
+    ),
+    cfg.BoolOpt(
+        "noauth_allow_network",
+        default=False,
+        help="noauth: allow listening on an address other than loopback. Without it, "
+        "`dockyard` and `dockyard-api` refuse to start with noauth on such an address, since "
+        "anyone who can reach it can claim any project and role.",
     ),
 ]
 

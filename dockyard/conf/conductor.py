@@ -34,7 +34,30 @@ OPTS = [
         "deadline_check_interval",
         default=5.0,
         min=0.05,
-        help="Seconds between checks for operations past their deadline (create_timeout).",
+        help="Seconds between checks for operations past their deadline.",
+    ),
+    cfg.IntOpt(
+        "operation_timeout",
+        default=60,
+        min=1,
+        max=7 * 24 * 60,
+        help="Minutes an operation other than create (resize, upgrade, delete, CA rotation, "
+        "certificate renewal) may take before it is failed; a create has its "
+        "create_timeout, or this when create_timeout is 0.",
+    ),
+    cfg.FloatOpt(
+        "retry_initial_delay",
+        default=2.0,
+        min=0.05,
+        help="Seconds before the first retry of a driver call that failed with a transient "
+        "backend error (HTTP 5xx, timeout, connection error); doubled for each further "
+        "retry, up to retry_max_delay, until the operation's deadline.",
+    ),
+    cfg.FloatOpt(
+        "retry_max_delay",
+        default=60.0,
+        min=0.05,
+        help="Longest wait between two retries of a transient backend error.",
     ),
 ]
 

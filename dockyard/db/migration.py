@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
+from dockyard.db.session import private_sqlite_file
+
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
 
@@ -22,6 +24,8 @@ def _config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
+    if url.startswith("sqlite"):
+        private_sqlite_file(url)
     command.upgrade(_config(url), revision)
 
 

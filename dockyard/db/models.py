@@ -351,3 +351,12 @@ class Container(TimestampMixin, Base):
     host: Mapped[str | None] = mapped_column(String(255))
     cluster_id: Mapped[str | None] = mapped_column(String(36), index=True)
     docker_id: Mapped[str | None] = mapped_column(String(128))
+
+
+class ProjectLock(Base):
+    """One row per project that has created a cluster: the row quota checks lock (SELECT ...
+    FOR UPDATE), so counting and inserting happen one transaction at a time per project."""
+
+    __tablename__ = "project_locks"
+
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -23,11 +23,13 @@ from dockyard.common.exceptions import InvalidField, InvalidLabel, InvalidParame
 __all__ = [
     "COES",
     "DEFAULT_NETWORK_DRIVERS",
+    "DOCKER_STORAGE_DRIVERS",
     "LABELS",
     "LABEL_KINDS",
     "MAX_LABELS",
     "MAX_LABEL_KEY_LENGTH",
     "MAX_LABEL_VALUE_LENGTH",
+    "MIN_DEVICEMAPPER_GB",
     "NETWORK_DRIVERS",
     "SERVER_TYPES",
     "SERVER_TYPES_BY_COE",
@@ -35,6 +37,8 @@ __all__ = [
     "LabelKind",
     "LabelSpec",
     "check_coe",
+    "check_docker_storage_driver",
+    "check_docker_volume_size",
     "check_server_type",
     "label_defaults",
     "resolve_network_driver",
@@ -82,6 +86,11 @@ VOLUME_DRIVERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     }
 )
 
+# docker_storage_driver values: the guide's (devicemapper, overlay) and overlay2, which
+# python-magnumclient 5 sends by default.
+DOCKER_STORAGE_DRIVERS: Final = ("devicemapper", "overlay", "overlay2")
+MIN_DEVICEMAPPER_GB: Final = 3
+
 MAX_LABELS: Final = 100
 MAX_LABEL_KEY_LENGTH: Final = 255
 MAX_LABEL_VALUE_LENGTH: Final = 255
@@ -122,6 +131,26 @@ def resolve_network_driver(coe: str, value: str | None) -> str:
             )
         )
     return value
+
+
+def check_docker_storage_driver(value: str | None) -> None:
+    """Raise InvalidField unless `value` is None or one of `DOCKER_STORAGE_DRIVERS`."""
+    if value is not None and value not in DOCKER_STORAGE_DRIVERS:
+        raise InvalidField(
+            field="docker_storage_driver",
+            value=value,
+            reason=f"expected one of {', '.join(DOCKER_STORAGE_DRIVERS)}",
+        )
+
+
+def check_docker_volume_size(storage_driver: str | None, size: int | None) -> None:
+    """The seed-era rule: devicemapper needs at least 3 GB *when a volume is given*; without
+    one (the legacy CLI's default template) the node's own disk is used."""
+    if storage_driver == "devicemapper" and size and size < MIN_DEVICEMAPPER_GB:
+        raise InvalidParameterValue(
+            err=f"docker volume size {size} GB is not valid, expecting minimum value "
+            f"{MIN_DEVICEMAPPER_GB}GB for devicemapper storage driver."
+        )
 
 
 def resolve_volume_driver(coe: str, value: str | None) -> str | None:
@@ -491,10 +520,19 @@ def validate_labels(coe: str, labels: Mapping[str, object]) -> dict[str, str]:
                     f"at most {MAX_LABEL_VALUE_LENGTH} are allowed"
                 ),
             )
-        spec = LABELS.get(key)
+        spec = LABELS.get(key) or LABELS.get(key.replace("-", "_"))
         if spec is None:
             result[key] = value
             continue
+        if spec.name != key:
+            # The guide writes some labels with hyphens (`rexray-preempt=true`): an alias.
+            if spec.name in labels and labels[spec.name] != raw:
+                raise InvalidLabel(
+                    label=key,
+                    reason=f"it is another spelling of {spec.name}, which is also given "
+                    "with another value",
+                )
+            key = spec.name
         if coe not in spec.coes:
             coes = ", ".join(c for c in COES if c in spec.coes)
             raise InvalidLabel(

@@ -220,7 +220,13 @@ class ClusterDriver(ABC):
 
     #: The entry-point name; set by the registry when the driver is loaded.
     name: str = ""
+    #: What builds this driver's clusters, for messages ("Heat", "this machine's dockerds").
+    backend: ClassVar[str] = ""
     provides: ClassVar[tuple[Provides, ...]] = ()
+    #: Combinations this driver also builds, but only when no usable driver provides them
+    #: itself (the local driver builds the guide's swarm on fedora-atomic from its own nodes
+    #: where no Heat is configured). See `registry.DriverRegistry.select`.
+    stands_in_for: ClassVar[tuple[Provides, ...]] = ()
     #: Labels this driver understands beyond the shared table in dockyard.domain.coe.
     extra_labels: ClassVar[frozenset[str]] = frozenset()
 
@@ -236,15 +242,13 @@ class ClusterDriver(ABC):
         return coe_rules.validate_labels(coe, labels)
 
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
-        """Refuse master counts this driver cannot build (Magnum: odd, and 1 without an LB)."""
+        """Refuse master counts this driver cannot build: odd (Magnum's rule, for the
+        quorum of etcd or of swarm's raft). Several masters without a load balancer are
+        accepted, as the guide says: one of them then serves the API."""
         if master_count < 1 or master_count % 2 == 0:
             raise exceptions.InvalidParameterValue(
                 f"master nodegroup size of {master_count} is invalid, size cannot be an even "
                 "number."
-            )
-        if master_count > 1 and not master_lb_enabled:
-            raise exceptions.InvalidParameterValue(
-                "master_count must be 1 when master_lb_enabled is False"
             )
 
     @abstractmethod
@@ -301,9 +305,26 @@ class ClusterDriver(ABC):
         """Health of a settled cluster; None when the driver cannot tell."""
         return None
 
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """What this deployment lacks for the driver to build clusters, one short phrase each
+        ("no [heat] or [keystone_authtoken] service credentials"); empty when it can.
+
+        With `template` (a cluster template's fields), also what that template's options
+        need (a Cinder endpoint for volume_driver cinder, loop devices for a volume size...).
+        The services call this at template create and again at cluster create, and answer
+        400 with the phrases instead of accepting what would fail later. It must be cheap
+        once it has succeeded (cache successes, never failures: a fixed deployment is seen
+        at once)."""
+        return []
+
     def check_host(self) -> None:
-        """Raise `NotSupported` with a clear reason when this machine cannot run the driver."""
-        return None
+        """Raise `DriverUnusable` naming what is missing when this deployment cannot run the
+        driver at all (`unmet_requirements` without a template)."""
+        problems = self.unmet_requirements()
+        if problems:
+            raise exceptions.DriverUnusable(
+                driver=self.name, backend=self.backend, problems=problems
+            )
 
     #: Seconds between two `sync_in_progress` calls; None: the driver has no batch sync.
     status_sync_interval: float | None = None
@@ -312,3 +333,43 @@ class ClusterDriver(ABC):
         """Periodic batch check of clusters whose operation waits on the backend (Heat): the
         uuids among `specs` whose backend settled, so their operations poll now."""
         return set()
+
+
+class UnloadedDriver(ClusterDriver):
+    """What the registry hands out for a cluster whose driver is not loaded here (disabled
+    in [drivers], failed to load, or uninstalled): it builds nothing, and deletes a cluster
+    whose backend was never made. Not an entry point."""
+
+    backend: ClassVar[str] = "not loaded"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        return [f"the driver {self.name} is not loaded in this deployment ([drivers])"]
+
+    def _refuse(self) -> DriverResult:
+        return DriverResult(Outcome.FAILED, reason=self.unmet_requirements()[0])
+
+    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self._refuse()
+
+    def resize_cluster(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        return self._refuse()
+
+    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        """Nothing recorded (driver_state empty): nothing was built, the delete completes.
+        Otherwise only the driver knows how to remove what it made."""
+        if not spec.driver_state:
+            return DriverResult(Outcome.COMPLETE, reason="nothing was ever built")
+        return DriverResult(
+            Outcome.FAILED,
+            reason=f"{self.unmet_requirements()[0]}: load it again to delete what it built",
+        )

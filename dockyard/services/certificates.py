@@ -120,7 +120,15 @@ def _start(
         method = kind.value  # the driver method is named after the operation
         if getattr(type(driver), method) is getattr(ClusterDriver, method):
             raise exceptions.NotSupported(operation=f"{operation} with driver {driver.name}")
-        operations.start(session, ctx, cluster, kind, params, host=rt.conf.host)
+        operations.start(
+            session,
+            ctx,
+            cluster,
+            kind,
+            params,
+            deadline_minutes=operations.deadline_minutes(rt),
+            host=rt.conf.host,
+        )
     notify.cluster_event(rt.notifier, kind, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
     return cluster.uuid

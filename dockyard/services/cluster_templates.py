@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid as uuidlib
+from collections.abc import Callable
 from typing import Any
 
 from dockyard.common import exceptions
@@ -26,7 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "tls_disabled": False,
     "public": False,
     "hidden": False,
-    "master_lb_enabled": False,
+    # The guide: "The default is 'true', i.e. to create the load balancer" (docs/api.md).
+    "master_lb_enabled": True,
     "floating_ip_enabled": True,
     "labels": {},
 }
@@ -56,13 +58,10 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
     coe_rules.check_server_type(coe, values["server_type"])
     values["network_driver"] = coe_rules.resolve_network_driver(coe, values.get("network_driver"))
     values["volume_driver"] = coe_rules.resolve_volume_driver(coe, values.get("volume_driver"))
-    if (
-        values.get("docker_storage_driver") == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_storage_driver(values.get("docker_storage_driver"))
+    coe_rules.check_docker_volume_size(
+        values.get("docker_storage_driver"), values.get("docker_volume_size")
+    )
     _check_dns(values.get("dns_nameserver"))
     image = openstack_checks.resolve_image(rt, ctx, values["image_id"])
     values["cluster_distro"] = image.os_distro
@@ -71,12 +70,17 @@ def _resolve(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> dict[s
         image.os_distro or "",
         coe,
         values.get("driver") or image.properties.get("dockyard_driver"),
+        template=values,
     )
-    driver.check_host()
     values["driver"] = driver.name
     values["labels"] = driver.validate_labels(coe, values.get("labels") or {})
     openstack_checks.check_template(rt, ctx, values)
     return values
+
+
+def fields(template: ClusterTemplate) -> dict[str, Any]:
+    """The template's columns as a plain mapping (what drivers are shown)."""
+    return {col.key: getattr(template, col.key) for col in template.__table__.columns}
 
 
 def _authorize_publish(rt: Runtime, ctx: RequestContext, values: dict[str, Any]) -> None:
@@ -133,12 +137,19 @@ def _target(template: ClusterTemplate) -> dict[str, Any]:
 
 
 def update(
-    rt: Runtime, ctx: RequestContext, template_uuid: str, changes: dict[str, Any]
+    rt: Runtime,
+    ctx: RequestContext,
+    ident: str,
+    compute_changes: Callable[[ClusterTemplate], dict[str, Any]],
 ) -> ClusterTemplate:
-    """Apply `changes` (field -> new value) computed from a JSON patch (200)."""
+    """Apply the changes (field -> new value) that `compute_changes` derives from the locked,
+    current template (a JSON patch): read, modify and write are one transaction, so concurrent
+    patches apply one after the other and none is lost (200)."""
     with rt.db.write() as session:
-        template = repo.get(session, template_uuid, _scope(ctx))
-        rt.policy.authorize(ctx, "clustertemplate:update", _target(template))
+        found = repo.get(session, ident, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:update", _target(found))
+        template = repo.lock_for_change(session, found.uuid)
+        changes = compute_changes(template)
         if not changes:
             return template
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
@@ -149,7 +160,7 @@ def update(
                 "While it is in use, only one of name, public, hidden or tags may change "
                 "per request.",
             )
-        current = {col.key: getattr(template, col.key) for col in template.__table__.columns}
+        current = fields(template)
         values = _resolve(rt, ctx, {**current, **changes})
         if "public" in changes or "hidden" in changes:
             _authorize_publish(rt, ctx, changes)
@@ -192,8 +203,11 @@ def _allowed_in_use(changes: dict[str, Any]) -> bool:
 
 def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
     with rt.db.write() as session:
-        template = repo.get(session, ident, _scope(ctx))
-        rt.policy.authorize(ctx, "clustertemplate:delete", _target(template))
+        found = repo.get(session, ident, _scope(ctx))
+        rt.policy.authorize(ctx, "clustertemplate:delete", _target(found))
+        # Clusters being created lock the template for use; this waits for them and then
+        # counts them (repositories.templates.lock_for_use).
+        template = repo.lock_for_change(session, found.uuid)
         if repo.is_referenced(session, template.uuid):
             raise _referenced(session, ctx, template, "Delete those clusters first.")
         repo.delete(session, template)

@@ -15,13 +15,19 @@ from dockyard.db.repositories import clusters as repo
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import nodegroups as ng_repo
 from dockyard.db.repositories import operations as op_repo
-from dockyard.db.repositories import quotas as quota_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.db.repositories.pagination import Page
+from dockyard.domain import coe as coe_rules
 from dockyard.domain.status import ClusterStatus, OperationKind
 from dockyard.drivers.base import ClusterDriver
 from dockyard.notifications import clusters as notify
-from dockyard.services import cluster_templates, names, openstack_checks, operations
+from dockyard.services import (
+    cluster_quotas,
+    cluster_templates,
+    names,
+    openstack_checks,
+    operations,
+)
 from dockyard.services.runtime import Runtime
 
 # Cluster fields that fall back to the template's value when the request leaves them out.
@@ -54,11 +60,6 @@ def _target(cluster: Cluster) -> dict[str, Any]:
     return {"project_id": cluster.project_id, "user_id": cluster.user_id}
 
 
-def _quota_limit(rt: Runtime, session: Any, project_id: str) -> int:
-    row = quota_repo.find(session, project_id, "Cluster")
-    return row.hard_limit if row else int(rt.conf.quotas.max_clusters_per_project)
-
-
 def _merge_labels(
     template_labels: dict[str, str], given: dict[str, Any] | None, merge: bool
 ) -> dict[str, Any]:
@@ -73,21 +74,24 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
     """Queue a new cluster; the row exists (CREATE_IN_PROGRESS) before this returns."""
     template = cluster_templates.get_for_cluster(rt, ctx, body["cluster_template_id"])
     driver = rt.drivers.get(template.driver or "")
-    driver.check_host()
     values: dict[str, Any] = {k: v for k, v in body.items() if v is not None}
     for field, template_field in _FROM_TEMPLATE.items():
         if values.get(field) is None:
             values[field] = getattr(template, template_field)
+    # Checked again here: the deployment may have changed since the template was made, and
+    # the cluster may ask for more (its own docker_volume_size).
+    needs = {
+        **cluster_templates.fields(template),
+        "docker_volume_size": values["docker_volume_size"],
+    }
+    rt.drivers.require_usable(driver, needs, f"Cluster template {template.name or template.uuid}")
     master_count = int(values.get("master_count", 1))
     node_count = int(values.get("node_count", 1))
+    cluster_quotas.check_cluster_size(rt, master_count, node_count)
     driver.validate_master_count(master_count, bool(values["master_lb_enabled"]))
-    if (
-        template.docker_storage_driver == "devicemapper"
-        and (values.get("docker_volume_size") or 0) < 3
-    ):
-        raise exceptions.InvalidParameterValue(
-            "docker volume size must be at least 3 GB when docker_storage_driver is devicemapper"
-        )
+    coe_rules.check_docker_volume_size(
+        template.docker_storage_driver, values.get("docker_volume_size")
+    )
     rt.policy.authorize(ctx, "cluster:create")
     labels = _merge_labels(
         dict(template.labels or {}), values.get("labels"), bool(values.get("merge_labels"))
@@ -112,12 +116,10 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
         **{field: values[field] for field in _FROM_TEMPLATE},
     }
     with rt.db.write() as session:
-        limit = _quota_limit(rt, session, ctx.project_id)
-        if repo.count_for_project(session, ctx.project_id) >= limit:
-            raise exceptions.QuotaExceeded(
-                msg=f"You have reached the maximum clusters per project, {limit}. Please "
-                "delete clusters or ask your administrator to raise the quota."
-            )
+        # The quota count, the template check and the insert are one step (module docstrings
+        # of cluster_quotas and repositories.locks).
+        cluster_quotas.reserve(rt, session, ctx.project_id, 1, master_count + node_count)
+        template_repo.lock_for_use(session, template.uuid)
         cluster = repo.add(session, row_values)
         _add_default_nodegroups(session, cluster, template.image_id, template.labels, values)
         operations.start(
@@ -126,7 +128,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
             cluster,
             OperationKind.CREATE,
             {"master_count": master_count, "node_count": node_count},
-            deadline_minutes=create_timeout,
+            deadline_minutes=operations.deadline_minutes(rt, create_timeout),
             host=rt.conf.host,
         )
     notify.cluster_event(rt.notifier, OperationKind.CREATE, "pending", cluster, ctx.user_id)
@@ -188,8 +190,9 @@ def get(
         nodegroups = ng_repo.for_cluster(session, cluster.uuid)
         template_labels = None
         if with_template:
-            template = template_repo.get(session, cluster.cluster_template_id, None)
-            template_labels = dict(template.labels or {})
+            # A cluster stays readable (and deletable) even if its template is gone.
+            template = template_repo.find(session, cluster.cluster_template_id)
+            template_labels = dict(template.labels or {}) if template else None
     return ClusterView(cluster, nodegroups, template_labels)
 
 
@@ -236,6 +239,20 @@ def _check_range(ng: NodeGroup, node_count: int) -> None:
         )
 
 
+def _check_growth(
+    rt: Runtime, session: Any, cluster: Cluster, ng: NodeGroup, node_count: int
+) -> None:
+    """Nodes per cluster and the project's node quota, for a resize of `ng`."""
+    added = node_count - ng.node_count
+    if added <= 0:
+        return
+    groups = ng_repo.for_cluster(session, cluster.uuid)
+    masters = sum(n.node_count for n in groups if n.role == "master")
+    workers = sum(n.node_count for n in groups if n.role != "master") + added
+    cluster_quotas.check_cluster_size(rt, masters, workers)
+    cluster_quotas.reserve(rt, session, cluster.project_id, 0, added)
+
+
 def update_health(rt: Runtime, ctx: RequestContext, ident: str, health: dict[str, Any]) -> str:
     """Record a health report sent by PATCH (no operation: nothing to build)."""
     with rt.db.write() as session:
@@ -268,8 +285,11 @@ def resize(
     """Queue a change of a worker nodegroup's size (PATCH node_count and actions/resize)."""
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, rule)
+        # A driver no longer loaded here cannot resize: 400 now, not a failure later.
+        rt.drivers.require_usable(rt.drivers.get(cluster.driver), None, f"Cluster {cluster.name}")
         ng = _worker_nodegroup(session, cluster, nodegroup)
         _check_range(ng, node_count)
+        _check_growth(rt, session, cluster, ng, node_count)
         operations.start(
             session,
             ctx,
@@ -282,6 +302,7 @@ def resize(
                 "nodes_to_remove": list(nodes_to_remove or []),
                 "rollback": rollback,
             },
+            deadline_minutes=operations.deadline_minutes(rt),
             host=rt.conf.host,
         )
         # Desired size shows at once (as in Magnum); a failed resize puts the old one back.
@@ -305,6 +326,7 @@ def upgrade(
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, "cluster:upgrade")
         template = template_repo.get(session, template_ident, _scope(ctx))
+        template_repo.lock_for_use(session, template.uuid)
         driver = rt.drivers.get(cluster.driver)
         if type(driver).upgrade_cluster is ClusterDriver.upgrade_cluster:
             raise exceptions.NotSupported(operation=f"Upgrading clusters with driver {driver.name}")
@@ -320,6 +342,7 @@ def upgrade(
             cluster,
             OperationKind.UPGRADE,
             {"cluster_template": template.uuid, "max_batch_size": max_batch_size},
+            deadline_minutes=operations.deadline_minutes(rt),
             host=rt.conf.host,
         )
     notify.cluster_event(rt.notifier, OperationKind.UPGRADE, "pending", cluster, ctx.user_id)
@@ -331,7 +354,15 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
     """Queue deletion; the row goes once the driver reports everything removed."""
     with rt.db.write() as session:
         cluster = _load_for_change(rt, session, ctx, ident, "cluster:delete")
-        operations.start(session, ctx, cluster, OperationKind.DELETE, {}, host=rt.conf.host)
+        operations.start(
+            session,
+            ctx,
+            cluster,
+            OperationKind.DELETE,
+            {},
+            deadline_minutes=operations.deadline_minutes(rt),
+            host=rt.conf.host,
+        )
     notify.cluster_event(rt.notifier, OperationKind.DELETE, "pending", cluster, ctx.user_id)
     rt.wake_conductor()
 

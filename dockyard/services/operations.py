@@ -20,6 +20,7 @@ from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import operations as op_repo
 from dockyard.domain.status import TRANSITIONS, OperationKind, OperationState, may_start
+from dockyard.services.runtime import Runtime
 
 
 def start(
@@ -29,7 +30,7 @@ def start(
     kind: OperationKind,
     params: dict[str, Any],
     *,
-    deadline_minutes: int | None = None,
+    deadline_minutes: int,
     host: str | None = None,
 ) -> str:
     """Claim `cluster` for a new operation of `kind` and queue it; returns the operation uuid.
@@ -80,9 +81,8 @@ def start(
             # as the user (Heat creates its own trust from it) needs it in the conductor.
             "params": {**params, "_auth_token": ctx.auth_token} if ctx.auth_token else params,
             "next_run_at": now,
-            "deadline_at": (
-                now + dt.timedelta(minutes=deadline_minutes) if deadline_minutes else None
-            ),
+            # Every operation ends: the conductor fails it once this passes.
+            "deadline_at": now + dt.timedelta(minutes=deadline_minutes),
         },
     )
     in_progress = TRANSITIONS[kind][0]
@@ -103,6 +103,12 @@ def start(
     )
     session.flush()
     return op_uuid
+
+
+def deadline_minutes(rt: Runtime, create_timeout: int | None = None) -> int:
+    """Minutes an operation may take: a create's create_timeout (when not 0), else
+    `[conductor] operation_timeout`."""
+    return int(create_timeout or rt.conf.conductor.operation_timeout)
 
 
 def _describe(kind: OperationKind, params: dict[str, Any], previous_status: str | None) -> str:

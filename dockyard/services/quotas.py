@@ -1,4 +1,5 @@
-"""Quotas: per-project cluster limits (only resource `Cluster` exists, as in Magnum)."""
+"""Quotas: per-project limits of clusters (`Cluster`, as in Magnum) and of their nodes (`Node`).
+They are enforced by `cluster_quotas`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dockyard.common.context import RequestContext
 from dockyard.db.models import Quota
 from dockyard.db.repositories import quotas as repo
 from dockyard.db.repositories.pagination import Page
+from dockyard.services import cluster_quotas
 from dockyard.services.runtime import Runtime
 
 
@@ -38,7 +40,7 @@ def get(rt: Runtime, ctx: RequestContext, project_id: str, resource: str) -> Quo
     with rt.db.read() as session:
         row = repo.find(session, project_id, resource)
     if row is None:
-        return DefaultQuota(project_id, resource, int(rt.conf.quotas.max_clusters_per_project))
+        return DefaultQuota(project_id, resource, cluster_quotas.default_limit(rt, resource))
     return row
 
 

@@ -102,7 +102,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(tmp_path_factory.mktemp("dashboard"))
+    # Dockyard's own service names, so the Services page shows the API process too.
+    srv = start_server(
+        tmp_path_factory.mktemp("dashboard"), sections={"api": {"service_list_names": "dockyard"}}
+    )
     yield srv
     srv.stop()
 
@@ -324,7 +327,7 @@ def test_cluster_lifecycle_in_the_browser(
     expect(status).to_have_attribute("data-status", "UPDATE_COMPLETE", timeout=TIMEOUT_MS)
     assert http.get("/v1/clusters/web").json()["node_count"] == 3
     page.get_by_role("tab", name="Overview").click()
-    expect(page.locator("dd", has_text="198.51.100.102")).to_be_visible()
+    expect(page.locator("dd", has_text="127.51.100.102")).to_be_visible()
 
     # Delete, after a confirmation; the list drops the row once the cluster is gone.
     page.get_by_role("button", name="Delete").click()

@@ -266,9 +266,11 @@ def test_cluster_rules_are_checked_before_anything_is_made(api: Api) -> None:
     detail = _refused(api, {"cluster": "c1", "vol_name": "v", "vol_size": 1})
     assert "cannot mount Dockyard volumes" in detail and "rexray" in detail
     assert api.get("/v1/volumes").json()["volumes"] == [], "no volume may be made first"
-    # The fake driver's API address is not on this machine: nothing is ever sent there.
+    # An API address that is not on this machine: nothing is ever sent there.
+    with api.runtime.db.write() as session:
+        cluster_repo.get(session, "c1", None).api_address = "https://192.0.2.10:6443"
     detail = _refused(api, {"cluster": "c1"}, 409)
-    assert "has no API address on this machine (https://198.51.100.10:6443)" in detail
+    assert "has no API address on this machine (https://192.0.2.10:6443)" in detail
 
 
 def test_bind_mounts_are_refused_on_a_cluster(api: Api, allowed_dir: Path) -> None:

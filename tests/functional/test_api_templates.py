@@ -105,7 +105,19 @@ def test_driver_tables_per_coe(
                 "docker_storage_driver": "devicemapper",
                 "docker_volume_size": 2,
             },
-            "at least 3",
+            "expecting minimum value 3GB for devicemapper",
+        ),
+        (
+            {"coe": "swarm", "image_id": "fedora-atomic-latest", "docker_storage_driver": "zfs"},
+            "docker_storage_driver: expected one of devicemapper, overlay, overlay2",
+        ),
+        (
+            {
+                "coe": "mesos",
+                "image_id": "ubuntu-mesos",
+                "labels": {"rexray-preempt": "true", "rexray_preempt": "false"},
+            },
+            "another spelling of rexray_preempt",
         ),
         ({"coe": "kubernetes", "image_id": "fedora-atomic-latest", "labels": ["a"]}, "labels"),
         (

@@ -28,6 +28,7 @@ TABLES = {
     "containers",
     "nodegroups",
     "operations",
+    "project_locks",
     "quotas",
     "services",
     "volume_attachments",
@@ -112,7 +113,7 @@ def test_lifecycle(db_api: Api) -> None:
     body = api.wait_status(uuid, "CREATE_COMPLETE", "CREATE_FAILED")
     assert body["status"] == "CREATE_COMPLETE", body
     assert body["cluster_template_id"] == template["uuid"]
-    assert body["api_address"] == "https://198.51.100.10:6443"
+    assert body["api_address"] == "https://127.51.100.10:6443"
     response = api.post(f"/v1/clusters/{uuid}/actions/resize", {"node_count": 3})
     assert response.status_code == 202, response.text
     body = api.wait_status(uuid, "UPDATE_COMPLETE", "UPDATE_FAILED")

@@ -224,7 +224,7 @@ def test_killed_conductor_is_resumed_and_sigterm_hands_nothing_over(
     assert owner.process.wait(15) == 0
     body = status(http, cluster, "CREATE_COMPLETE")
     assert body is not None, "the conductor stopped by SIGTERM exited before finishing"
-    assert body["master_addresses"] == ["198.51.100.10"]
+    assert body["master_addresses"] == ["127.51.100.10"]
 
     story = timeline(http, cluster)
     [create_op] = story["operations"]

@@ -427,3 +427,26 @@ def test_periodic_sync_calls_per_period(
         else:
             ids = {line.split()[1].rsplit("/", 1)[1] for line in calls}
             assert ids == {stack_id for _, stack_id in waiting_stacks}
+
+
+# -- what the deployment offers -------------------------------------------------------------
+def test_heat_is_preferred_to_the_local_stand_in_where_it_is_usable(
+    keystone: KeystoneCloud, heat: HeatServer, tmp_path: Path
+) -> None:
+    """With Keystone and Heat configured, swarm on fedora-atomic is Heat's (the local driver
+    only stands in where Heat is not usable), and a template's needs are asked of the real
+    catalog: Heat, Cinder (volumes) and Octavia (master_lb_enabled) are all registered."""
+    from dockyard.drivers.registry import DriverRegistry
+
+    sections = heat_sections(keystone)
+    sections["drivers"] = {"enabled_definitions": "local,swarm_fedora_atomic"}
+    conf = load_config([], config_files=[str(write_config(tmp_path / "d.conf", sections))])
+    registry = DriverRegistry(["local", "swarm_fedora_atomic"], conf=conf)
+    assert registry.usability()["swarm_fedora_atomic"] == []
+    needs = {"docker_volume_size": 5, "master_lb_enabled": True, "volume_driver": "rexray"}
+    chosen = registry.select("vm", "fedora-atomic", "swarm", template=needs)
+    assert chosen.name == "swarm_fedora_atomic"
+    # The same driver without credentials names what it lacks.
+    bare = DriverRegistry(["swarm_fedora_atomic"], conf=load_config([], config_files=[]))
+    problems = bare.usability()["swarm_fedora_atomic"]
+    assert problems and "no Keystone service credentials" in problems[0]

@@ -21,7 +21,10 @@ def test_template_create_says_why_the_host_cannot_run_local_clusters(tmp_path: P
         )
         assert response.status_code == 400, response.text
         error = response.json()["errors"][0]
-        assert error["title"].startswith("The local cluster driver cannot run on this host")
+        assert error["title"].startswith(
+            "swarm-mode on dockyard-node (vm) needs the driver local (dockerds on this machine), "
+            "which cannot build clusters here"
+        )
         assert "/nonexistent/dockerd" in error["detail"]
         listed = httpx.get(f"{server.url}/v1/clustertemplates", headers=LATEST).json()
         assert listed["clustertemplates"] == []

@@ -160,7 +160,7 @@ def test_template_update_and_delete(coe: Coe, server: Server) -> None:
     )
     assert updated["name"] == "scratch-renamed"
     assert updated["labels"] == {"flannel_backend": "host-gw"}
-    assert updated["public"] is True  # the noauth default caller is an admin
+    assert updated["public"] is True  # the tests' noauth default caller (conftest) is an admin
     out = coe.run("cluster", "template", "delete", "scratch-renamed").out
     assert "Request to delete cluster template scratch-renamed has been accepted" in out
     gone = coe.fails("cluster", "template", "show", "scratch-renamed")
@@ -216,9 +216,9 @@ def test_cluster_created(cluster: dict[str, Any], template: dict[str, Any]) -> N
     assert cluster["cluster_template_id"] == template["uuid"]
     assert cluster["node_count"] == 2
     assert cluster["master_count"] == 1
-    assert cluster["node_addresses"] == ["198.51.100.100", "198.51.100.101"]
-    assert cluster["master_addresses"] == ["198.51.100.10"]
-    assert cluster["api_address"] == "https://198.51.100.10:6443"
+    assert cluster["node_addresses"] == ["127.51.100.100", "127.51.100.101"]
+    assert cluster["master_addresses"] == ["127.51.100.10"]
+    assert cluster["api_address"] == "https://127.51.100.10:6443"
     assert cluster["coe_version"] == "v1.2.0"
     assert cluster["cluster_id"] == f"fake-{cluster['uuid'][:8]}"
     assert cluster["labels"] == MAIN_LABELS
@@ -290,7 +290,7 @@ def test_cluster_update_resize_delete(coe: Coe, cluster: dict[str, Any]) -> None
     out = coe.run("cluster", "resize", "lifecycle", "1").out
     assert "Request to resize cluster lifecycle has been accepted" in out
     shrunk = coe.wait_cluster("lifecycle", has_status("UPDATE_COMPLETE", node_count=1))
-    assert shrunk["node_addresses"] == ["198.51.100.100"]
+    assert shrunk["node_addresses"] == ["127.51.100.100"]
     out = coe.run("cluster", "delete", "lifecycle").out
     assert "Request to delete cluster lifecycle has been accepted" in out
 
@@ -371,8 +371,9 @@ def test_stats(coe: Coe, server: Server) -> None:
 
 
 def test_service_list(coe: Coe) -> None:
+    """Magnum's names by default: the conductor alone, as magnum-conductor."""
     services = {s["binary"]: s for s in coe.json("service", "list")}
-    assert set(services) == {"dockyard-conductor", "dockyard-api"}
+    assert set(services) == {"magnum-conductor"}
     for service in services.values():
         assert service["state"] == "up"
         assert service["host"] == "test-host"

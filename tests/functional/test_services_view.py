@@ -16,12 +16,32 @@ def _states(url: str) -> dict[str, str]:
     return {s["binary"]: s["state"] for s in services}
 
 
+def test_magnum_names_list_the_conductor_alone(tmp_path: Path, postgres_url: str) -> None:
+    sections: dict[str, dict[str, Any]] = {
+        "DEFAULT": {"heartbeat_interval": 1},
+        "database": {"connection": postgres_url},
+    }
+    api = start_server(tmp_path, "dockyard-api", sections)
+    conductor = start_server(tmp_path, "dockyard-conductor", sections)
+    try:
+        wait_until(
+            lambda: _states(api.url).get("magnum-conductor") == "up",
+            30,
+            "the conductor to report itself up",
+        )
+        assert set(_states(api.url)) == {"magnum-conductor"}
+    finally:
+        conductor.stop()
+        api.stop()
+
+
 def test_killed_conductor_goes_down(tmp_path: Path, postgres_url: str) -> None:
     """Heartbeats keep a process up; a killed one goes down (after service_down_time: the rule
     itself, with explicit times, is tests/unit/test_service_liveness.py)."""
     sections: dict[str, dict[str, Any]] = {
         "DEFAULT": {"service_down_time": 3, "heartbeat_interval": 1},
         "database": {"connection": postgres_url},
+        "api": {"service_list_names": "dockyard"},
     }
     api = start_server(tmp_path, "dockyard-api", sections)
     conductor = start_server(tmp_path, "dockyard-conductor", sections)
@@ -41,7 +61,12 @@ def test_killed_conductor_goes_down(tmp_path: Path, postgres_url: str) -> None:
 
 def test_api_with_two_worker_processes(tmp_path: Path) -> None:
     """`dockyard-api` with [api] workers = 2 serves from two processes sharing the database."""
-    api = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}}, start_timeout=150)
+    api = start_server(
+        tmp_path,
+        "dockyard-api",
+        {"api": {"workers": 2, "service_list_names": "dockyard"}},
+        start_timeout=150,
+    )
     try:
         children = [
             pid

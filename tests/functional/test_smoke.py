@@ -15,7 +15,7 @@ def test_cluster_lifecycle(api: Api) -> None:
     body = api.wait_status(uuid, "CREATE_COMPLETE")
     assert body["node_count"] == 2
     assert body["cluster_template_id"] == template["uuid"]
-    assert body["master_addresses"] == ["198.51.100.10"]
+    assert body["master_addresses"] == ["127.51.100.10"]
     resized = api.patch(
         f"/v1/clusters/{uuid}", [{"op": "replace", "path": "/node_count", "value": 3}]
     )

@@ -11,10 +11,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from conftest import subprocess_env
 from harness import host as harness_host
+from harness.cli import OPENSTACK
 from harness.waiting import wait_until
 
-from dockyard.certs.x509 import KeyPair
+from dockyard.certs.x509 import KeyPair, generate_ca, issue
 from dockyard.common.context import RequestContext
 from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.swarm_local.layout import StateStore
@@ -55,18 +57,26 @@ def make_spec(
     tls: bool = True,
     template: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
+    coe: str = "swarm-mode",
+    volume_gib: int | None = None,
 ) -> ClusterSpec:
-    """A ClusterSpec as the conductor builds it; `template` adds or overrides template fields."""
+    """A ClusterSpec as the conductor builds it; `template` adds or overrides template fields.
+    A Kubernetes spec also gets an admin client certificate from `ca` and etcd and
+    front-proxy CAs, as the conductor makes them."""
+    client, cas = None, {}
+    if coe == "kubernetes" and ca is not None:
+        client = issue(ca, "admin", client=True, organization="system:masters")
+        cas = {"etcd_ca": generate_ca(f"{name}-etcd"), "front_proxy_ca": generate_ca(name)}
     return ClusterSpec(
         uuid=str(uuid.uuid4()),
         name=name,
         project_id="project",
-        coe="swarm-mode",
+        coe=coe,
         master_count=masters,
         node_count=workers,
         labels=dict(labels or {}),
         template={
-            "coe": "swarm-mode",
+            "coe": coe,
             "server_type": "vm",
             "image_id": "dockyard-node",
             "tls_disabled": not tls,
@@ -74,7 +84,7 @@ def make_spec(
             **(template or {}),
         },
         create_timeout=60,
-        docker_volume_size=None,
+        docker_volume_size=volume_gib,
         keypair=None,
         master_flavor_id=None,
         flavor_id=None,
@@ -84,7 +94,30 @@ def make_spec(
         ),
         driver_state={},
         ca=ca if tls else None,
+        client=client,
+        cas=cas,
     )
+
+
+class Coe:
+    """`openstack coe ...` (the real client) against one Dockyard endpoint, without Keystone."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.env = {k: v for k, v in subprocess_env().items() if not k.startswith("OS_")}
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1"]
+        proc = subprocess.run(
+            [*command, "coe", *args], capture_output=True, text=True, env=self.env, timeout=180
+        )
+        if ok:
+            assert proc.returncode == 0, f"coe {' '.join(args)}: {proc.stdout}{proc.stderr}"
+        return proc
+
+    def json(self, *args: str) -> Any:
+        out = self.run(*args, "-f", "json").stdout
+        return json.loads(out[out.index("{") :])
 
 
 def write_client(directory: Path, ca: KeyPair, client: KeyPair) -> dict[str, Path]:

@@ -32,11 +32,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LATEST, Server, start_server, subprocess_env
+from conftest import LATEST, Server, start_server
 from cryptography import x509
 from harness.host import require_host
 from harness.waiting import wait_until
 from local_host import (
+    Coe,
     DockerCli,
     exports,
     free_test_pool,
@@ -71,27 +72,6 @@ CN = Your Name
 [req_ext]
 extendedKeyUsage = clientAuth
 """
-
-
-class Coe:
-    """`openstack coe ...` against one Dockyard endpoint, without Keystone."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.env = {k: v for k, v in subprocess_env().items() if not k.startswith("OS_")}
-
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        command = [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1"]
-        proc = subprocess.run(
-            [*command, "coe", *args], capture_output=True, text=True, env=self.env, timeout=180
-        )
-        if ok:
-            assert proc.returncode == 0, f"coe {' '.join(args)}: {proc.stdout}{proc.stderr}"
-        return proc
-
-    def json(self, *args: str) -> Any:
-        out = self.run(*args, "-f", "json").stdout
-        return json.loads(out[out.index("{") :])
 
 
 @dataclass

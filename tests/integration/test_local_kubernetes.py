@@ -25,9 +25,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LATEST, Server, start_server, subprocess_env
+from conftest import LATEST, Server, start_server
 from harness.host import require_host
-from local_host import free_test_pool, leftovers, remove_clusters, sh, wait_for
+from local_host import Coe, free_test_pool, leftovers, remove_clusters, sh, wait_for
 
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.kube_local.binaries import KubeBinaries
@@ -80,26 +80,6 @@ CN = Your Name
 [req_ext]
 extendedKeyUsage = clientAuth
 """
-
-
-class Coe:
-    """`openstack coe ...` against one Dockyard endpoint, without Keystone."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.env = {k: v for k, v in subprocess_env().items() if not k.startswith("OS_")}
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = [OPENSTACK, "--os-auth-type", "none", "--os-endpoint", f"{self.url}/v1"]
-        proc = subprocess.run(
-            [*command, "coe", *args], capture_output=True, text=True, env=self.env, timeout=180
-        )
-        assert proc.returncode == 0, f"coe {' '.join(args)}: {proc.stdout}{proc.stderr}"
-        return proc
-
-    def json(self, *args: str) -> Any:
-        out = self.run(*args, "-f", "json").stdout
-        return json.loads(out[out.index("{") :])
 
 
 class Kubectl:

@@ -23,6 +23,7 @@ from dockyard.api.views import clusters as view
 from dockyard.api.views import events as event_view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
 from dockyard.common import exceptions
+from dockyard.domain import bounds
 from dockyard.domain.status import OperationKind
 from dockyard.services import clusters as service
 
@@ -74,11 +75,19 @@ async def list_clusters_detail(
 
 
 def create_cluster_uuid(
-    rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: dict[str, Any]
+    rt: RuntimeDep,
+    ctx: ContextDep,
+    version: VersionDep,
+    body: dict[str, Any],
+    unversioned: bool = False,
 ) -> str:
-    """Validate a create body (cluster or bay, already renamed) and queue the cluster."""
+    """Validate a create body (cluster or bay, already renamed) and queue the cluster.
+
+    `unversioned`: the request named no microversion. node_count 0 is then accepted on
+    create (magnum-tempest-plugin's zero-node test sends no header); a client that asks for a
+    version below 1.10 still gets Magnum's 400 (docs/api.md)."""
     attrs = parse(schema.ClusterCreate, body, "cluster", schema.READ_ONLY)
-    if attrs.node_count == 0 and version < microversions.ZERO_NODES:
+    if attrs.node_count == 0 and version < microversions.ZERO_NODES and not unversioned:
         raise exceptions.NotSupported(
             "Resizing a nodegroup to zero is not supported in the provided microversion."
         )
@@ -93,11 +102,13 @@ def create_cluster_uuid(
 @router.post("/v1/clusters")
 @router.post("/v1/clusters/", include_in_schema=False)
 def create_cluster(
-    rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
+    request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
 ) -> Response:
     if not isinstance(body, dict):
         raise exceptions.Invalid("Invalid input for cluster: expected a JSON object.")
-    return json_response({"uuid": create_cluster_uuid(rt, ctx, version, body)}, 202)
+    unversioned = microversions.HEADER.lower() not in request.headers
+    uuid = create_cluster_uuid(rt, ctx, version, body, unversioned)
+    return json_response({"uuid": uuid}, 202)
 
 
 @router.get("/v1/clusters/{ident}")
@@ -140,10 +151,13 @@ def patch_cluster_uuid(
         node_count = patched["node_count"]
         if node_count is None:  # remove /node_count resets it to the default, 1 (seed table)
             node_count = 1
-        if not isinstance(node_count, int) or isinstance(node_count, bool) or node_count < 0:
+        if not isinstance(node_count, int) or isinstance(node_count, bool):
             raise exceptions.InvalidField(
                 field="node_count", value=node_count, reason="expected a non-negative integer"
             )
+        reason = bounds.out_of_range(node_count, bounds.NODE_COUNT)
+        if reason:
+            raise exceptions.InvalidField(field="node_count", value=node_count, reason=reason)
         if node_count == 0 and version < microversions.ZERO_NODES:
             raise exceptions.NotSupported(
                 "Resizing a nodegroup to zero is not supported in the provided microversion."
@@ -237,6 +251,9 @@ def cluster_events(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep
         raise exceptions.Invalid("after and limit must be integers") from None
     if limit <= 0:
         raise exceptions.Invalid("Limit must be positive")
+    reason = bounds.out_of_range(after, bounds.ROW_ID) if after is not None else None
+    if reason:
+        raise exceptions.InvalidField(field="after", value=after, reason=reason)
     cluster, timeline = service.timeline(rt, ctx, ident, after, limit)
     return json_response(
         {

@@ -12,6 +12,7 @@ from dockyard.api.schemas import clustertemplates as schema
 from dockyard.api.schemas import parse, patch
 from dockyard.api.views import clustertemplates as view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
+from dockyard.db.models import ClusterTemplate
 from dockyard.services import cluster_templates as service
 
 router = APIRouter()
@@ -80,17 +81,22 @@ def patch_response(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, body: object, collection: str
 ) -> Response:
     ops = patch.parse_ops(body)
-    current = service.get(rt, ctx, ident)
-    document = view.patchable(current)
-    patched = patch.apply(
-        document, ops, internal=schema.INTERNAL_PATHS, not_removable=schema.NOT_REMOVABLE
-    )
-    attrs = parse(schema.ClusterTemplateAttributes, patched, "cluster_template")
-    new_values = attrs.model_dump(mode="json")
-    changes = {
-        k: v for k, v in new_values.items() if k in document and v != document[k] and k != "uuid"
-    }
-    template = service.update(rt, ctx, current.uuid, changes)
+
+    def changes_of(current: ClusterTemplate) -> dict[str, Any]:
+        # Runs inside the service's transaction, on the locked current template.
+        document = view.patchable(current)
+        patched = patch.apply(
+            document, ops, internal=schema.INTERNAL_PATHS, not_removable=schema.NOT_REMOVABLE
+        )
+        attrs = parse(schema.ClusterTemplateAttributes, patched, "cluster_template")
+        new_values = attrs.model_dump(mode="json")
+        return {
+            k: v
+            for k, v in new_values.items()
+            if k in document and v != document[k] and k != "uuid"
+        }
+
+    template = service.update(rt, ctx, ident, changes_of)
     return json_response(view.render(template, app_url(request), collection))
 
 

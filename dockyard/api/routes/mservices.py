@@ -19,7 +19,8 @@ def list_services(rt: RuntimeDep, ctx: ContextDep) -> Response:
         {
             "id": s.service.id,
             "host": s.service.host,
-            "binary": s.service.binary,
+            "binary": s.binary,
+            "dockyard_binary": s.service.binary,
             "state": s.state,
             "report_count": s.service.report_count,
             "disabled": s.service.disabled,

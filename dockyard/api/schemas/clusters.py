@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dockyard.api.schemas.types import ClusterName, Labels, Str255
+from dockyard.api.schemas.types import (
+    ClusterName,
+    CreateTimeout,
+    DockerVolumeSize,
+    Labels,
+    MasterCount,
+    MaxBatchSize,
+    NodeCount,
+    Str255,
+)
 
 READ_ONLY = (
     "stack_id",
@@ -34,11 +43,11 @@ class ClusterCreate(BaseModel):
     name: ClusterName | None = None
     cluster_template_id: Str255
     keypair: Str255 | None = None
-    node_count: int = Field(default=1, ge=0)
-    master_count: int = Field(default=1, ge=1)
-    create_timeout: int = Field(default=60, ge=0)
+    node_count: NodeCount = 1
+    master_count: MasterCount = 1
+    create_timeout: CreateTimeout = 60
     discovery_url: str | None = Field(default=None, max_length=255)
-    docker_volume_size: int | None = Field(default=None, ge=1)
+    docker_volume_size: DockerVolumeSize | None = None
     labels: Labels | None = None
     merge_labels: bool = False
     master_flavor_id: Str255 | None = None
@@ -52,7 +61,7 @@ class ClusterCreate(BaseModel):
 class ClusterResize(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    node_count: int = Field(ge=0)
+    node_count: NodeCount
     nodes_to_remove: list[str] = Field(default_factory=list)
     nodegroup: Str255 | None = None
 
@@ -61,7 +70,7 @@ class ClusterUpgrade(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cluster_template: Str255
-    max_batch_size: int = Field(default=1, ge=1)
+    max_batch_size: MaxBatchSize = 1
     nodegroup: Str255 | None = None
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dockyard.api.schemas.types import Labels, Str255
+from dockyard.api.schemas.types import DockerVolumeSize, Labels, Str255
 
 READ_ONLY = ("links", "project_id", "user_id", "created_at", "updated_at", "id")
 
@@ -30,7 +30,7 @@ class ClusterTemplateAttributes(BaseModel):
     network_driver: Str255 | None = None
     volume_driver: Str255 | None = None
     apiserver_port: int | None = Field(default=None, ge=1024, le=65535)
-    docker_volume_size: int | None = Field(default=None, ge=1)
+    docker_volume_size: DockerVolumeSize | None = None
     docker_storage_driver: Str255 | None = None
     cluster_distro: Str255 | None = None
     http_proxy: Str255 | None = None

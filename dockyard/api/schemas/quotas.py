@@ -1,17 +1,18 @@
-"""Quota bodies (PATCH takes a whole object, not a JSON patch)."""
+"""Quota bodies (PATCH takes a whole object, not a JSON patch). `Node` (nodes of all the
+project's clusters) is a Dockyard extension beside Magnum's `Cluster`."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from dockyard.api.schemas.types import Str255
+from dockyard.api.schemas.types import QuotaHardLimit, Str255
 
 
 class QuotaBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     project_id: Str255
-    resource: Literal["Cluster"] = "Cluster"
-    hard_limit: int = Field(default=1, ge=0)
+    resource: Literal["Cluster", "Node"] = "Cluster"
+    hard_limit: QuotaHardLimit = 1

@@ -144,6 +144,17 @@ def renew(session: Session, operation_uuid: str, owner: str, lease: dt.timedelta
     return execute_count(session, statement) == 1
 
 
+def superseded(session: Session, operation_uuid: str) -> bool:
+    """True when the operation's cluster no longer names it as its active operation (a delete
+    took over, or the cluster is gone)."""
+    active = session.execute(
+        select(Cluster.active_operation_id)
+        .join(Operation, Operation.cluster_id == Cluster.uuid)
+        .where(Operation.uuid == operation_uuid)
+    ).first()
+    return active is None or active[0] != operation_uuid
+
+
 def finish(
     session: Session,
     operation_uuid: str,

@@ -35,6 +35,43 @@ def get(session: Session, ident: str, project_id: str | None) -> ClusterTemplate
     return row
 
 
+def find(session: Session, template_uuid: str) -> ClusterTemplate | None:
+    return session.scalars(
+        select(ClusterTemplate).where(ClusterTemplate.uuid == template_uuid)
+    ).first()
+
+
+def lock_for_use(session: Session, template_uuid: str) -> ClusterTemplate:
+    """Share-lock the template a new or upgraded cluster will use, until the transaction ends.
+
+    A delete or change of the template (`lock_for_change`) waits for it, then sees the new
+    cluster; if the template went first, this answers 404.
+    """
+    row = session.scalars(
+        select(ClusterTemplate)
+        .where(ClusterTemplate.uuid == template_uuid)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise exceptions.ClusterTemplateNotFound(clustertemplate=template_uuid)
+    return row
+
+
+def lock_for_change(session: Session, template_uuid: str) -> ClusterTemplate:
+    """Lock the template for an update or delete (read-modify-write), until the transaction
+    ends; the row is read again so the change applies to the latest version."""
+    row = session.scalars(
+        select(ClusterTemplate)
+        .where(ClusterTemplate.uuid == template_uuid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise exceptions.ClusterTemplateNotFound(clustertemplate=template_uuid)
+    return row
+
+
 def list_page(session: Session, project_id: str | None, page: Page) -> list[Any]:
     query = columns_of(ClusterTemplate)
     where = visible_to(project_id)

@@ -19,7 +19,7 @@ periodic sync (see `dockyard.providers.openstack.sessions`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -43,6 +43,19 @@ STACK_ID = "stack_id"
 STACK_NAME = "stack_name"
 # What each operation waits for: the stack statuses that end it, well or badly.
 _ACTIONS = {"create": "CREATE", "update": "UPDATE", "resize": "UPDATE", "delete": "DELETE"}
+# Catalog entries a cluster needs: Heat always; Cinder for volumes (docker_volume_size, or
+# volume_driver cinder). Alternative service types per need, the first one named in messages.
+HEAT_SERVICE = ("orchestration",)
+CINDER_SERVICE = ("block-storage", "volumev3")
+OCTAVIA_SERVICE = ("load-balancer",)
+_SERVICE_NAMES = {
+    "orchestration": "Heat (orchestration)",
+    "block-storage": "Cinder (block-storage)",
+}
+NO_CREDENTIALS = (
+    "no Keystone service credentials ([keystone_authtoken] or [heat]: auth_type, auth_url, "
+    "username, password, project), so no Heat endpoint can be found"
+)
 
 
 def stack_name(spec: ClusterSpec) -> str:
@@ -55,6 +68,7 @@ class HeatDriver(ClusterDriver):
     endpoint, versions: its template_def module's LAYOUT)."""
 
     layout: ClassVar[DriverLayout]
+    backend: ClassVar[str] = "Heat"
 
     def __init__(self, settings: HeatSettings | None = None) -> None:
         self.settings = settings or HeatSettings()
@@ -62,11 +76,44 @@ class HeatDriver(ClusterDriver):
         # Per instance: the files it holds are the driver's own to change (tests do).
         self.definition = TemplateDefinition(self.layout)
         self._sessions: Sessions | None = None
+        self._endpoints_found: set[tuple[str, ...]] = set()
 
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
         self.status_sync_interval = self.settings.periodic_sync_interval
         self._sessions = None
+        self._endpoints_found = set()
+
+    # -- what the deployment must offer -------------------------------------------------
+    @property
+    def configured(self) -> bool:
+        """Whether Dockyard has service credentials, without which no Heat can be reached."""
+        return self.settings.service_auth is not None
+
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """Service credentials, then a Heat endpoint (and Cinder's for volumes) in their
+        catalog. Endpoints found are remembered; a missing one is asked again next time."""
+        if not self.configured:
+            return [NO_CREDENTIALS]
+        wanted: list[tuple[str, ...]] = [HEAT_SERVICE]
+        if template is not None and (
+            template.get("volume_driver") == "cinder" or template.get("docker_volume_size")
+        ):
+            wanted.append(CINDER_SERVICE)
+        if template is not None and template.get("master_lb_enabled"):
+            wanted.append(OCTAVIA_SERVICE)
+        unknown = [types for types in wanted if types not in self._endpoints_found]
+        if not unknown:
+            return []
+        try:
+            missing = self.sessions.missing_endpoints(unknown)
+        except Exception as exc:  # keystoneauth's errors: Keystone is down or refuses us
+            return [f"Keystone at {self.settings.auth_url} cannot be asked for endpoints ({exc})"]
+        self._endpoints_found.update(t for t in unknown if t[0] not in missing)
+        return [
+            f"no {_SERVICE_NAMES.get(name, name)} endpoint in the Keystone catalog"
+            for name in missing
+        ]
 
     # -- access -------------------------------------------------------------------------
     @property
@@ -175,6 +222,9 @@ class HeatDriver(ClusterDriver):
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         if not spec.driver_state.get(STACK_ID):
+            if not self.configured:
+                # No credentials: this deployment cannot have made a stack for it.
+                return DriverResult(Outcome.COMPLETE, reason="no stack was ever created")
             # Never created, or created just before a crash: find it by its name.
             found = self._find_by_name(ctx, spec)
             if found is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from typing import Any
 
 from dockyard.common import exceptions
 from dockyard.drivers.base import ClusterSpec
@@ -18,26 +20,34 @@ def host_problems(settings: KubeSettings) -> list[str]:
     return swarm_checks.host_problems(settings.local) + settings.binaries.problems()
 
 
+def template_problems(template: Mapping[str, Any]) -> list[str]:
+    """What a template asks for that local Kubernetes clusters do not have."""
+    found: list[str] = []
+    if template.get("tls_disabled"):
+        found.append(
+            "TLS (every component authenticates with certificates from the cluster CA: "
+            "create the template without --tls-disabled)"
+        )
+    if template.get("volume_driver"):
+        found.append(f"the volume driver {template.get('volume_driver')} (none is available)")
+    if template.get("registry_enabled"):
+        found.append("a cluster registry (registry_enabled is not available)")
+    return found
+
+
 def check_create(spec: ClusterSpec) -> None:
     """Refuse a cluster this driver cannot build."""
     if spec.coe != "kubernetes":
         raise exceptions.NotSupported(f"The k8s_local driver builds kubernetes, not {spec.coe}.")
-    if spec.tls_disabled:
+    found = template_problems(spec.template)
+    if found:
         raise exceptions.InvalidParameterValue(
-            "local Kubernetes clusters need TLS: every component authenticates with "
-            "certificates from the cluster CA (create the template without --tls-disabled)"
+            "local Kubernetes clusters cannot have: " + "; ".join(found)
         )
     if spec.master_count not in (1, MAX_MASTERS):
         raise exceptions.InvalidParameterValue(
             f"local Kubernetes clusters have 1 or {MAX_MASTERS} masters, not {spec.master_count}"
         )
-    if spec.template.get("volume_driver"):
-        raise exceptions.NotSupported(
-            f"Volume driver {spec.template.get('volume_driver')} is not available to local "
-            "Kubernetes clusters."
-        )
-    if spec.template.get("registry_enabled"):
-        raise exceptions.NotSupported("registry_enabled for local Kubernetes clusters")
     for label in ("flannel_network_cidr", "service_cluster_ip_range"):
         value = spec.labels.get(label)
         if value is None:

@@ -11,6 +11,7 @@ Calls are synchronous and idempotent (see the package docstring for the module m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -36,6 +37,7 @@ from dockyard.drivers.k8s_local import (
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
+from dockyard.drivers.swarm_local.checks import HostProblems, refuse
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
 OS_DISTRO = "dockyard-node"
@@ -44,11 +46,12 @@ OS_DISTRO = "dockyard-node"
 class LocalKubernetesDriver(ClusterDriver):
     """Kubernetes clusters of namespaced nodes on this machine."""
 
+    backend: ClassVar[str] = "Kubernetes nodes on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", OS_DISTRO, "kubernetes"),)
 
     def __init__(self, settings: KubeSettings | None = None) -> None:
         self.settings = settings or KubeSettings(LocalSettings(state_dir="./var/local_driver"))
-        self._host_ok = False
+        self._host = HostProblems(lambda: checks.host_problems(self.settings))
 
     @property
     def nodes(self) -> KubeNodes:
@@ -57,6 +60,17 @@ class LocalKubernetesDriver(ClusterDriver):
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """Root, docker.io, the Kubernetes build, etcd, CNI plugins and haproxy; then what
+        `template` asks for that local Kubernetes clusters do not have."""
+        found = self._host()
+        if template is not None and not found:
+            found = checks.template_problems(template)
+        return found
+
+    def check_host(self) -> None:
+        refuse("The local Kubernetes driver", self._host())
+
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
         """1 or 3 masters; the cluster's haproxy always fronts them, so no LB is needed."""
         if master_count not in (1, checks.MAX_MASTERS):
@@ -64,16 +78,6 @@ class LocalKubernetesDriver(ClusterDriver):
                 f"local Kubernetes clusters have 1 or {checks.MAX_MASTERS} masters, "
                 f"not {master_count}"
             )
-
-    def check_host(self) -> None:
-        if self._host_ok:
-            return
-        found = checks.host_problems(self.settings)
-        if found:
-            raise exceptions.NotSupported(
-                "The local Kubernetes driver cannot run on this host: " + "; ".join(found) + "."
-            )
-        self._host_ok = True  # only success is remembered: a fixed host is seen at once
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()

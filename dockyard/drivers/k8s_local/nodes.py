@@ -239,7 +239,10 @@ class KubeNodes:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(engine.socket_path)
             paths = self.paths(state, node)
+            # Left by a killed node: IPAM leases of pods that are gone, and a containerd
+            # socket that dockerd would take for a live system containerd and wait on.
             _reset_dir(os.path.join(paths.run, "ipam"))
+            _reset_dir(os.path.join(paths.run, "containerd"))
             if engine.volume is not None and state.volume_gib:
                 self.base.ensure_volume(engine.volume, state.volume_gib)
             with self.store.pool_lock():

@@ -6,21 +6,16 @@ import os
 
 from dockyard.certs.x509 import describe
 from dockyard.domain.certificates import NODE, CertificateInfo
-from dockyard.drivers.base import ClusterFacts, DriverResult, Outcome
+from dockyard.drivers.base import ClusterFacts, DriverResult
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import KubeNodes
+from dockyard.drivers.swarm_local.results import finished
 
 
 def complete(
     nodes: KubeNodes, state: KubeState, reason: str, events: list[str] | None = None
 ) -> DriverResult:
-    return DriverResult(
-        Outcome.COMPLETE,
-        reason=reason,
-        facts=facts(nodes, state),
-        driver_state=state.to_dict(),
-        events=events if events is not None else [],
-    )
+    return finished(state, facts(nodes, state), reason, events)
 
 
 def facts(nodes: KubeNodes, state: KubeState) -> ClusterFacts:

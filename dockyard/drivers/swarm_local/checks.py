@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockyard.common import exceptions
@@ -14,6 +14,28 @@ from dockyard.providers.docker_local import host, registry, volumes
 SWARM_COES = ("swarm", "swarm-mode")
 
 
+class HostProblems:
+    """What stops a local driver on this host, from `problems()`; only an empty answer is
+    remembered, so a host that was fixed is seen at once and a good one is asked once."""
+
+    def __init__(self, problems: Callable[[], list[str]]) -> None:
+        self.problems = problems
+        self.ok = False
+
+    def __call__(self) -> list[str]:
+        if self.ok:
+            return []
+        found = self.problems()
+        self.ok = not found
+        return found
+
+
+def refuse(what: str, found: list[str]) -> None:
+    """NotSupported naming every problem in `found` (none: nothing happens)."""
+    if found:
+        raise exceptions.NotSupported(f"{what} cannot run on this host: " + "; ".join(found) + ".")
+
+
 def host_problems(settings: LocalSettings) -> list[str]:
     """Everything that stops local clusters from running on this machine (empty when none)."""
     found = host.problems(settings.dockerd, settings.busybox)
@@ -23,23 +45,35 @@ def host_problems(settings: LocalSettings) -> list[str]:
     return found
 
 
+def template_problems(settings: LocalSettings, template: Mapping[str, Any]) -> list[str]:
+    """What a template (or a cluster's view of it) asks for that this host lacks."""
+    found: list[str] = []
+    wanted = template.get("volume_driver")
+    if wanted and wanted != "rexray":
+        found.append(f"volume driver {wanted} is not available to local clusters")
+    elif wanted and not settings.volume_root:
+        found.append("volume_driver rexray needs a [volume] local_root for the plugin")
+    if template.get("registry_enabled"):
+        found.extend(f"registry_enabled: {problem}" for problem in registry.problems())
+    if template.get("docker_volume_size"):
+        found.extend(
+            f"docker_volume_size needs loop devices on this host: {problem}"
+            for problem in volumes.problems()
+        )
+    return found
+
+
 def check_create(settings: LocalSettings, spec: ClusterSpec) -> None:
-    """Refuse a cluster this driver or this host cannot build."""
+    """Refuse a cluster this driver or this host cannot build (the services asked the same
+    through `template_problems` before they accepted it; this is the conductor's guard)."""
     if spec.coe not in SWARM_COES:
         raise exceptions.NotSupported(f"The local driver builds swarm clusters, not {spec.coe}.")
-    check_volume_driver(settings, spec.template)
     if spec.master_count < 1:
         raise exceptions.InvalidParameterValue("a cluster needs at least one master")
-    if spec.template.get("registry_enabled"):
-        found = registry.problems()
-        if found:
-            raise exceptions.NotSupported("registry_enabled: " + "; ".join(found))
-    if engine.volume_gib(spec):
-        found = volumes.problems()
-        if found:
-            raise exceptions.NotSupported(
-                "docker_volume_size needs loop devices on this host: " + "; ".join(found)
-            )
+    view = {**spec.template, "docker_volume_size": engine.volume_gib(spec)}
+    found = template_problems(settings, view)
+    if found:
+        raise exceptions.NotSupported("; ".join(found))
     if not spec.tls_disabled and spec.ca is None:
         raise exceptions.InvalidParameterValue("TLS is enabled but the cluster has no CA")
 

@@ -54,14 +54,21 @@ OS_DISTRO = "dockyard-node"
 class LocalDriver(ClusterDriver):
     """Swarm-mode clusters of dockerd-in-a-namespace nodes on this machine."""
 
+    backend: ClassVar[str] = "dockerds on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (
         Provides("vm", OS_DISTRO, "swarm-mode"),
         Provides("vm", OS_DISTRO, "swarm"),
     )
+    # The guide's swarm templates name fedora-atomic-latest: where no usable Heat driver
+    # provides that, local nodes build it (the image is never booted; nodes are dockerds).
+    stands_in_for: ClassVar[tuple[Provides, ...]] = (
+        Provides("vm", "fedora-atomic", "swarm-mode"),
+        Provides("vm", "fedora-atomic", "swarm"),
+    )
 
     def __init__(self, settings: LocalSettings | None = None) -> None:
         self.settings = settings or LocalSettings(state_dir="./var/local_driver")
-        self._host_ok = False
+        self._host = checks.HostProblems(lambda: checks.host_problems(self.settings))
 
     @property
     def store(self) -> StateStore:
@@ -85,15 +92,16 @@ class LocalDriver(ClusterDriver):
         engine.check_labels(checked)
         return checked
 
+    def unmet_requirements(self, template: Mapping[str, Any] | None = None) -> list[str]:
+        """Root, docker.io and the address pool; then what `template` asks for (rexray's
+        volume root, loop devices for docker_volume_size, the registry's image)."""
+        found = self._host()
+        if template is not None and not found:
+            found = checks.template_problems(self.settings, template)
+        return found
+
     def check_host(self) -> None:
-        if self._host_ok:
-            return
-        found = checks.host_problems(self.settings)
-        if found:
-            raise exceptions.NotSupported(
-                "The local cluster driver cannot run on this host: " + "; ".join(found) + "."
-            )
-        self._host_ok = True  # only success is remembered: a fixed host is seen at once
+        checks.refuse("The local cluster driver", self._host())
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()

@@ -14,10 +14,17 @@ def complete(
     store: StateStore, state: ClusterState, reason: str, events: list[str] | None = None
 ) -> DriverResult:
     """A finished call: its reason, the cluster's facts and state, and timeline `events`."""
+    return finished(state, facts(store, state), reason, events)
+
+
+def finished(
+    state: ClusterState, facts: ClusterFacts, reason: str, events: list[str] | None
+) -> DriverResult:
+    """A COMPLETE result of a local driver (Swarm or Kubernetes) with `state` to keep."""
     return DriverResult(
         Outcome.COMPLETE,
         reason=reason,
-        facts=facts(store, state),
+        facts=facts,
         driver_state=state.to_dict(),
         events=events if events is not None else [],
     )

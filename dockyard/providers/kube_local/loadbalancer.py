@@ -7,7 +7,8 @@ It plays the part of Magnum's API load balancer. It listens on two addresses:
 * <lb address>:6443 on the cluster bridge, for the nodes' kubelets and kube-proxies.
 
 Both forward TCP (TLS stays end to end) to whichever masters pass haproxy's health check, so
-the API keeps answering while one master of three is down.
+the API keeps answering while one master of three is down: a connection that a dead master
+refuses is redispatched to another before the health check has noticed.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ global
 defaults
   mode tcp
   log global
+  # A master that refuses the connection (its processes are gone, its address stays) is
+  # left for another at once, before the health check has marked it down.
+  retries 3
+  option redispatch 1
   timeout connect 3s
   timeout client 1h
   timeout server 1h

@@ -13,6 +13,7 @@ Two identities act on a cluster's stack:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,3 +75,22 @@ class Sessions:
             raise RuntimeError("no Keystone auth_url is configured for the requester's token")
         auth = v3.Token(auth_url=self.auth_url, token=token, project_id=project_id)
         return connect(self._session(auth), self.endpoint)
+
+    def missing_endpoints(self, wanted: Sequence[Sequence[str]]) -> list[str]:
+        """Of each group of alternative service types (("block-storage", "volumev3")), the
+        first name of those groups that have no endpoint in the service user's catalog.
+        Raises keystoneauth's errors when Keystone cannot be asked."""
+        session = self.service().session
+        missing: list[str] = []
+        for types in wanted:
+            found = any(
+                session.get_endpoint(
+                    service_type=service_type,
+                    interface=self.endpoint.interface,
+                    region_name=self.endpoint.region_name,
+                )
+                for service_type in types
+            )
+            if not found:
+                missing.append(types[0])
+        return missing

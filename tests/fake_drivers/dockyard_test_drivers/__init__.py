@@ -12,6 +12,9 @@ Behaviour is steered by labels (all test-only):
     fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates fail with a reason
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
+    fake_hang=<op>[,<op>...]   create|resize|delete|... never return (block their thread)
+    fake_transient=<n>         the first n calls of each op (per conductor process) raise
+                               BackendUnavailable, an HTTP 503 as openstacksdk reports one
     fake_journal=<path>        append "<cluster uuid> <call> <pid>" to <path> on every
                                create/resize/delete/poll/upgrade call (one O_APPEND write, so
                                lines from several processes never interleave)
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -50,9 +54,10 @@ _OS_COES = (
 
 
 def _addresses(spec: ClusterSpec, role: str, count: int) -> list[str]:
-    # TEST-NET-2 documentation addresses: never routed, never contacted.
+    # Loopback addresses (127.0.0.0/8) where nothing listens: a client that follows them
+    # (tempest does) gets "connection refused" on this machine; no packet leaves it.
     base = 10 if role == "master" else 100
-    return [f"198.51.100.{base + i}" for i in range(count)]
+    return [f"127.51.100.{base + i}" for i in range(count)]
 
 
 def _node_certificates(spec: ClusterSpec, count: int) -> list[CertificateInfo] | None:
@@ -69,6 +74,17 @@ def _node_certificates(spec: ClusterSpec, count: int) -> list[CertificateInfo] |
         )
         for name in names
     ]
+
+
+class BackendUnavailable(Exception):
+    """TEST-ONLY: what an HTTP client raises for a 503 (openstacksdk's `status_code`)."""
+
+    status_code = 503
+
+
+# (cluster uuid, op) -> transient errors raised so far, in this process.
+_TRANSIENT_RAISED: dict[tuple[str, str], int] = {}
+_NEVER = threading.Event()
 
 
 class FakeDriver(ClusterDriver):
@@ -96,8 +112,18 @@ class FakeDriver(ClusterDriver):
         if not total:
             time.sleep(seconds)
 
+    def _misbehave(self, spec: ClusterSpec, op: str) -> None:
+        if op in str(spec.labels.get("fake_hang", "")).split(","):
+            _NEVER.wait()
+        wanted = int(spec.labels.get("fake_transient", 0) or 0)
+        key = (spec.uuid, op)
+        if _TRANSIENT_RAISED.get(key, 0) < wanted:
+            _TRANSIENT_RAISED[key] = _TRANSIENT_RAISED.get(key, 0) + 1
+            raise BackendUnavailable(f"503 Service Unavailable (fake, {_TRANSIENT_RAISED[key]})")
+
     def _result(self, spec: ClusterSpec, op: str, masters: int, workers: int) -> DriverResult:
         self._pause(spec)
+        self._misbehave(spec, op)
         if op in str(spec.labels.get("fake_fail", "")).split(","):
             return DriverResult(Outcome.FAILED, reason=f"fake driver was told to fail {op}")
         polls_wanted = int(spec.labels.get("fake_async", 0) or 0)
@@ -109,7 +135,7 @@ class FakeDriver(ClusterDriver):
                 poll_after=0.2,
             )
         facts = ClusterFacts(
-            api_address=None if op == "delete" else "https://198.51.100.10:6443",
+            api_address=None if op == "delete" else "https://127.51.100.10:6443",
             stack_id=f"fake-{spec.uuid[:8]}",
             coe_version="v1.2.0" if spec.coe == "kubernetes" else "1.2.5",
             container_version="1.12.6",
