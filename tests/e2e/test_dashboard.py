@@ -395,14 +395,15 @@ def test_bad_input_is_caught_or_shown_in_the_apis_words(
     assert not [r for r in requests[before:] if r.startswith("POST")]
     shot(page, artifacts, "form-validation")
 
-    # ... and three masters without a load balancer is the API's to refuse, in its words.
+    # ... and more nodes than a cluster may have is the API's to refuse, in its words.
     expected = http.post(
         "/v1/clusters",
-        json={"name": "trio", "cluster_template_id": "plain", "master_count": 3},
+        json={"name": "huge", "cluster_template_id": "plain", "node_count": 100000},
     ).json()["errors"][0]
-    dialog.get_by_label("Cluster name").fill("trio")
+    dialog.get_by_label("Cluster name").fill("huge")
     dialog.get_by_label("Cluster template").select_option(plain["uuid"])
-    dialog.get_by_label("Masters").fill("3")
+    dialog.get_by_label("Masters").fill("1")
+    dialog.get_by_label("Worker nodes").fill("100000")
     dialog.get_by_label("Labels", exact=True).fill("")
     dialog.get_by_role("button", name="Create cluster").click()
     expect(dialog.get_by_role("alert").locator(".error-detail")).to_have_text(expected["detail"])
