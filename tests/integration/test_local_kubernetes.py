@@ -305,3 +305,20 @@ def test_resize_drains_then_ca_rotate_refuses_the_old_kubeconfig_then_delete_lea
     assert leftovers(state, dirs) == []
     losetup = sh("losetup", "-a")
     assert str(dirs[0]) not in losetup
+
+
+def test_a_template_the_driver_cannot_build_is_refused_at_create(cluster: Cluster) -> None:
+    response = httpx.post(
+        f"{cluster.server.url}/v1/clustertemplates",
+        headers=LATEST,
+        json={
+            "name": "k8s-plain",
+            "coe": "kubernetes",
+            "image_id": "dockyard-node",
+            "external_network_id": "public",
+            "tls_disabled": True,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text
+    assert "TLS" in response.text and "k8s_local" in response.text, response.text
