@@ -202,6 +202,23 @@ def test_busy_cluster_answers_409_and_failed_group_can_be_deleted(db_api: Api) -
     assert api.get(f"/v1/clusters/{cluster}").json()["status"] == "UPDATE_COMPLETE"
 
 
+def test_other_projects_and_readers_cannot_change_nodegroups(api: Api) -> None:
+    cluster = _cluster(api)
+    path = f"/v1/clusters/{cluster}/nodegroups"
+    other = {"X-Project-Id": "project-b", "X-User-Id": "bob", "X-Roles": "member"}
+    limit = [{"op": "replace", "path": "/max_node_count", "value": 3}]
+    assert api.post(path, {"name": "x"}, headers=other).status_code == 404
+    assert api.patch(f"{path}/default-worker", limit, headers=other).status_code == 404
+    assert api.delete(f"{path}/default-worker", headers=other).status_code == 404
+    reader = {"X-Roles": "reader"}
+    refused = api.post(path, {"name": "x"}, headers=reader)
+    assert refused.status_code == 403
+    assert "nodegroup:create" in _error(refused)["detail"]
+    assert api.patch(f"{path}/default-worker", limit, headers=reader).status_code == 403
+    assert set(_groups(api, cluster)) == {"default-master", "default-worker"}
+    assert _groups(api, cluster)["default-worker"]["max_node_count"] is None
+
+
 # -- races between real server processes --------------------------------------------------
 @pytest.fixture(params=["postgresql", "mysql"])
 def two_servers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
