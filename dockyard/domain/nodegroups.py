@@ -81,7 +81,7 @@ def check_node_labels(name: str, labels: Any) -> dict[str, str]:
             _invalid("node_labels", name, f"invalid label key {key!r}")
         if key in RESERVED_LABELS:
             _invalid("node_labels", name, f"label key {key!r} is set from the nodegroup")
-        if _in_kubernetes_namespace(key) and key not in _KUBELET_LABELS:
+        if in_kubernetes_namespace(key) and key not in _KUBELET_LABELS:
             prefix = key.partition("/")[0]
             if prefix not in _KUBELET_PREFIXES:
                 _invalid("node_labels", name, f"label key {key!r} is in a reserved namespace")
@@ -123,7 +123,8 @@ def _valid_key(key: str) -> bool:
     return bool(_NAME.match(label))
 
 
-def _in_kubernetes_namespace(key: str) -> bool:
+def in_kubernetes_namespace(key: str) -> bool:
+    """True for a label key in Kubernetes' own namespaces (`kubernetes.io`, `k8s.io`)."""
     prefix = key.partition("/")[0] if "/" in key else ""
     return any(prefix == ns or prefix.endswith("." + ns) for ns in _K8S_NAMESPACES)
 

@@ -65,8 +65,35 @@ def wanted_labels(spec: ClusterSpec, nodes: list[Node]) -> dict[str, dict[str, s
     return wanted
 
 
-def addresses(state: ClusterState, spec: ClusterSpec) -> dict[str, list[str]]:
-    """Addresses of the live nodes of every nodegroup of `spec`, by nodegroup uuid."""
-    return {
-        ng.uuid: [n.address for n in members(state, ng) if not n.removing] for ng in spec.nodegroups
-    }
+def addresses(state: ClusterState, spec: ClusterSpec | None) -> dict[str, list[str]]:
+    """Addresses of the live nodes of each nodegroup, by nodegroup uuid: the groups the nodes
+    record (not the default ones, which record none), and with `spec` every group of it
+    (a group emptied by a resize or a delete: no address)."""
+    found: dict[str, list[str]] = {}
+    for node in state.nodes:
+        if node.nodegroup is not None:
+            found.setdefault(node.nodegroup, [])
+            if not node.removing:
+                found[node.nodegroup].append(node.address)
+    for nodegroup in spec.nodegroups if spec is not None else ():
+        found[nodegroup.uuid] = [n.address for n in members(state, nodegroup) if not n.removing]
+    return found
+
+
+def plan_nodes(state: ClusterState, spec: ClusterSpec) -> None:
+    """Record the nodes the cluster still lacks, each in its nodegroup."""
+    master = next((ng for ng in spec.nodegroups if ng.is_default and ng.role == "master"), None)
+    while len(state.managers) < spec.master_count:
+        if master is None:
+            state.add_node(MANAGER, spec.name)
+        else:
+            add_node(state, spec, master)
+    worker_groups = [ng for ng in spec.nodegroups if ng.role != "master"]
+    if not worker_groups:  # a spec without its nodegroups: node_count default workers
+        while len([w for w in state.workers if not w.removing]) < spec.node_count:
+            state.add_node(WORKER, spec.name)
+    for nodegroup in worker_groups:
+        while len([n for n in members(state, nodegroup) if not n.removing]) < (
+            nodegroup.node_count
+        ):
+            add_node(state, spec, nodegroup)

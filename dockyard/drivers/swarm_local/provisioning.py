@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dockyard.drivers.base import ClusterSpec, DriverResult
 from dockyard.drivers.swarm_local import checks, engine, groups, results, steps
-from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, ClusterState
 from dockyard.drivers.swarm_local.parts import DriverParts
 
 
@@ -24,7 +23,7 @@ def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
                 spec.uuid, not spec.tls_disabled, storage, engine.volume_gib(spec)
             )
             engine.apply_template(state, spec.template, spec.labels)
-        _plan_nodes(state, spec)
+        groups.plan_nodes(state, spec)
         parts.store.save(state)
         live = state.live_nodes  # removals are resize's to finish
         progress = steps.counter(spec, len(live), extra=1)
@@ -41,22 +40,3 @@ def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
         f"mode, Docker {state.engine_version}"
     )
     return results.complete(parts.store, state, reason, events, spec)
-
-
-def _plan_nodes(state: ClusterState, spec: ClusterSpec) -> None:
-    """Record the nodes the cluster still lacks, each in its nodegroup."""
-    master = next((ng for ng in spec.nodegroups if ng.is_default and ng.role == "master"), None)
-    while len(state.managers) < spec.master_count:
-        if master is None:
-            state.add_node(MANAGER, spec.name)
-        else:
-            groups.add_node(state, spec, master)
-    worker_groups = [ng for ng in spec.nodegroups if ng.role != "master"]
-    if not worker_groups:  # a spec without its nodegroups: node_count default workers
-        while len([w for w in state.workers if not w.removing]) < spec.node_count:
-            state.add_node(WORKER, spec.name)
-    for nodegroup in worker_groups:
-        while len([n for n in groups.members(state, nodegroup) if not n.removing]) < (
-            nodegroup.node_count
-        ):
-            groups.add_node(state, spec, nodegroup)

@@ -31,14 +31,6 @@ def complete(
 
 def facts(store: StateStore, state: ClusterState, spec: ClusterSpec | None = None) -> ClusterFacts:
     """The API address, versions, addresses and node certificates of the cluster."""
-    per_group: dict[str, list[str]] = {}
-    for node in state.nodes:
-        if node.nodegroup is not None:
-            per_group.setdefault(node.nodegroup, [])
-            if not node.removing:
-                per_group[node.nodegroup].append(node.address)
-    if spec is not None:
-        per_group.update(groups.addresses(state, spec))
     return ClusterFacts(
         api_address=f"tcp://127.0.0.1:{state.api_port}" if state.api_port else None,
         coe_version=state.engine_version,
@@ -47,7 +39,7 @@ def facts(store: StateStore, state: ClusterState, spec: ClusterSpec | None = Non
         # The default worker group's; the other groups' are in nodegroup_addresses.
         node_addresses=[n.address for n in state.workers if not n.removing and not n.nodegroup],
         node_certificates=node_certificates(store, state),
-        nodegroup_addresses=per_group,
+        nodegroup_addresses=groups.addresses(state, spec),
     )
 
 
