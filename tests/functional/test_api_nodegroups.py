@@ -112,6 +112,12 @@ def test_nodegroup_lifecycle(db_api: Api) -> None:
     api.wait_status(cluster, "UPDATE_COMPLETE")
     assert _groups(api, cluster)["gpu"]["node_count"] == 4
     assert api.get(f"/v1/clusters/{cluster}").json()["node_count"] == 5
+    groups = {
+        name: api.get(f"/v1/clusters/{cluster}/nodegroups/{name}").json()
+        for name in ("gpu", "default-worker")
+    }
+    assert len(groups["gpu"]["node_addresses"]) == 4
+    assert len(groups["default-worker"]["node_addresses"]) == 1
 
     deleted = api.delete(f"/v1/clusters/{cluster}/nodegroups/gpu")
     assert deleted.status_code == 204 and deleted.content == b""

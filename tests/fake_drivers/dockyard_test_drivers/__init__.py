@@ -132,8 +132,10 @@ class FakeDriver(ClusterDriver):
         node_count: int,
         nodes_to_remove: list[str],
     ) -> DriverResult:
-        self._journal(spec, "resize")
-        return self._result(spec, "resize", spec.master_count, node_count)
+        if nodegroup.is_default:
+            self._journal(spec, "resize")
+            return self._result(spec, "resize", spec.master_count, node_count)
+        return self._nodegroup_result(spec, "resize", nodegroup, node_count)
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self._journal(spec, "delete")
@@ -143,7 +145,10 @@ class FakeDriver(ClusterDriver):
         self, spec: ClusterSpec, op: str, nodegroup: NodeGroupSpec, count: int
     ) -> DriverResult:
         self._journal(spec, f"{op} {nodegroup.name}")
-        result = self._result(spec, op, spec.master_count, spec.node_count)
+        default_workers = sum(
+            ng.node_count for ng in spec.nodegroups if ng.is_default and ng.role != "master"
+        )
+        result = self._result(spec, op, spec.master_count, default_workers)
         if result.facts is not None:
             base = 200 + 10 * [n.uuid for n in spec.nodegroups].index(nodegroup.uuid)
             addresses = [f"198.51.100.{base + i}" for i in range(count)]
