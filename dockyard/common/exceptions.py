@@ -85,6 +85,14 @@ class ClusterDriverNotSupported(NotSupported):
     message = "Cluster driver (%(driver_name)s) not supported."
 
 
+class DeletingDefaultNGNotSupported(NotSupported):
+    message = "Deleting a default nodegroup is not supported."
+
+
+class CreateMasterNodeGroup(NotSupported):
+    message = "Creating master nodegroups is currently not supported."
+
+
 class ImageNotFound(Invalid):
     message = "Image %(image_id)s could not be found."
 
@@ -205,6 +213,15 @@ class QuotaAlreadyExists(Conflict):
 
 class NodeGroupAlreadyExists(Conflict):
     message = "A node group with name %(name)s already exists in the cluster %(cluster_id)s."
+
+
+class NodeGroupInvalidInput(Conflict):
+    # 409 as in Magnum: the values conflict with each other or with the group's size.
+    message = "%(attr)s for %(nodegroup)s is invalid (%(expl)s)."
+
+
+class ClusterAPIAddressUnavailable(Conflict):
+    message = "Cluster API address is not available yet. Wait for the cluster to be created."
 
 
 class VolumeAlreadyExists(Conflict):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from dockyard.common.context import RequestContext
 from dockyard.conductor import certificates as cluster_certs
+from dockyard.conductor import nodegroups as nodegroup_ops
 from dockyard.conductor import progress, retries, specs
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
@@ -257,6 +258,8 @@ def _call_driver(
         return driver.create_cluster(ctx, spec)
     if kind is OperationKind.DELETE:
         return driver.delete_cluster(ctx, spec)
+    if nodegroup_ops.handles(kind):
+        return nodegroup_ops.call_driver(driver, ctx, spec, kind, params)
     if kind in (OperationKind.UPDATE, OperationKind.RESIZE):
         nodegroup = next(ng for ng in spec.nodegroups if ng.uuid == params["nodegroup"])
         return driver.resize_cluster(
@@ -332,6 +335,7 @@ def _complete(
         if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
             ng.status = done.value
             ng.status_reason = None
+    nodegroup_ops.settle(session, op, cluster, None)
     _queue_notification(session, op, cluster, "success")
 
 
@@ -354,6 +358,7 @@ def _fail(
             ng.node_count = int(previous)
     if previous is not None:
         cluster.node_count = ng_repo.worker_total(session, cluster.uuid)
+    nodegroup_ops.settle(session, op, cluster, reason)
     _event(session, op, "failed", reason, owner, status=failed, level="ERROR")
     _queue_notification(session, op, cluster, "failure")
 

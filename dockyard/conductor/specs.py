@@ -61,6 +61,9 @@ def build(session: Session, cluster: Cluster) -> ClusterSpec:
             image_id=ng.image_id,
             labels=dict(ng.labels or {}),
             node_addresses=tuple(ng.node_addresses or ()),
+            is_default=bool(ng.is_default),
+            node_labels={str(k): str(v) for k, v in (ng.node_labels or {}).items()},
+            node_taints=tuple(dict(t) for t in ng.node_taints or ()),
         )
         for ng in ng_repo.for_cluster(session, cluster.uuid)
     )
@@ -85,16 +88,19 @@ def build(session: Session, cluster: Cluster) -> ClusterSpec:
 
 
 def apply_facts(session: Session, cluster: Cluster, facts: ClusterFacts) -> None:
-    """Copy what the driver learned onto the cluster and its default nodegroups."""
+    """Copy what the driver learned onto the cluster and its nodegroups."""
     for name in ("api_address", "stack_id", "coe_version", "container_version"):
         value = getattr(facts, name)
         if value is not None:
             setattr(cluster, name, value)
+    per_group = facts.nodegroup_addresses or {}
     for ng in ng_repo.for_cluster(session, cluster.uuid):
+        if ng.uuid in per_group:
+            ng.node_addresses = list(per_group[ng.uuid])
         if not ng.is_default:
             continue
         addresses = facts.master_addresses if ng.role == "master" else facts.node_addresses
-        if addresses is not None:
+        if addresses is not None and ng.uuid not in per_group:
             ng.node_addresses = list(addresses)
         if facts.stack_id is not None:
             ng.stack_id = facts.stack_id

@@ -47,6 +47,9 @@ class OperationKind(StrEnum):
     DELETE = "delete"
     ROTATE_CA = "rotate_ca"
     RENEW_CERTIFICATES = "renew_certificates"
+    NODEGROUP_CREATE = "nodegroup_create"
+    NODEGROUP_UPDATE = "nodegroup_update"
+    NODEGROUP_DELETE = "nodegroup_delete"
 
 
 class OperationState(StrEnum):
@@ -73,6 +76,11 @@ ALLOWED_FROM: dict[OperationKind, frozenset[ClusterStatus]] = {
     OperationKind.UPGRADE: COMPLETE,
     OperationKind.ROTATE_CA: COMPLETE,
     OperationKind.RENEW_CERTIFICATES: COMPLETE,
+    # Nodegroup changes, like resize, may follow a failed update (a failed nodegroup create
+    # leaves the cluster UPDATE_FAILED, and deleting that group is how the user recovers).
+    OperationKind.NODEGROUP_CREATE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
+    OperationKind.NODEGROUP_UPDATE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
+    OperationKind.NODEGROUP_DELETE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
     # Delete is always allowed: it is how a user gets rid of a failed or stuck cluster.
     OperationKind.DELETE: frozenset(ClusterStatus) - {ClusterStatus.DELETE_COMPLETE},
 }
@@ -109,7 +117,44 @@ TRANSITIONS: dict[OperationKind, tuple[ClusterStatus, ClusterStatus, ClusterStat
         ClusterStatus.UPDATE_COMPLETE,
         ClusterStatus.UPDATE_FAILED,
     ),
+    **{
+        kind: (
+            ClusterStatus.UPDATE_IN_PROGRESS,
+            ClusterStatus.UPDATE_COMPLETE,
+            ClusterStatus.UPDATE_FAILED,
+        )
+        for kind in (
+            OperationKind.NODEGROUP_CREATE,
+            OperationKind.NODEGROUP_UPDATE,
+            OperationKind.NODEGROUP_DELETE,
+        )
+    },
     OperationKind.DELETE: (
+        ClusterStatus.DELETE_IN_PROGRESS,
+        ClusterStatus.DELETE_COMPLETE,
+        ClusterStatus.DELETE_FAILED,
+    ),
+}
+
+
+NODEGROUP_KINDS = frozenset(
+    {OperationKind.NODEGROUP_CREATE, OperationKind.NODEGROUP_UPDATE, OperationKind.NODEGROUP_DELETE}
+)
+
+# Nodegroup operation -> (nodegroup status while running, on success, on failure); the
+# cluster itself goes through UPDATE_* (TRANSITIONS), as in Magnum.
+NODEGROUP_TRANSITIONS: dict[OperationKind, tuple[ClusterStatus, ClusterStatus, ClusterStatus]] = {
+    OperationKind.NODEGROUP_CREATE: (
+        ClusterStatus.CREATE_IN_PROGRESS,
+        ClusterStatus.CREATE_COMPLETE,
+        ClusterStatus.CREATE_FAILED,
+    ),
+    OperationKind.NODEGROUP_UPDATE: (
+        ClusterStatus.UPDATE_IN_PROGRESS,
+        ClusterStatus.UPDATE_COMPLETE,
+        ClusterStatus.UPDATE_FAILED,
+    ),
+    OperationKind.NODEGROUP_DELETE: (
         ClusterStatus.DELETE_IN_PROGRESS,
         ClusterStatus.DELETE_COMPLETE,
         ClusterStatus.DELETE_FAILED,

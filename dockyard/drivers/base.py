@@ -127,6 +127,27 @@ class NodeGroupSpec:
     image_id: str | None
     labels: Mapping[str, str]
     node_addresses: tuple[str, ...] = ()
+    #: One of the groups every cluster is created with (default-master, default-worker).
+    is_default: bool = True
+    #: Labels every node of the group carries (Magnum's `node_labels`, microversion 1.14).
+    node_labels: Mapping[str, str] = field(default_factory=dict)
+    #: Taints every node of the group carries: {"key", "value", "effect"} each.
+    node_taints: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def labels_for_nodes(self) -> dict[str, str]:
+        """What a node of this group is labelled with: Magnum's two well-known labels (the
+        group's name and role) and the group's `node_labels`."""
+        return {
+            **self.node_labels,
+            NODEGROUP_LABEL: self.name,
+            ROLE_LABEL: self.role,
+        }
+
+
+#: The node labels that name a node's nodegroup and its role (as Magnum's drivers set them).
+NODEGROUP_LABEL = "magnum.openstack.org/nodegroup"
+ROLE_LABEL = "magnum.openstack.org/role"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +216,9 @@ class ClusterFacts:
     #: The nodes' server certificates (kind "node", name the hostname): all of them, replacing
     #: what was reported before.
     node_certificates: list[CertificateInfo] | None = None
+    #: Node addresses per nodegroup uuid, for drivers that build more than the default
+    #: groups; where given they win over `master_addresses` / `node_addresses`.
+    nodegroup_addresses: dict[str, list[str]] | None = None
 
 
 @dataclass(slots=True)
@@ -269,6 +293,31 @@ class ClusterDriver(ABC):
     @abstractmethod
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         """Remove everything the cluster owns. Deleting what is already gone succeeds."""
+
+    # -- nodegroups beyond the default ones (optional; the API refuses them with 400 for a
+    # driver that does not override these) ------------------------------------------------
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        """Refuse, before anything is written, a nodegroup this driver cannot build (for
+        instance taints on a COE without taints)."""
+        return None
+
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """Build `nodegroup` (already in `spec.nodegroups`) with `nodegroup.node_count` nodes."""
+        raise exceptions.NotSupported(operation=f"Creating nodegroups with driver {self.name}")
+
+    def update_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """Make the nodes of `nodegroup` carry its current node labels and taints."""
+        raise exceptions.NotSupported(operation=f"Updating nodegroups with driver {self.name}")
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """Drain and remove every node of `nodegroup`. Deleting what is gone succeeds."""
+        raise exceptions.NotSupported(operation=f"Deleting nodegroups with driver {self.name}")
 
     def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
         """Progress of an IN_PROGRESS operation. Synchronous drivers never get here."""

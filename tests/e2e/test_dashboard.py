@@ -339,6 +339,69 @@ def test_cluster_lifecycle_in_the_browser(
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
 
 
+def test_nodegroups_are_added_resized_and_deleted_in_the_browser(
+    page: Page, server: Server, http: httpx.Client, artifacts: Path
+) -> None:
+    """The Nodegroups tab: add a labelled pool (a bad maximum is caught first), resize it
+    within its limits, delete it after a confirmation; the API shows each change."""
+    template = {"name": "ng-e2e", "coe": "kubernetes", "image_id": "fedora-atomic-latest"}
+    assert http.post("/v1/clustertemplates", json=template).status_code == 201
+    uuid = http.post(
+        "/v1/clusters", json={"name": "pools", "cluster_template_id": "ng-e2e"}
+    ).json()["uuid"]
+    open_ui(page, server, f"#/clusters/{uuid}?tab=nodegroups")
+    status = page.locator(".status-panel [data-status]")
+    expect(status).to_have_attribute("data-status", "CREATE_COMPLETE", timeout=TIMEOUT_MS)
+
+    page.get_by_role("button", name="Add nodegroup").click()
+    dialog = page.get_by_role("dialog", name="Add a nodegroup to pools")
+    dialog.get_by_label("Name").fill("fast")
+    dialog.get_by_label("Node count").fill("2")
+    dialog.get_by_label("Minimum nodes").fill("1")
+    dialog.get_by_label("Maximum nodes").fill("1")
+    dialog.get_by_label("Node labels").fill("disk=ssd")
+    dialog.get_by_role("button", name="Add nodegroup").click()
+    expect(dialog).to_contain_text("The maximum cannot be below the node count.")
+    dialog.get_by_label("Maximum nodes").fill("3")
+    shot(page, artifacts, "nodegroup-add-dialog")
+    dialog.get_by_role("button", name="Add nodegroup").click()
+    expect(dialog).to_be_hidden()
+    row = page.locator('tr[data-nodegroup="fast"]')
+    expect(row.locator("[data-status]")).to_have_attribute(
+        "data-status", "CREATE_COMPLETE", timeout=TIMEOUT_MS
+    )
+    expect(row).to_contain_text("disk=ssd")
+    shown = http.get(f"/v1/clusters/{uuid}/nodegroups/fast").json()
+    assert (shown["node_count"], shown["min_node_count"], shown["max_node_count"]) == (2, 1, 3)
+    assert shown["node_labels"] == {"disk": "ssd"}
+    shot(page, artifacts, "nodegroups-tab")
+
+    page.get_by_role("button", name="Resize fast").click()
+    dialog = page.get_by_role("dialog", name="Scale cluster pools")
+    expect(dialog.get_by_label("Nodegroup")).to_have_value("fast")
+    dialog.get_by_label("Node count").fill("4")
+    dialog.get_by_role("button", name="Scale").click()
+    expect(dialog).to_contain_text("Node count must be at most 3 for fast.")
+    dialog.get_by_label("Node count").fill("3")
+    dialog.get_by_role("button", name="Scale").click()
+    expect(dialog).to_be_hidden()
+    expect(status).to_have_attribute("data-status", "UPDATE_COMPLETE", timeout=TIMEOUT_MS)
+    expect(row.locator("td.num").first).to_have_text("3", timeout=TIMEOUT_MS)
+    assert http.get(f"/v1/clusters/{uuid}").json()["node_count"] == 4
+
+    expect(page.get_by_role("button", name="Delete default-worker")).to_have_count(0)
+    page.get_by_role("button", name="Delete fast").click()
+    confirm = page.get_by_role("dialog", name="Delete nodegroup")
+    confirm.get_by_role("button", name="Delete nodegroup").click()
+    expect(row).to_have_count(0, timeout=TIMEOUT_MS)
+    wait_until(
+        lambda: http.get(f"/v1/clusters/{uuid}/nodegroups/fast").status_code == 404,
+        30, "nodegroup fast gone", interval=0.2,
+    )  # fmt: skip
+    assert http.get(f"/v1/clusters/{uuid}").json()["node_count"] == 1
+    assert page.locator("#page-error").inner_text() == ""
+
+
 def test_bad_input_is_caught_or_shown_in_the_apis_words(
     page: Page, server: Server, http: httpx.Client, artifacts: Path
 ) -> None:

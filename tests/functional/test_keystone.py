@@ -246,6 +246,13 @@ def test_other_project_cannot_touch_templates_or_clusters(
         ),
         ("DELETE", f"/v1/clusters/{cluster}", None),
         ("GET", f"/v1/clusters/{cluster}/nodegroups", None),
+        ("POST", f"/v1/clusters/{cluster}/nodegroups", {"name": "mine"}),
+        (
+            "PATCH",
+            f"/v1/clusters/{cluster}/nodegroups/default-worker",
+            [{"op": "replace", "path": "/max_node_count", "value": 3}],
+        ),
+        ("DELETE", f"/v1/clusters/{cluster}/nodegroups/default-worker", None),
         ("POST", f"/v1/clusters/{cluster}/actions/resize", {"node_count": 3}),
     ]
     for method, path, body in attempts:

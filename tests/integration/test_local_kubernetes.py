@@ -4,7 +4,8 @@ The real `openstack coe` client against a real `dockyard` process whose `k8s_loc
 builds Kubernetes 1.20 (from Debian's sources, scripts/build-kubernetes) in namespaces on
 this machine, and Debian's kubectl 1.20 against it: a 1 master + 2 node cluster, `cluster
 config`, nodes Ready, a Deployment across both nodes, a Service, logs and exec, the manual
-`ca sign` path; then resize 2 -> 1 (the node with pods is drained), `ca rotate` (the old
+`ca sign` path; a nodegroup with its node labels and taints (issue 17: create, relabel,
+delete drained); then resize 2 -> 1 (the node with pods is drained), `ca rotate` (the old
 kubeconfig is refused) and delete leaving nothing on the host.
 
 Needs root, Debian's docker.io and scripts/install-kubernetes (require_host: fails under
@@ -264,6 +265,60 @@ def test_the_guides_manual_key_and_ca_sign_give_a_certificate_kubectl_accepts(
     assert len(Kubectl(manual / "config").ready_nodes()) == 3
 
 
+def test_a_nodegroup_gets_its_labels_and_taints_and_goes_drained(cluster: Cluster) -> None:
+    kubectl = cluster.kubectl
+    assert kubectl is not None
+    cluster.coe.run(
+        "nodegroup", "create", "k1", "gpu", "--node-count", "1", "--node-labels", "accel=gpu",
+        "--node-taints", "dedicated=gpu:NoSchedule",
+    )  # fmt: skip
+
+    def group(status: str) -> bool:
+        response = httpx.get(f"{cluster.server.url}/v1/clusters/k1/nodegroups/gpu", headers=LATEST)
+        if response.status_code == 404:
+            return status == "GONE"
+        shown = str(response.json()["status"])
+        assert not shown.endswith("_FAILED"), response.text
+        return shown == status
+
+    wait_for(lambda: group("CREATE_COMPLETE"), 240, "nodegroup gpu created")
+
+    def pool() -> list[dict[str, Any]]:
+        selector = "magnum.openstack.org/nodegroup=gpu"
+        items: list[dict[str, Any]] = kubectl.json("get", "nodes", "-l", selector)["items"]
+        return items
+
+    [node] = pool()
+    name = node["metadata"]["name"]
+    assert kubectl.ready_nodes()[name] is True
+    labels = node["metadata"]["labels"]
+    assert (labels["accel"], labels["magnum.openstack.org/role"]) == ("gpu", "worker")
+    taints = [(t["key"], t.get("value"), t["effect"]) for t in node["spec"].get("taints", [])]
+    assert ("dedicated", "gpu", "NoSchedule") in taints, taints
+    defaults = kubectl.json("get", "nodes", "-l", "magnum.openstack.org/nodegroup=default-worker")
+    assert {n["metadata"]["name"] for n in defaults["items"]} == {"k1-node-0", "k1-node-1"}
+
+    cluster.coe.run(
+        "nodegroup", "update", "k1", "gpu", "--node-labels", "accel=tpu", "--node-taints", ""
+    )
+    wait_for(lambda: group("UPDATE_COMPLETE"), 120, "nodegroup gpu relabelled")
+    [node] = pool()
+    assert node["metadata"]["labels"]["accel"] == "tpu"
+    assert [t["key"] for t in node["spec"].get("taints", [])] == []
+
+    state = cluster.state()
+    recorded = next(n for n in state["nodes"] if n["hostname"] == name)
+    assert recorded["nodegroup"] == cluster.get("/v1/clusters/k1/nodegroups/gpu")["uuid"]
+    cluster.coe.run("nodegroup", "delete", "k1", "gpu")
+    wait_for(lambda: group("GONE"), 240, "nodegroup gpu deleted")
+    assert pool() == []
+    assert set(kubectl.ready_nodes()) == {"k1-master-0", "k1-node-0", "k1-node-1"}
+    assert f"dockyard-{state['key']}-{recorded['name']} " not in sh("ip", "netns", "list") + " "
+    node_dir = Path(cluster.settings.state_dir) / "clusters" / cluster.uuid / "nodes"
+    assert not (node_dir / recorded["name"]).exists()
+    assert [n["name"] for n in cluster.state()["nodes"] if n.get("nodegroup")] == []
+
+
 def test_resize_drains_then_ca_rotate_refuses_the_old_kubeconfig_then_delete_leaves_nothing(
     cluster: Cluster,
 ) -> None:
@@ -305,3 +360,20 @@ def test_resize_drains_then_ca_rotate_refuses_the_old_kubeconfig_then_delete_lea
     assert leftovers(state, dirs) == []
     losetup = sh("losetup", "-a")
     assert str(dirs[0]) not in losetup
+
+
+def test_a_template_the_driver_cannot_build_is_refused_at_create(cluster: Cluster) -> None:
+    response = httpx.post(
+        f"{cluster.server.url}/v1/clustertemplates",
+        headers=LATEST,
+        json={
+            "name": "k8s-plain",
+            "coe": "kubernetes",
+            "image_id": "dockyard-node",
+            "external_network_id": "public",
+            "tls_disabled": True,
+        },
+        timeout=30,
+    )
+    assert response.status_code == 400, response.text
+    assert "TLS" in response.text and "k8s_local" in response.text, response.text

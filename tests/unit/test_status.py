@@ -49,6 +49,9 @@ EXPECTED_ALLOWED: dict[str, set[str]] = {
     "upgrade": SETTLED,
     "rotate_ca": SETTLED,
     "renew_certificates": SETTLED,
+    "nodegroup_create": SETTLED | {"UPDATE_FAILED"},
+    "nodegroup_update": SETTLED | {"UPDATE_FAILED"},
+    "nodegroup_delete": SETTLED | {"UPDATE_FAILED"},
     "delete": WIRE_VALUES - {"DELETE_COMPLETE"},
 }
 
@@ -59,7 +62,17 @@ EXPECTED_TRANSITIONS = {
     "upgrade": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "rotate_ca": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "renew_certificates": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "nodegroup_create": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "nodegroup_update": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "nodegroup_delete": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"),
+}
+
+# The nodegroup's own status through its operation (the cluster's is in TRANSITIONS).
+EXPECTED_NODEGROUP_TRANSITIONS = {
+    "nodegroup_create": ("CREATE_IN_PROGRESS", "CREATE_COMPLETE", "CREATE_FAILED"),
+    "nodegroup_update": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "nodegroup_delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"),
 }
 
 
@@ -147,3 +160,9 @@ def test_outcomes_lead_somewhere_usable() -> None:
         assert not may_start(OperationKind.UPDATE, failed)
     # A failed resize/update may be retried by a resize (Magnum's autoscaler relies on it).
     assert may_start(OperationKind.RESIZE, st.TRANSITIONS[OperationKind.RESIZE][2])
+
+
+def test_nodegroup_transitions() -> None:
+    table = {k.value: tuple(s.value for s in v) for k, v in st.NODEGROUP_TRANSITIONS.items()}
+    assert table == EXPECTED_NODEGROUP_TRANSITIONS
+    assert {k.value for k in st.NODEGROUP_KINDS} == set(EXPECTED_NODEGROUP_TRANSITIONS)

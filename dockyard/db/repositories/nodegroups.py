@@ -50,6 +50,23 @@ def get(session: Session, cluster_uuid: str, ident: str) -> NodeGroup:
     return row
 
 
+def find(session: Session, uuid: str) -> NodeGroup | None:
+    """The nodegroup with `uuid`, or None."""
+    return session.scalars(select(NodeGroup).where(NodeGroup.uuid == uuid)).first()
+
+
+def name_taken(session: Session, cluster_uuid: str, name: str) -> bool:
+    found = session.scalars(
+        select(NodeGroup.id).where(NodeGroup.cluster_id == cluster_uuid, NodeGroup.name == name)
+    ).first()
+    return found is not None
+
+
+def remove(session: Session, row: NodeGroup) -> None:
+    session.delete(row)
+    session.flush()
+
+
 def list_page(session: Session, cluster_uuid: str, role: str | None, page: Page) -> list[Any]:
     query = columns_of(NodeGroup).where(NodeGroup.cluster_id == cluster_uuid)
     if role is not None:

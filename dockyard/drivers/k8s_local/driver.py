@@ -97,6 +97,27 @@ class LocalKubernetesDriver(ClusterDriver):
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         return removal.delete(self.nodes, spec)
 
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's nodes start, get Ready, labelled and tainted (resize.py, groups.py)."""
+        self.check_host()
+        return resize.create_nodegroup(self.nodes, spec, nodegroup)
+
+    def update_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's nodes get its current labels and taints (groups.py)."""
+        self.check_host()
+        return resize.relabel_nodegroup(self.nodes, spec, nodegroup)
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's nodes are cordoned, drained, deleted and torn down (resize.py)."""
+        self.check_host()
+        return resize.delete_nodegroup(self.nodes, spec, nodegroup)
+
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()
         return cert_rollout.rotate_ca(self.nodes, spec)

@@ -14,7 +14,7 @@ import hashlib
 import ipaddress
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -350,12 +350,13 @@ class KubeNodes:
         state: KubeState,
         spec: ClusterSpec,
         nodes: list[Node],
-        labels: Mapping[str, str],
+        labels: Callable[[Node], Mapping[str, str]],
         since: float | None = None,
         on_step: NodeStep = no_step,
     ) -> None:
         """Wait until `nodes` are Ready (as reported after `since`, a time.time() taken before
-        they were restarted), then label them with their role and nodegroup."""
+        they were restarted), then label them with their role and `labels(node)` (their
+        nodegroup's)."""
         by_name = {n.hostname: n for n in nodes}
         with self.api(state, spec) as api:
             kube_api.wait_nodes_ready(
@@ -367,7 +368,7 @@ class KubeNodes:
             )
             for node in nodes:
                 role = "master" if node.role == MANAGER else "worker"
-                node_labels = {kube.ROLE_LABEL: role, **labels}
+                node_labels = {kube.ROLE_LABEL: role, **labels(node)}
                 if role == "master":
                     node_labels["node-role.kubernetes.io/master"] = ""
                 api.label(node.hostname, node_labels)

@@ -6,12 +6,15 @@ repeated after a crash continues where the last one stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dockyard.drivers.base import ClusterSpec, DriverResult, StepCounter
-from dockyard.drivers.k8s_local import checks, results
+from dockyard.drivers.k8s_local import checks, groups, results
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import PER_NODE, KubeNodes, cluster_cas
 from dockyard.drivers.swarm_local import engine, steps
-from dockyard.drivers.swarm_local.layout import MANAGER, WORKER, Node
+from dockyard.drivers.swarm_local import groups as node_groups
+from dockyard.drivers.swarm_local.layout import Node
 from dockyard.providers.docker_local import daemon
 
 
@@ -23,10 +26,7 @@ def create(nodes: KubeNodes, spec: ClusterSpec) -> DriverResult:
         state = nodes.load(spec)
         if state is None:
             state = nodes.new_state(spec, engine.volume_gib(spec))
-        while len(state.managers) < spec.master_count:
-            state.add_node(MANAGER, spec.name)
-        while len([w for w in state.workers if not w.removing]) < spec.node_count:
-            state.add_node(WORKER, spec.name)
+        node_groups.plan_nodes(state, spec)
         nodes.store.save(state)
         live = state.live_nodes
         progress = StepCounter(spec.progress, total=2 + PER_NODE * len(live))
@@ -37,6 +37,8 @@ def create(nodes: KubeNodes, spec: ClusterSpec) -> DriverResult:
         progress.step(f"API load balancer on 127.0.0.1:{state.api_port}")
         nodes.ensure_running(state, live, cas, spec.node_cert_days, on_step)
         nodes.wait_ready(state, spec, live, nodegroup_labels(spec), on_step=on_step)
+        with nodes.api(state, spec) as api:
+            groups.ensure(api, spec, live)
         state.kube_version = nodes.settings.binaries.version
         state.engine_version = engine_version(nodes, state, live[0])
         nodes.store.save(state)
@@ -44,12 +46,12 @@ def create(nodes: KubeNodes, spec: ClusterSpec) -> DriverResult:
         f"{len(state.managers)} master(s) and {len(state.workers)} node(s) Ready, "
         f"Kubernetes {state.kube_version}"
     )
-    return results.complete(nodes, state, reason)
+    return results.complete(nodes, state, reason, spec=spec)
 
 
-def nodegroup_labels(spec: ClusterSpec) -> dict[str, str]:
-    """Labels every node gets (none yet beyond the role; nodegroups add theirs)."""
-    return {}
+def nodegroup_labels(spec: ClusterSpec) -> Callable[[Node], dict[str, str]]:
+    """The labels each node gets from its nodegroup (groups.py)."""
+    return groups.labeller(spec)
 
 
 def engine_version(nodes: KubeNodes, state: KubeState, node: Node) -> str | None:

@@ -1,4 +1,6 @@
-"""Resizing the workers of a local Kubernetes cluster.
+"""Resizing a worker nodegroup of a local Kubernetes cluster; creating a nodegroup grows it
+from nothing, deleting one shrinks it to nothing (every node drained first), relabelling one
+sets its nodes' labels and taints (groups.py).
 
 New workers start, join and must report Ready. Workers that go are chosen as Magnum does
 (nodes the user named, then nodes without pods, then those with the fewest pods; newest
@@ -13,12 +15,13 @@ import time
 
 from dockyard.common import exceptions
 from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec, StepCounter
-from dockyard.drivers.k8s_local import results
+from dockyard.drivers.k8s_local import groups, results
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import PER_NODE, KubeNodes, cluster_cas
 from dockyard.drivers.k8s_local.provisioning import nodegroup_labels
+from dockyard.drivers.swarm_local import groups as node_groups
 from dockyard.drivers.swarm_local import scaling, steps
-from dockyard.drivers.swarm_local.layout import WORKER, Node
+from dockyard.drivers.swarm_local.layout import Node
 from dockyard.providers.kube_local.api import KubeApi, KubeApiError
 
 
@@ -30,6 +33,59 @@ def resize(
     nodes_to_remove: list[str],
 ) -> DriverResult:
     """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
+    before, after, events, busy, state = _resize(
+        nodes, spec, nodegroup, node_count, nodes_to_remove
+    )
+    reason = f"workers scaled from {before} to {after}"
+    if not nodegroup.is_default:
+        reason = f"nodegroup {nodegroup.name}: {reason}"
+    return results.complete(nodes, state, reason + _busy(busy), events, spec=spec)
+
+
+def create_nodegroup(nodes: KubeNodes, spec: ClusterSpec, nodegroup: NodeGroupSpec) -> DriverResult:
+    """Start the nodes of a new nodegroup, Ready and labelled (or finish doing so)."""
+    _, after, events, busy, state = _resize(nodes, spec, nodegroup, nodegroup.node_count, [])
+    reason = f"nodegroup {nodegroup.name}: {after} node(s) Ready"
+    return results.complete(nodes, state, reason + _busy(busy), events, spec=spec)
+
+
+def delete_nodegroup(nodes: KubeNodes, spec: ClusterSpec, nodegroup: NodeGroupSpec) -> DriverResult:
+    """Cordon, drain and remove every node of a nodegroup; a group already gone is fine."""
+    before, _, events, busy, state = _resize(nodes, spec, nodegroup, 0, [])
+    reason = f"nodegroup {nodegroup.name}: {before} node(s) drained and removed"
+    return results.complete(nodes, state, reason + _busy(busy), events, spec=spec)
+
+
+def relabel_nodegroup(
+    nodes: KubeNodes, spec: ClusterSpec, nodegroup: NodeGroupSpec
+) -> DriverResult:
+    """Give the nodes of a nodegroup its current labels and taints."""
+    with nodes.store.cluster_lock(spec.uuid):
+        state = nodes.load(spec)
+        if state is None:
+            raise exceptions.NotSupported("Relabelling a local cluster that was never created")
+        members = [n for n in node_groups.members(state, nodegroup) if not n.removing]
+        with nodes.api(state, spec) as api:
+            changed = groups.ensure(api, spec, members)
+    reason = f"nodegroup {nodegroup.name}: {changed} change(s) to {len(members)} node(s)"
+    return results.complete(nodes, state, reason, spec=spec)
+
+
+def _busy(busy: list[str]) -> str:
+    if not busy:
+        return ""
+    return f"; {len(busy)} removed node(s) were running pods: {', '.join(busy)}"
+
+
+def _resize(
+    nodes: KubeNodes,
+    spec: ClusterSpec,
+    nodegroup: NodeGroupSpec,
+    node_count: int,
+    nodes_to_remove: list[str],
+) -> tuple[int, int, list[str], list[str], KubeState]:
+    """Make `nodegroup` have `node_count` nodes: (before, after, timeline events, hostnames of
+    removed nodes that ran pods, state)."""
     if nodegroup.role == "master":
         raise exceptions.NotSupported("Resizing the master nodegroup of a local cluster")
     cas = cluster_cas(spec)
@@ -44,30 +100,33 @@ def resize(
         with nodes.api(state, spec) as api:
             # Removals an interrupted call had decided on are finished first.
             busy = _remove(nodes, state, api, [n for n in state.nodes if n.removing], events)
-            before = len(state.workers)
+            members = node_groups.members(state, nodegroup)
+            before = len(members)
             on_step: steps.NodeStep = steps.no_step
             if node_count > before:
-                added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
+                added = [
+                    node_groups.add_node(state, spec, nodegroup) for _ in range(node_count - before)
+                ]
                 nodes.store.save(state)
                 progress = StepCounter(spec.progress, total=PER_NODE * len(added))
                 on_step = steps.for_nodes(progress)
                 nodes.ensure_running(state, added, cas, spec.node_cert_days, on_step)
             elif node_count < before:
-                pods = {n.name: api.pods_on(n.hostname) for n in state.workers}
+                pods = {n.name: api.pods_on(n.hostname) for n in members}
                 victims = scaling.choose_victims(
-                    state.workers, before - node_count, nodes_to_remove, pods
+                    members, before - node_count, nodes_to_remove, pods
                 )
                 for node in victims:
                     node.removing = True
                 nodes.store.save(state)
                 busy += _remove(nodes, state, api, victims, events)
         nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec), on_step=on_step)
+        members = node_groups.members(state, nodegroup)
+        with nodes.api(state, spec) as api:
+            groups.ensure(api, spec, members)
         nodes.ensure_routes(state)
         nodes.store.save(state)
-    reason = f"workers scaled from {before} to {len(state.workers)}"
-    if busy:
-        reason += f"; {len(busy)} removed node(s) were running pods: {', '.join(busy)}"
-    return results.complete(nodes, state, reason, events)
+    return before, len(members), events, busy, state
 
 
 def _remove(

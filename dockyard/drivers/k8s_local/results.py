@@ -6,27 +6,36 @@ import os
 
 from dockyard.certs.x509 import describe
 from dockyard.domain.certificates import NODE, CertificateInfo
-from dockyard.drivers.base import ClusterFacts, DriverResult
+from dockyard.drivers.base import ClusterFacts, ClusterSpec, DriverResult
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import KubeNodes
+from dockyard.drivers.swarm_local import groups
 from dockyard.drivers.swarm_local.results import finished
 
 
 def complete(
-    nodes: KubeNodes, state: KubeState, reason: str, events: list[str] | None = None
+    nodes: KubeNodes,
+    state: KubeState,
+    reason: str,
+    events: list[str] | None = None,
+    *,
+    spec: ClusterSpec | None = None,
 ) -> DriverResult:
-    return finished(state, facts(nodes, state), reason, events)
+    """A finished call; with `spec`, every nodegroup of it gets its addresses."""
+    return finished(state, facts(nodes, state, spec), reason, events)
 
 
-def facts(nodes: KubeNodes, state: KubeState) -> ClusterFacts:
+def facts(nodes: KubeNodes, state: KubeState, spec: ClusterSpec | None = None) -> ClusterFacts:
     """The API address (https on loopback), versions, addresses and node certificates."""
     return ClusterFacts(
         api_address=f"https://127.0.0.1:{state.api_port}" if state.api_port else None,
         coe_version=state.kube_version,
         container_version=state.engine_version,
         master_addresses=[n.address for n in state.managers],
-        node_addresses=[n.address for n in state.workers if not n.removing],
+        # The default worker group's; the other groups' are in nodegroup_addresses.
+        node_addresses=[n.address for n in state.workers if not n.removing and not n.nodegroup],
         node_certificates=node_certificates(nodes, state),
+        nodegroup_addresses=groups.addresses(state, spec),
     )
 
 

@@ -65,6 +65,14 @@ class ClusterSwarm:
                     raise swarm.SwarmError(f"the swarm is not back: {exc}") from exc
                 time.sleep(0.3)
 
+    def ensure_labels(self, state: ClusterState, wanted: dict[str, dict[str, str]]) -> int:
+        """Give each swarm node in `wanted` (by swarm id) exactly its labels; returns how many
+        nodes changed."""
+        if not wanted:
+            return 0
+        with self.manager(state) as api:
+            return sum(swarm.set_labels(api, node_id, labels) for node_id, labels in wanted.items())
+
     def leaders(self, state: ClusterState) -> set[str]:
         """The swarm ID of the raft leader (empty when none is known: the swarm is down)."""
         try:

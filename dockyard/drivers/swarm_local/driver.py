@@ -121,6 +121,34 @@ class LocalDriver(ClusterDriver):
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         return removal.delete(self._parts, spec)
 
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        if nodegroup.node_taints:
+            raise exceptions.NotSupported(
+                operation="node_taints on a swarm cluster (swarm has no taints; use node_labels "
+                "and placement constraints)"
+            )
+
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """New workers of the group join the swarm with its labels (resize.py)."""
+        self.check_host()
+        return resize.create_nodegroup(self._parts, spec, nodegroup)
+
+    def update_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's nodes get its current swarm node labels (resize.py)."""
+        self.check_host()
+        return resize.relabel_nodegroup(self._parts, spec, nodegroup)
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's nodes are drained, leave the swarm and are removed (resize.py)."""
+        self.check_host()
+        return resize.delete_nodegroup(self._parts, spec, nodegroup)
+
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         """Node certificates from the new CA, nodes restarted in waves (cert_rollout.py)."""
         self.check_host()

@@ -43,6 +43,12 @@ class Node:
     ca_fingerprint: str | None = None
     #: engine.digest of the storage driver and daemon.json the running dockerd started with.
     config_digest: str | None = None
+    #: The uuid of the nodegroup the node belongs to; None: the default group of its role
+    #: (default-master, default-worker), which is also what state files without it mean.
+    nodegroup: str | None = None
+    #: Engine labels the node's dockerd starts with: its nodegroup's name and role, which
+    #: never change (the group's node labels are swarm node labels, kept up to date).
+    engine_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def octet(self) -> int:
@@ -148,8 +154,16 @@ class ClusterState:
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
 
-    def add_node(self, role: str, cluster_name: str) -> Node:
-        """Record a new node with the lowest free address; nothing is created yet."""
+    def add_node(
+        self,
+        role: str,
+        cluster_name: str,
+        nodegroup: str | None = None,
+        engine_labels: Mapping[str, str] | None = None,
+    ) -> Node:
+        """Record a new node with the lowest free address; nothing is created yet.
+
+        `nodegroup` is the uuid of a group that is not a default one (see `Node.nodegroup`)."""
         taken = {n.address for n in self.nodes}
         hosts = (
             str(h) for h in self.network.hosts() if int(str(h).rsplit(".", 1)[1]) >= FIRST_HOST
@@ -165,6 +179,8 @@ class ClusterState:
             self.next_worker += 1
             name, kind = f"w{index}", "node"
         node = Node(name, role, address, f"{hostname_base(cluster_name)}-{kind}-{index}")
+        node.nodegroup = nodegroup
+        node.engine_labels = dict(engine_labels or {})
         self.nodes.append(node)
         return node
 

@@ -90,7 +90,11 @@ class NodeManager:
             storage_driver=state.storage_driver,
             shutdown_timeout=self.settings.shutdown_timeout,
             tls=node_tls_files(paths.certs) if state.tls else None,
-            labels={"dockyard.cluster": state.uuid, "dockyard.node": node.name},
+            labels={
+                **node.engine_labels,
+                "dockyard.cluster": state.uuid,
+                "dockyard.node": node.name,
+            },
             volume=paths.volume if state.volume_gib else None,
             options=dict(state.daemon_options),
         )

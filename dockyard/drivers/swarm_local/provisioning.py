@@ -7,8 +7,7 @@ repeated after a crash continues where the last one stopped.
 from __future__ import annotations
 
 from dockyard.drivers.base import ClusterSpec, DriverResult
-from dockyard.drivers.swarm_local import checks, engine, results, steps
-from dockyard.drivers.swarm_local.layout import MANAGER, WORKER
+from dockyard.drivers.swarm_local import checks, engine, groups, results, steps
 from dockyard.drivers.swarm_local.parts import DriverParts
 
 
@@ -24,10 +23,7 @@ def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
                 spec.uuid, not spec.tls_disabled, storage, engine.volume_gib(spec)
             )
             engine.apply_template(state, spec.template, spec.labels)
-        while len(state.managers) < spec.master_count:
-            state.add_node(MANAGER, spec.name)
-        while len([w for w in state.workers if not w.removing]) < spec.node_count:
-            state.add_node(WORKER, spec.name)
+        groups.plan_nodes(state, spec)
         parts.store.save(state)
         live = state.live_nodes  # removals are resize's to finish
         progress = steps.counter(spec, len(live), extra=1)
@@ -37,9 +33,10 @@ def create(parts: DriverParts, spec: ClusterSpec) -> DriverResult:
         on_step = steps.for_nodes(progress)
         parts.nodes.ensure_running(state, live, spec.ca, spec.node_cert_days, on_step)
         parts.swarm.ensure_joined(state, live, on_step)
+        parts.swarm.ensure_labels(state, groups.wanted_labels(spec, live))
         parts.store.save(state)
     reason = (
         f"{len(state.managers)} manager(s) and {len(state.workers)} worker(s) in swarm "
         f"mode, Docker {state.engine_version}"
     )
-    return results.complete(parts.store, state, reason, events)
+    return results.complete(parts.store, state, reason, events, spec)

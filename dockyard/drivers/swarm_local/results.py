@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dockyard.domain.certificates import CertificateInfo
-from dockyard.drivers.base import ClusterFacts, DriverResult, Outcome
-from dockyard.drivers.swarm_local import tls
+from dockyard.drivers.base import ClusterFacts, ClusterSpec, DriverResult, Outcome
+from dockyard.drivers.swarm_local import groups, tls
 from dockyard.drivers.swarm_local.layout import ClusterState, Node, StateStore
 
 
 def complete(
-    store: StateStore, state: ClusterState, reason: str, events: list[str] | None = None
+    store: StateStore,
+    state: ClusterState,
+    reason: str,
+    events: list[str] | None = None,
+    spec: ClusterSpec | None = None,
 ) -> DriverResult:
-    """A finished call: its reason, the cluster's facts and state, and timeline `events`."""
-    return finished(state, facts(store, state), reason, events)
+    """A finished call: its reason, the cluster's facts and state, and timeline `events`.
+
+    With `spec`, every nodegroup of it gets its addresses (an emptied group: none)."""
+    return finished(state, facts(store, state, spec), reason, events)
 
 
 def finished(
@@ -30,15 +36,17 @@ def finished(
     )
 
 
-def facts(store: StateStore, state: ClusterState) -> ClusterFacts:
+def facts(store: StateStore, state: ClusterState, spec: ClusterSpec | None = None) -> ClusterFacts:
     """The API address, versions, addresses and node certificates of the cluster."""
     return ClusterFacts(
         api_address=f"tcp://127.0.0.1:{state.api_port}" if state.api_port else None,
         coe_version=state.engine_version,
         container_version=state.engine_version,
         master_addresses=[n.address for n in state.managers],
-        node_addresses=[n.address for n in state.workers if not n.removing],
+        # The default worker group's; the other groups' are in nodegroup_addresses.
+        node_addresses=[n.address for n in state.workers if not n.removing and not n.nodegroup],
         node_certificates=node_certificates(store, state),
+        nodegroup_addresses=groups.addresses(state, spec),
     )
 
 

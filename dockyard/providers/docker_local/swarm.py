@@ -114,6 +114,17 @@ def set_availability(api: Any, node_id: str, availability: str) -> None:
     node.update(spec)
 
 
+def set_labels(api: Any, node_id: str, labels: dict[str, str]) -> bool:
+    """Make a node's swarm labels (`node.labels.*`) exactly `labels`; False when they were."""
+    node = api.nodes.get(node_id)
+    spec = dict(node.attrs["Spec"])
+    if dict(spec.get("Labels") or {}) == labels:
+        return False
+    spec["Labels"] = dict(labels)
+    node.update(spec)
+    return True
+
+
 def drain(api: Any, node_id: str) -> None:
     set_availability(api, node_id, "drain")
 

@@ -101,6 +101,25 @@ class KubeApi:
             headers={"Content-Type": "application/merge-patch+json"},
         )
 
+    def unlabel(self, node: str, keys: list[str]) -> None:
+        """Remove the labels `keys` from `node`."""
+        if keys:
+            self._call(
+                "PATCH",
+                f"/api/v1/nodes/{node}",
+                json={"metadata": {"labels": dict.fromkeys(keys)}},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+
+    def set_taints(self, node: str, taints: list[dict[str, str]]) -> None:
+        """Make `node`'s taints exactly `taints`."""
+        self._call(
+            "PATCH",
+            f"/api/v1/nodes/{node}",
+            json={"spec": {"taints": taints or None}},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+
     def cordon(self, node: str) -> None:
         self._call(
             "PATCH",

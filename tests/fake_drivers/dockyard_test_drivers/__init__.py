@@ -9,7 +9,8 @@ Behaviour is steered by labels (all test-only):
     fake_seconds=<float>       how long each call takes (default 0)
     fake_steps=<n>             report n progress steps through spec.progress, spread over
                                fake_seconds ("fake step i of n", done i of total n)
-    fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates fail with a reason
+    fake_fail=<op>[,<op>...]   create|resize|delete|upgrade|renew_certificates|
+                               nodegroup_create|nodegroup_update|nodegroup_delete fail
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
     fake_hang=<op>[,<op>...]   create|resize|delete|... never return (block their thread)
@@ -157,12 +158,43 @@ class FakeDriver(ClusterDriver):
         node_count: int,
         nodes_to_remove: list[str],
     ) -> DriverResult:
-        self._journal(spec, "resize")
-        return self._result(spec, "resize", spec.master_count, node_count)
+        if nodegroup.is_default:
+            self._journal(spec, "resize")
+            return self._result(spec, "resize", spec.master_count, node_count)
+        return self._nodegroup_result(spec, "resize", nodegroup, node_count)
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self._journal(spec, "delete")
         return self._result(spec, "delete", 0, 0)
+
+    def _nodegroup_result(
+        self, spec: ClusterSpec, op: str, nodegroup: NodeGroupSpec, count: int
+    ) -> DriverResult:
+        self._journal(spec, f"{op} {nodegroup.name}")
+        default_workers = sum(
+            ng.node_count for ng in spec.nodegroups if ng.is_default and ng.role != "master"
+        )
+        result = self._result(spec, op, spec.master_count, default_workers)
+        if result.facts is not None:
+            base = 200 + 10 * [n.uuid for n in spec.nodegroups].index(nodegroup.uuid)
+            addresses = [f"198.51.100.{base + i}" for i in range(count)]
+            result.facts.nodegroup_addresses = {nodegroup.uuid: addresses}
+        return result
+
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        return self._nodegroup_result(spec, "nodegroup_create", nodegroup, nodegroup.node_count)
+
+    def update_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        return self._nodegroup_result(spec, "nodegroup_update", nodegroup, nodegroup.node_count)
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        return self._nodegroup_result(spec, "nodegroup_delete", nodegroup, 0)
 
     def poll(self, ctx: RequestContext, spec: ClusterSpec, operation: str) -> DriverResult:
         self._journal(spec, "poll")

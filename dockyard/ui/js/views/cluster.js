@@ -1,13 +1,13 @@
 // One cluster: status and where it is (the running operation), overview, addresses, labels,
-// nodegroups, the event timeline (Dockyard's /events extension), the CA; scale, download
-// config, rotate CA, delete. Polls while something is in progress.
+// nodegroups (add, resize, delete), the event timeline (Dockyard's /events extension), the CA;
+// scale, download config, rotate CA, delete. Polls while something is in progress.
 
 import { api, enc } from '../api.js';
 import {
   button, confirmDialog, dash, dl, download, errorBox, fmtDuration, h, healthBadge, isBusy,
   labelsTable, openDialog, pageHeader, statusBadge, table, timeEl, toast,
 } from '../dom.js';
-import { dialogForm, field, validate } from '../forms.js';
+import { dialogForm, field, formatLabels, labelsValidator, parseLabels, validate } from '../forms.js';
 import { buildClusterConfig } from '../lib/clusterconfig.js';
 import { cryptoAvailable } from '../lib/csr.js';
 import { lastStep, nodeSteps, nodeStepsView, percent, progressView } from '../lib/progress.js';
@@ -169,10 +169,10 @@ async function fetchTimeline(uuid, previous) {
   return { ...body, events: [...(previous ? previous.events : []), ...body.events] };
 }
 
-function openScaleDialog(cluster, nodegroups, onDone) {
+function openScaleDialog(cluster, nodegroups, onDone, chosen = null) {
   const workers = nodegroups.filter((ng) => ng.role !== 'master');
   const byName = new Map(workers.map((ng) => [ng.name, ng]));
-  const initial = workers.find((ng) => ng.is_default) || workers[0];
+  const initial = (chosen && byName.get(chosen)) || workers.find((ng) => ng.is_default) || workers[0];
   const ngField = field({ name: 'nodegroup', label: 'Nodegroup', type: 'select', required: true, value: initial ? initial.name : '',
     options: workers.map((ng) => [ng.name, `${ng.name} (${ng.node_count} nodes)`]) });
   const countField = field({ name: 'node_count', label: 'Node count', type: 'number', min: 0, required: true, value: initial ? String(initial.node_count) : '1',
@@ -203,6 +203,62 @@ function openScaleDialog(cluster, nodegroups, onDone) {
     },
   });
   dlg = openDialog({ title: `Scale cluster ${cluster.name}`, body: form });
+}
+
+// A new worker nodegroup: POST /v1/clusters/{id}/nodegroups (the API answers 202 with it).
+function openNodegroupDialog(cluster, nodegroups, onDone) {
+  const taken = new Set(nodegroups.map((ng) => ng.name));
+  const nameField = field({ name: 'name', label: 'Name', required: true,
+    validate: (v) => (taken.has(v.trim()) ? `The cluster already has a nodegroup named ${v.trim()}.` : null) });
+  const countField = field({ name: 'node_count', label: 'Node count', type: 'number', min: 0, required: true, value: '1' });
+  const minField = field({ name: 'min_node_count', label: 'Minimum nodes', type: 'number', min: 0, value: '0',
+    validate: (v, values) => (Number(v) > Number(values.node_count) ? 'The minimum cannot be above the node count.' : null) });
+  const maxField = field({ name: 'max_node_count', label: 'Maximum nodes', type: 'number', min: 0,
+    hint: 'Empty: no upper limit.',
+    validate: (v, values) => {
+      if (String(v).trim() === '') return null;
+      if (Number(v) < Number(values.min_node_count || 0)) return 'The maximum cannot be below the minimum.';
+      if (Number(v) < Number(values.node_count)) return 'The maximum cannot be below the node count.';
+      return null;
+    } });
+  const roleField = field({ name: 'role', label: 'Role', value: 'worker', required: true,
+    validate: (v) => (v.trim() === 'master' ? 'Master nodegroups cannot be added.' : null) });
+  const labelsField = field({ name: 'node_labels', label: 'Node labels', type: 'textarea', placeholder: 'disk=ssd',
+    hint: 'One key=value per line; every node of the group carries them.', validate: labelsValidator });
+  const fields = [nameField, countField, minField, maxField, roleField, labelsField];
+  let dlg;
+  const form = dialogForm({
+    fields,
+    submitLabel: 'Add nodegroup',
+    onCancel: () => dlg.close(),
+    onSubmit: async () => {
+      const { ok, values } = validate(fields);
+      if (!ok) return;
+      const body = {
+        name: values.name.trim(), node_count: Number(values.node_count), role: values.role.trim(),
+        min_node_count: Number(values.min_node_count || 0),
+        node_labels: parseLabels(values.node_labels).labels,
+      };
+      if (String(values.max_node_count).trim() !== '') body.max_node_count = Number(values.max_node_count);
+      const created = await api.post(`/v1/clusters/${enc(cluster.uuid)}/nodegroups`, body);
+      dlg.close();
+      toast(`Adding nodegroup ${created.name} to ${cluster.name}.`, 'good');
+      onDone();
+    },
+  });
+  dlg = openDialog({ title: `Add a nodegroup to ${cluster.name}`, body: form });
+}
+
+async function deleteNodegroup(cluster, ng, onDone, errorSlot) {
+  const ok = await confirmDialog({ title: 'Delete nodegroup', message: `Delete nodegroup ${ng.name} of ${cluster.name}? Its ${ng.node_count} node(s) are drained, then removed.`, confirmLabel: 'Delete nodegroup', danger: true });
+  if (!ok) return;
+  try {
+    await api.delete(`/v1/clusters/${enc(cluster.uuid)}/nodegroups/${enc(ng.uuid)}`);
+    toast(`Deleting nodegroup ${ng.name}.`, 'good');
+    onDone();
+  } catch (err) {
+    errorSlot.replaceChildren(errorBox(err, { context: `Could not delete nodegroup ${ng.name}` }));
+  }
 }
 
 async function downloadConfig(cluster, statusSlot) {
@@ -239,6 +295,7 @@ export async function renderCluster(main, ctx) {
   const statusPanel = h('section', { class: 'card status-panel', 'aria-label': 'Status' });
   const actionStatus = h('div', {});
   const pageError = h('div', { id: 'page-error' });
+  const ngError = h('div', {});
   const scaleBtn = button('Scale', () => openScaleDialog(cluster, nodegroups, refresh));
   const configBtn = button('Download config', () => downloadConfig(cluster, actionStatus), { kind: 'primary' });
   const deleteBtn = button('Delete', async () => {
@@ -311,7 +368,20 @@ export async function renderCluster(main, ctx) {
             Object.keys(cluster.labels_added || {}).length ? labelsTable(cluster.labels_added, 'Added (not in the template)') : null,
             Object.keys(cluster.labels_skipped || {}).length ? labelsTable(cluster.labels_skipped, 'Skipped (template labels not applied)') : null)))));
     } else if (active === 'nodegroups') {
-      keepFocus(p.nodegroups, () => p.nodegroups.replaceChildren(table({
+      const busy = isBusy(cluster.status);
+      const busyTitle = busy ? 'The cluster is busy: wait for its operation to finish.' : null;
+      const addBtn = button('Add nodegroup', () => openNodegroupDialog(cluster, nodegroups, refresh),
+        { 'data-focus-key': 'ng-add', disabled: busy || null, title: busyTitle });
+      const rowActions = (ng) => {
+        if (ng.role === 'master') return '—';
+        const resize = button('Resize', () => openScaleDialog(cluster, nodegroups, refresh, ng.name),
+          { 'aria-label': `Resize ${ng.name}`, 'data-focus-key': `ng-resize-${ng.name}`, disabled: busy || null, title: busyTitle });
+        if (ng.is_default) return resize;
+        const remove = button('Delete', () => deleteNodegroup(cluster, ng, refresh, ngError),
+          { kind: 'danger', 'aria-label': `Delete ${ng.name}`, 'data-focus-key': `ng-delete-${ng.name}`, disabled: busy || null, title: busyTitle });
+        return h('div', { class: 'actions' }, resize, remove);
+      };
+      keepFocus(p.nodegroups, () => p.nodegroups.replaceChildren(h('div', { class: 'actions' }, addBtn), ngError, table({
         caption: 'Nodegroups',
         columns: [
           { label: 'Name', key: 'name' },
@@ -323,7 +393,9 @@ export async function renderCluster(main, ctx) {
           { label: 'Flavor', key: 'flavor_id' },
           { label: 'Image', key: 'image_id', class: 'mono' },
           { label: 'Addresses', render: (ng) => ((ng.node_addresses || []).length ? h('ul', { class: 'plain mono' }, ng.node_addresses.map((a) => h('li', {}, a))) : '—') },
+          { label: 'Node labels', render: (ng) => (Object.keys(ng.node_labels || {}).length ? h('pre', { class: 'plain mono' }, formatLabels(ng.node_labels)) : '—') },
           { label: 'Default', render: (ng) => dash(Boolean(ng.is_default)) },
+          { label: 'Actions', render: rowActions, class: 'row-actions' },
         ],
         rows: nodegroups,
         rowAttrs: (ng) => ({ 'data-nodegroup': ng.name }),
