@@ -277,7 +277,8 @@ def start_server(
     port: int | None = None,
     start_timeout: float = 30,
 ) -> Server:
-    """Start a Dockyard command with its own config and wait until it answers."""
+    """Start a Dockyard command with its own config and wait until it answers (API worker
+    processes take longer to start on a loaded machine: pass a longer `start_timeout`)."""
     port = port or free_port()
     config: dict[str, dict[str, Any]] = {
         "DEFAULT": {"state_path": str(tmp_path / "state"), "host": "test-host"},
@@ -310,7 +311,8 @@ def start_server(
         try:
             wait_until(answers, start_timeout, f"{command} to answer on {url}")
         except AssertionError:
-            process.kill()
+            # SIGTERM first: dockyard-api then stops its worker processes too.
+            Server(url, process, config_path, log).stop()
             raise RuntimeError(f"{command} did not start: {log.read_text()}") from None
     return Server(url, process, config_path, log)
 

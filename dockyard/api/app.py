@@ -16,6 +16,7 @@ from dockyard.api.middleware import OpenStackMiddleware
 from dockyard.api.routes import (
     baymodels,
     bays,
+    capabilities,
     certificates,
     clusters,
     clustertemplates,
@@ -47,6 +48,7 @@ ROUTERS = (
     bays.router,
     containers.router,
     volumes.router,
+    capabilities.router,
     ui.router,
 )
 
@@ -109,7 +111,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     auth.install(app, runtime.conf)  # keystone: the token check, inside OpenStackMiddleware
     app.add_middleware(OpenStackMiddleware, max_body_size=runtime.conf.api.max_request_body_size)
-    metrics = Metrics(lambda: work_metrics.snapshot(runtime))
+    durations = work_metrics.OperationDurations()
+    metrics = Metrics(lambda: work_metrics.snapshot(runtime), lambda: durations.read(runtime))
     app.state.metrics = metrics
 
     @app.get("/metrics", include_in_schema=False)

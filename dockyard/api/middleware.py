@@ -19,6 +19,10 @@ from dockyard.common.context import new_request_id
 
 # One line per request: method, path, status, duration, request id, project (see docs/api.md).
 ACCESS_LOG = logging.getLogger("dockyard.access")
+# Successful reads: the dashboard and `--follow` poll, so these are quiet by default
+# ([DEFAULT] default_log_levels); writes and every error stay in dockyard.access.
+READ_LOG = logging.getLogger("dockyard.access.read")
+_READS = frozenset({"GET", "HEAD"})
 _PUBLIC_PREFIXES = ("/v1", "/healthcheck", "/metrics", "/docs", "/openapi.json", "/ui")
 _MIN_HEADER = (
     b"openstack-api-minimum-version",
@@ -57,7 +61,8 @@ class OpenStackMiddleware:
             try:
                 await self._handle(scope, receive, send_and_note, request_id)
             finally:
-                ACCESS_LOG.info(
+                quiet = scope["method"] in _READS and status < 400
+                (READ_LOG if quiet else ACCESS_LOG).info(
                     "%s %s %s %.1fms request_id=%s project=%s",
                     scope["method"],
                     scope["path"]

@@ -15,6 +15,8 @@ from dockyard.conf import check_values, database_url, load_config
 from dockyard.db import migration
 from dockyard.services.runtime import Runtime, build_runtime
 
+LOG = logging.getLogger(__name__)
+
 
 def setup_logging(conf: cfg.ConfigOpts) -> None:
     """Log to stderr with request and cluster ids on every line."""
@@ -26,6 +28,9 @@ def setup_logging(conf: cfg.ConfigOpts) -> None:
         else logging.Formatter(logcontext.TEXT_FORMAT)
     )
     logging.basicConfig(level=logging.DEBUG if conf.debug else logging.INFO, handlers=[handler])
+    for pair in conf.default_log_levels:
+        name, level = pair.split("=", 1)
+        logging.getLogger(name).setLevel(level)
 
 
 def prepare(argv: Sequence[str] | None = None, prog: str | None = None) -> Runtime:
@@ -44,7 +49,11 @@ def prepare(argv: Sequence[str] | None = None, prog: str | None = None) -> Runti
     url = database_url(conf)
     try:
         if conf.database.auto_upgrade:
+            before = migration.current_version(url)
             migration.upgrade(url)
+            after = migration.current_version(url)
+            if before != after:
+                LOG.info("database schema upgraded from %s to %s", before or "empty", after)
         elif migration.current_version(url) != migration.head_version():
             raise startup.StartupError(
                 f"the database schema of {startup.safe_url(url)} is not current: run "

@@ -7,15 +7,21 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from dockyard.api.app import create_app
+from dockyard.api.metrics import MULTIPROCESS_ENV
 from dockyard.cmd import startup
 from dockyard.cmd import workers as api_workers
 from dockyard.cmd.bootstrap import setup_logging
@@ -72,6 +78,29 @@ def worker_app() -> FastAPI:
     app = create_app(rt)
     _settle_heap()
     return app
+
+
+@contextmanager
+def shared_metrics_dir() -> Iterator[Path]:
+    """A directory the API workers share their request metrics through (prometheus_client's
+    multiprocess mode), set in the environment the spawned workers inherit. An operator's own
+    `PROMETHEUS_MULTIPROC_DIR` is used (and emptied: counts of an earlier run must not add
+    up); otherwise a fresh one is made and removed at exit."""
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        path = Path(tempfile.mkdtemp(prefix="dockyard-metrics-"))
+        os.environ[MULTIPROCESS_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        if not given:
+            os.environ.pop(MULTIPROCESS_ENV, None)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _is_loopback(host: str) -> bool:
@@ -141,13 +170,14 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
-        api_workers.run(
-            f"{__name__}:worker_app",
-            workers,
-            float(rt.conf.api.worker_healthcheck_timeout),
-            options,
-            sock,
-        )
+        with shared_metrics_dir():
+            api_workers.run(
+                f"{__name__}:worker_app",
+                workers,
+                float(rt.conf.api.worker_healthcheck_timeout),
+                options,
+                sock,
+            )
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")
@@ -158,10 +188,13 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     threading.Thread(
         target=_resume_containers, args=(rt,), name="dockyard-containers", daemon=True
     ).start()
-    app = create_app(rt)
-    _settle_heap()
+    # An operator's PROMETHEUS_MULTIPROC_DIR holds one process's files here: made and emptied.
+    shared = shared_metrics_dir() if os.environ.get(MULTIPROCESS_ENV) else nullcontext()
     try:
-        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        with shared:
+            app = create_app(rt)
+            _settle_heap()
+            uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
     finally:
         stop.set()
         if conductor is not None:

@@ -202,7 +202,9 @@ class ClusterStatusConflict(Conflict):
 
 class ClusterTemplateReferenced(Conflict):
     # Magnum answers 400 here; it is a conflict with the clusters using the template.
-    message = "ClusterTemplate %(clustertemplate)s is referenced by one or multiple clusters."
+    message = (
+        "ClusterTemplate %(clustertemplate)s is referenced by one or multiple clusters. %(users)s"
+    )
 
 
 class QuotaAlreadyExists(Conflict):

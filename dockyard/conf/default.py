@@ -2,7 +2,7 @@
 
 import socket
 
-from oslo_config import cfg
+from oslo_config import cfg, types
 
 OPTS = [
     cfg.StrOpt(
@@ -23,6 +23,21 @@ OPTS = [
         choices=["text", "json"],
         help="Log lines as text or as one JSON object per line; both carry the request id "
         "and the cluster id.",
+    ),
+    cfg.ListOpt(
+        "default_log_levels",
+        default=[
+            "alembic=WARNING",
+            "oslo.messaging.notification=WARNING",
+            "dockyard.access.read=WARNING",
+        ],
+        item_type=types.String(regex=r"^[\w.]+=(DEBUG|INFO|WARNING|ERROR|CRITICAL)$"),
+        help="logger=LEVEL pairs, as in oslo.log. The defaults keep an ordinary create to a "
+        "handful of lines: migrations log one summary line (alembic's own lines are quiet), "
+        "notifications written by the `log` driver are quiet (set "
+        "oslo.messaging.notification=INFO to see them), and successful reads (GET/HEAD "
+        "under 400, logger dockyard.access.read) are quiet; writes and errors are always in "
+        "the access log (dockyard.access).",
     ),
     cfg.IntOpt(
         "service_down_time",

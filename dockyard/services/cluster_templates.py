@@ -19,6 +19,7 @@ from dockyard.services.runtime import Runtime
 
 # Changes allowed on a template that clusters use: exactly one of these (Magnum's rule).
 _ALLOWED_WHEN_REFERENCED = ("name", "public", "hidden", "tags")
+_NAMED_USERS = 10  # clusters named in an in-use 409; the rest are counted
 
 DEFAULTS: dict[str, Any] = {
     "server_type": "vm",
@@ -152,7 +153,13 @@ def update(
         if not changes:
             return template
         if repo.is_referenced(session, template.uuid) and not _allowed_in_use(changes):
-            raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
+            raise _referenced(
+                session,
+                ctx,
+                template,
+                "While it is in use, only one of name, public, hidden or tags may change "
+                "per request.",
+            )
         current = fields(template)
         values = _resolve(rt, ctx, {**current, **changes})
         if "public" in changes or "hidden" in changes:
@@ -163,6 +170,24 @@ def update(
         session.flush()
     notify.template_event(rt.notifier, "update", template, ctx.user_id, ctx.project_id)
     return template
+
+
+def _referenced(
+    session: Any, ctx: RequestContext, template: ClusterTemplate, advice: str
+) -> exceptions.ClusterTemplateReferenced:
+    """The in-use 409, naming the clusters the caller may see and counting the others."""
+    users = repo.referencing_clusters(session, template.uuid)
+    named = [name for name, project in users if ctx.is_admin or project == ctx.project_id]
+    others = len(users) - len(named)
+    parts = [", ".join(named[:_NAMED_USERS])] if named else []
+    if len(named) > _NAMED_USERS:
+        parts.append(f"{len(named) - _NAMED_USERS} more")
+    if others:
+        parts.append(f"{others} cluster{'s' if others > 1 else ''} of other projects")
+    listed = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    return exceptions.ClusterTemplateReferenced(
+        clustertemplate=template.uuid, users=f"In use by {listed}. {advice}"
+    )
 
 
 def _allowed_in_use(changes: dict[str, Any]) -> bool:
@@ -184,6 +209,6 @@ def delete(rt: Runtime, ctx: RequestContext, ident: str) -> None:
         # counts them (repositories.templates.lock_for_use).
         template = repo.lock_for_change(session, found.uuid)
         if repo.is_referenced(session, template.uuid):
-            raise exceptions.ClusterTemplateReferenced(clustertemplate=template.uuid)
+            raise _referenced(session, ctx, template, "Delete those clusters first.")
         repo.delete(session, template)
     notify.template_event(rt.notifier, "delete", template, ctx.user_id, ctx.project_id)

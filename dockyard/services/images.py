@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 from dockyard.common import exceptions
+from dockyard.common.context import RequestContext
 from dockyard.domain.images import Image
+
+if TYPE_CHECKING:  # runtime.py imports this module
+    from dockyard.services.runtime import Runtime
 
 SHIPPED_CATALOG = os.path.join(os.path.dirname(__file__), "..", "images", "catalog.json")
 
@@ -39,3 +44,12 @@ class ImageCatalog:
         if not image.os_distro:
             raise exceptions.OSDistroFieldNotFound(image_id=ident)
         return image
+
+
+def list_images(rt: Runtime, ctx: RequestContext) -> list[Image] | None:
+    """The catalog's images, or None when images are looked up in Glance instead
+    (`[openstack] lookups`), which Dockyard does not list."""
+    rt.policy.authorize(ctx, "image:get_all")
+    if rt.openstack is not None:
+        return None
+    return list(rt.images.images)

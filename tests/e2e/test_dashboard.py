@@ -207,7 +207,7 @@ def test_cluster_lifecycle_in_the_browser(
     dialog = page.get_by_role("dialog", name="Create cluster template")
     dialog.get_by_label("Name", exact=True).fill("k8s-e2e")
     dialog.get_by_label("Container orchestration engine").select_option("kubernetes")
-    dialog.get_by_label("Image").fill("fedora-atomic-latest")
+    dialog.get_by_label("Image").select_option("fedora-atomic-latest")
     dialog.get_by_label("Labels", exact=True).fill("fake_seconds=1.5\nfake_async=2")
     shot(page, artifacts, "template-create-dialog")
     dialog.get_by_role("button", name="Create template").click()
@@ -410,15 +410,18 @@ def test_bad_input_is_caught_or_shown_in_the_apis_words(
     page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
     open_ui(page, server, "#/templates")
 
-    # The API's refusal, word for word: an image that does not exist.
+    # The API's refusal, word for word: a network driver the COE does not support.
     expected = http.post(
         "/v1/clustertemplates",
-        json={"name": "broken", "coe": "kubernetes", "image_id": "no-such-image"},
-    ).json()["errors"][0]
+        json={"name": "broken", "coe": "mesos", "image_id": "ubuntu-mesos",
+              "network_driver": "calico"},
+    ).json()["errors"][0]  # fmt: skip
     page.get_by_role("button", name="Create cluster template").click()
     dialog = page.get_by_role("dialog", name="Create cluster template")
     dialog.get_by_label("Name", exact=True).fill("broken")
-    dialog.get_by_label("Image").fill("no-such-image")
+    dialog.get_by_label("Container orchestration engine").select_option("mesos")
+    dialog.get_by_label("Image").select_option("ubuntu-mesos")
+    dialog.get_by_label("Network driver").select_option("calico")
     dialog.get_by_role("button", name="Create template").click()
     alert = dialog.get_by_role("alert")
     expect(alert.locator(".error-detail")).to_have_text(expected["detail"])
@@ -426,7 +429,7 @@ def test_bad_input_is_caught_or_shown_in_the_apis_words(
     shot(page, artifacts, "error-from-api")
 
     # Checked in the page: a missing image never reaches the API.
-    dialog.get_by_label("Image").fill("")
+    dialog.get_by_label("Image").select_option("")
     before = len(requests)
     dialog.get_by_role("button", name="Create template").click()
     expect(dialog.get_by_text("Image is required.")).to_be_visible()
@@ -455,14 +458,15 @@ def test_bad_input_is_caught_or_shown_in_the_apis_words(
     assert not [r for r in requests[before:] if r.startswith("POST")]
     shot(page, artifacts, "form-validation")
 
-    # ... and three masters without a load balancer is the API's to refuse, in its words.
+    # ... and more nodes than a cluster may have is the API's to refuse, in its words.
     expected = http.post(
         "/v1/clusters",
-        json={"name": "trio", "cluster_template_id": "plain", "master_count": 3},
+        json={"name": "huge", "cluster_template_id": "plain", "node_count": 100000},
     ).json()["errors"][0]
-    dialog.get_by_label("Cluster name").fill("trio")
+    dialog.get_by_label("Cluster name").fill("huge")
     dialog.get_by_label("Cluster template").select_option(plain["uuid"])
-    dialog.get_by_label("Masters").fill("3")
+    dialog.get_by_label("Masters").fill("1")
+    dialog.get_by_label("Worker nodes").fill("100000")
     dialog.get_by_label("Labels", exact=True).fill("")
     dialog.get_by_role("button", name="Create cluster").click()
     expect(dialog.get_by_role("alert").locator(".error-detail")).to_have_text(expected["detail"])
@@ -538,11 +542,13 @@ def test_admin_views_and_the_token_login_stub(
     shot(page, artifacts, "admin-quotas")
 
     stats = http.get("/v1/stats").json()
+    page.get_by_role("button", name="Admin").click()
     page.get_by_role("link", name="Stats").click()
     expect(page.locator('[data-stat="clusters"]')).to_have_text(str(stats["clusters"]))
     expect(page.locator('[data-stat="nodes"]')).to_have_text(str(stats["nodes"]))
     shot(page, artifacts, "admin-stats")
 
+    page.get_by_role("button", name="Admin").click()
     page.get_by_role("link", name="Services").click()
     expect(page.get_by_role("row", name=re.compile("dockyard-api"))).to_contain_text("up")
     expect(page.get_by_role("row", name=re.compile("dockyard-conductor"))).to_contain_text("up")
@@ -557,7 +563,9 @@ def test_admin_views_and_the_token_login_stub(
     shot(page, artifacts, "login")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name="Clusters", level=1)).to_be_visible()
-    page.get_by_role("link", name="Services").click()
+    # A member has no Admin menu; the page typed by hand shows the API's refusal.
+    expect(page.get_by_role("button", name="Admin")).to_be_hidden()
+    page.goto(f"{server.url}/ui/#/admin/services")
     expected = http.get("/v1/mservices", headers={"X-Roles": "member"}).json()["errors"][0]
     alert = page.get_by_role("alert")
     expect(alert.locator(".error-detail")).to_have_text(expected["detail"])
@@ -585,6 +593,8 @@ def test_keyboard_only(page: Page, server: Server, http: httpx.Client) -> None:
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Dockyard home")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Overview", exact=True)).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Clusters", exact=True)).to_be_focused()
 

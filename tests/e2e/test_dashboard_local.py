@@ -157,7 +157,7 @@ def test_local_swarm_cluster_lifecycle_in_the_browser(
     dialog = page.get_by_role("dialog", name="Create cluster template")
     dialog.get_by_label("Name", exact=True).fill("swarm-local")
     dialog.get_by_label("Container orchestration engine").select_option("swarm-mode")
-    dialog.get_by_label("Image").fill("dockyard-node")
+    dialog.get_by_label("Image").select_option("dockyard-node")
     shot(page, artifacts, "local-template-create-dialog")
     dialog.get_by_role("button", name="Create template").click()
     expect(page.get_by_role("heading", name="Cluster template swarm-local")).to_be_visible()

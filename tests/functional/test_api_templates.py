@@ -308,3 +308,42 @@ def test_lists_show_changes_at_once(api: Api) -> None:
     old = api.get("/v1/clusters", headers={"OpenStack-API-Version": "container-infra 1.12"})
     assert "stack_id" in old.json()["clusters"][0]
     assert "cluster_id" in api.get("/v1/clusters").json()["clusters"][0]
+
+
+def test_in_use_409_names_the_callers_clusters_and_counts_the_others(api: Api) -> None:
+    """The 409 says which clusters block a delete: by name for the caller's project (every
+    project for an admin), as a count for the rest, so no other project's names leak."""
+    owned = api.post(
+        "/v1/clustertemplates",
+        {"name": "blocked", "coe": "kubernetes", "image_id": "fedora-atomic-latest"},
+        headers=MEMBER_A,
+    ).json()
+    path = f"/v1/clustertemplates/{owned['uuid']}"
+    assert api.patch(path, [{"op": "replace", "path": "/public", "value": True}]).status_code == 200
+    mine = [
+        api.post("/v1/clusters", {"name": n, "cluster_template_id": owned["uuid"]},
+                 headers=MEMBER_A).json()["uuid"]
+        for n in ("zeta", "alpha")
+    ]  # fmt: skip
+    theirs = api.post(
+        "/v1/clusters", {"name": "bobs", "cluster_template_id": owned["uuid"]}, headers=MEMBER_B
+    ).json()["uuid"]
+
+    as_member = api.delete(path, headers=MEMBER_A)
+    assert as_member.status_code == 409
+    assert _detail(as_member) == (
+        f"ClusterTemplate {owned['uuid']} is referenced by one or multiple clusters. "
+        "In use by alpha, zeta and 1 cluster of other projects. Delete those clusters first."
+    )
+    as_admin = api.delete(path)
+    assert "In use by alpha, bobs, zeta. Delete those clusters first." in _detail(as_admin)
+    edit = api.patch(path, [{"op": "replace", "path": "/flavor_id", "value": "m1.large"}])
+    assert edit.status_code == 409
+    assert _detail(edit).endswith(
+        "In use by alpha, bobs, zeta. While it is in use, only one of name, public, hidden or "
+        "tags may change per request."
+    )
+    for cluster in [*mine, theirs]:
+        api.delete(f"/v1/clusters/{cluster}")
+        api.wait_status(cluster, "DELETE_COMPLETE")
+    assert api.delete(path).status_code == 204

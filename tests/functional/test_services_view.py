@@ -62,7 +62,10 @@ def test_killed_conductor_goes_down(tmp_path: Path, postgres_url: str) -> None:
 def test_api_with_two_worker_processes(tmp_path: Path) -> None:
     """`dockyard-api` with [api] workers = 2 serves from two processes sharing the database."""
     api = start_server(
-        tmp_path, "dockyard-api", {"api": {"workers": 2, "service_list_names": "dockyard"}}
+        tmp_path,
+        "dockyard-api",
+        {"api": {"workers": 2, "service_list_names": "dockyard"}},
+        start_timeout=150,
     )
     try:
         children = [

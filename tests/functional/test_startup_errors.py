@@ -109,7 +109,7 @@ def test_busy_port_is_refused_before_listening(tmp_path: Path) -> None:
 
 
 def test_listening_is_logged_once_the_port_is_bound(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}})
+    server = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}}, start_timeout=150)
     try:
         log = server.log.read_text()
         assert (

@@ -117,6 +117,10 @@ NEEDS: dict[str, Callable[[], str | None]] = {
     "kubernetes": _kubernetes,
     "postgres": _answers(5432, "PostgreSQL"),
     "mariadb": _answers(3306, "MariaDB"),
+    "systemd-analyze": lambda: _on_path("systemd-analyze", package="apt-get install systemd"),
+    "pg_dump": lambda: _on_path(
+        "pg_dump", "pg_restore", package="apt-get install postgresql-client"
+    ),
 }
 
 

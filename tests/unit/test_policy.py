@@ -177,6 +177,7 @@ EXPECTED_RULES = (
     | _names("container", "create", "create:host_mount", "get", "get_all", "start", "stop")
     | _names("container", "logs", "delete", "get_all_all_projects")
     | _names("stats", "get_all")
+    | _names("image", "get_all")
     | _names("magnum-service", "get_all")
 )
 

@@ -100,3 +100,13 @@ def is_referenced(session: Session, template_uuid: str) -> bool:
         .where(Cluster.cluster_template_id == template_uuid)
     )
     return bool(count)
+
+
+def referencing_clusters(session: Session, template_uuid: str) -> list[tuple[str, str]]:
+    """(name, project_id) of every cluster that uses the template, by name."""
+    rows = session.execute(
+        select(Cluster.name, Cluster.project_id)
+        .where(Cluster.cluster_template_id == template_uuid)
+        .order_by(Cluster.name)
+    )
+    return [(str(name), str(project)) for name, project in rows]

@@ -439,6 +439,12 @@ VOLUME_RULES: list[policy.RuleDefault] = [
 
 MISC_RULES: list[policy.RuleDefault] = [
     _rule(
+        "image:get_all",
+        ADMIN_OR_PROJECT_READER,
+        "List the images templates may name (Dockyard's image catalog).",
+        ("GET", "/v1/images"),
+    ),
+    _rule(
         "stats:get_all",
         ADMIN_OR_PROJECT_READER,
         "Retrieve cluster and node counts.",

@@ -10,12 +10,15 @@ import { renderCluster } from './views/cluster.js';
 import { renderClusters } from './views/clusters.js';
 import { renderContainer, renderContainers } from './views/containers.js';
 import { renderLogin } from './views/login.js';
+import { renderOverview } from './views/overview.js';
+import { can, loadCapabilities } from './session.js';
 import { renderTemplate, renderTemplates } from './views/templates.js';
 import { renderVolume, renderVolumes } from './views/volumes.js';
 
 export const app = { config: { auth_strategy: 'noauth' } };
 
 const ROUTES = [
+  [/^\/overview\/?$/, 'overview', () => renderOverview],
   [/^\/clusters\/?$/, 'clusters', () => renderClusters],
   [/^\/clusters\/([^/]+)$/, 'clusters', () => renderCluster],
   [/^\/templates\/?$/, 'templates', () => renderTemplates],
@@ -31,25 +34,58 @@ const ROUTES = [
 ];
 
 let cleanup = null;
+// The caller's capabilities (session.js), reloaded when the identity changes; pages wait for it.
+let capabilitiesReady = Promise.resolve(null);
 
 function parseHash() {
-  const raw = location.hash.replace(/^#/, '') || '/clusters';
+  const raw = location.hash.replace(/^#/, '') || '/overview';
   const [path, query = ''] = raw.split('?');
   return { path, query: new URLSearchParams(query) };
+}
+
+// Reload what the caller may do, then redraw the top bar (the Admin menu is for admins).
+function refreshSession() {
+  const provider = authProvider();
+  capabilitiesReady = app.config.auth_strategy === 'noauth' || provider.hasCredentials()
+    ? loadCapabilities()
+    : Promise.resolve(null);
+  renderSession();
+  capabilitiesReady.then(renderSession);
+  return capabilitiesReady;
 }
 
 function renderSession() {
   const slot = document.getElementById('session');
   const provider = authProvider();
   const who = provider.describe();
+  const admin = document.getElementById('nav-admin');
+  admin.hidden = !(can('quota:get_all') || can('magnum-service:get_all'));
   clear(slot).append(...[
-    h('span', { class: 'muted' }, app.config.auth_strategy === 'noauth' ? 'No authentication' : 'Keystone'),
-    who ? h('span', { class: 'muted' }, ` · ${who}`) : null,
-    ' ',
+    h('span', { class: 'muted session-mode' }, app.config.auth_strategy === 'noauth' ? 'No authentication' : 'Keystone'),
+    who ? h('span', { class: 'muted session-who', title: who }, who) : null,
     who
-      ? h('button', { type: 'button', class: 'link', onclick: () => { provider.logout(); renderSession(); route(); } }, 'Sign out')
+      ? h('button', { type: 'button', class: 'link', onclick: () => { provider.logout(); refreshSession().then(() => route()); } }, 'Sign out')
       : h('a', { href: '#/login' }, 'Sign in'),
   ].filter(Boolean));
+}
+
+// The Admin menu: a disclosure button; Escape or a click elsewhere closes it.
+function setupAdminMenu() {
+  const buttonEl = document.getElementById('admin-menu-button');
+  const menu = document.getElementById('admin-menu');
+  const set = (open) => {
+    buttonEl.setAttribute('aria-expanded', String(open));
+    menu.hidden = !open;
+  };
+  buttonEl.addEventListener('click', () => set(menu.hidden));
+  menu.addEventListener('click', (ev) => { if (ev.target.closest('a')) set(false); });
+  document.addEventListener('click', (ev) => { if (!ev.target.closest('#nav-admin')) set(false); });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && !menu.hidden) {
+      set(false);
+      buttonEl.focus();
+    }
+  });
 }
 
 // focus: move focus to the new page's heading (after navigation, not on the first load, where
@@ -60,6 +96,7 @@ async function route(focus = true) {
     cleanup = null;
   }
   const { path, query } = parseHash();
+  await capabilitiesReady;
   const main = document.getElementById('main');
   clear(main);
   if (app.config.auth_strategy !== 'noauth' && path !== '/login' && !authProvider().hasCredentials()) {
@@ -74,16 +111,18 @@ async function route(focus = true) {
       break;
     }
   }
-  for (const a of document.querySelectorAll('[data-nav]')) {
+  for (const a of document.querySelectorAll('a[data-nav]')) {
     if (match && a.dataset.nav === match.nav) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  const inAdmin = Boolean(match && ['quotas', 'stats', 'services'].includes(match.nav));
+  document.getElementById('admin-menu-button').classList.toggle('current', inAdmin);
   if (!match) {
     main.append(h('h1', { tabindex: '-1', id: 'page-title' }, 'Not found'), h('p', {}, 'There is no page at ', h('code', {}, path), '. ', h('a', { href: '#/clusters' }, 'Go to clusters'), '.'));
     focusTitle(focus);
     return;
   }
-  const ctx = { query, params: match.params, app, refreshSession: renderSession };
+  const ctx = { query, params: match.params, app, refreshSession };
   try {
     cleanup = (await match.view(main, ctx)) || null;
   } catch (err) {
@@ -113,7 +152,8 @@ async function boot() {
       location.hash = `#/login?next=${encodeURIComponent(location.hash || '#/clusters')}`;
     }
   });
-  renderSession();
+  setupAdminMenu();
+  await refreshSession();
   window.addEventListener('hashchange', () => route(true));
   await route(false);
   document.documentElement.dataset.ready = 'true';

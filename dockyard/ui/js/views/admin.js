@@ -2,8 +2,10 @@
 // decides who may see them; a refusal is shown in the API's words.
 
 import { api, enc, listAll } from '../api.js';
-import { button, confirmDialog, errorBox, h, openDialog, pageHeader, table, timeEl, toast } from '../dom.js';
+import { button, confirmDialog, errorBox, h, openDialog, pageHeader, timeEl, toast } from '../dom.js';
 import { dialogForm, field, validate } from '../forms.js';
+import { listView } from '../lib/listview.js';
+import { can } from '../session.js';
 import { poller } from './clusters.js';
 
 function openQuotaDialog({ quota = null, onSaved }) {
@@ -31,41 +33,46 @@ function openQuotaDialog({ quota = null, onSaved }) {
 }
 
 export async function renderQuotas(main) {
-  const body = h('div', {});
   const errorSlot = h('div', { id: 'page-error' });
-  const reload = async () => {
+  const remove = (q) => api.delete(`/v1/quotas/${enc(q.project_id)}/${enc(q.resource)}`);
+  const list = listView({
+    noun: 'quotas',
+    rowKey: (q) => `${q.project_id}/${q.resource}`,
+    rowAttrs: (q) => ({ 'data-quota': q.project_id }),
+    empty: 'No quotas set: every project has the default.',
+    search: (q) => [q.project_id, q.resource, q.hard_limit].join(' '),
+    initialSort: { index: 0, dir: 'asc' },
+    bulkDelete: can('quota:delete') ? { name: (q) => q.project_id, run: remove, onDone: () => reload() } : null,
+    columns: [
+      { label: 'Project', key: 'project_id', class: 'mono' },
+      { label: 'Resource', key: 'resource' },
+      { label: 'Maximum', key: 'hard_limit', class: 'num' },
+      { label: 'Updated', sort: (q) => q.updated_at || q.created_at, render: (q) => timeEl(q.updated_at || q.created_at) },
+      { label: 'Actions', class: 'row-actions', render: (q) => h('div', { class: 'actions' },
+        button('Edit', () => openQuotaDialog({ quota: q, onSaved: reload }), { 'aria-label': `Edit quota of ${q.project_id}` }),
+        button('Delete', async () => {
+          if (!(await confirmDialog({ title: 'Delete quota', message: `Delete the quota of project ${q.project_id}? It falls back to the default.`, confirmLabel: 'Delete quota', danger: true }))) return;
+          try {
+            await remove(q);
+            toast(`Quota of ${q.project_id} deleted.`, 'good');
+            reload();
+          } catch (err) {
+            errorSlot.replaceChildren(errorBox(err, { context: 'Could not delete the quota' }));
+          }
+        }, { kind: 'danger', 'aria-label': `Delete quota of ${q.project_id}` })) },
+    ],
+  });
+  async function reload() {
     try {
-      const quotas = await listAll('/v1/quotas?all_tenants=True', 'quotas');
+      list.update(await listAll('/v1/quotas?all_tenants=True', 'quotas'));
       errorSlot.replaceChildren();
-      body.replaceChildren(table({
-        caption: h('span', {}, 'Cluster quotas per project. Projects without one get the default from the service configuration.'),
-        captionClass: 'note',
-        columns: [
-          { label: 'Project', key: 'project_id', class: 'mono' },
-          { label: 'Resource', key: 'resource' },
-          { label: 'Maximum', key: 'hard_limit', class: 'num' },
-          { label: 'Updated', render: (q) => timeEl(q.updated_at || q.created_at) },
-          { label: 'Actions', class: 'row-actions', render: (q) => h('div', { class: 'actions' },
-            button('Edit', () => openQuotaDialog({ quota: q, onSaved: reload }), { 'aria-label': `Edit quota of ${q.project_id}` }),
-            button('Delete', async () => {
-              if (!(await confirmDialog({ title: 'Delete quota', message: `Delete the quota of project ${q.project_id}? It falls back to the default.`, confirmLabel: 'Delete quota', danger: true }))) return;
-              try {
-                await api.delete(`/v1/quotas/${enc(q.project_id)}/${enc(q.resource)}`);
-                toast(`Quota of ${q.project_id} deleted.`, 'good');
-                reload();
-              } catch (err) {
-                errorSlot.replaceChildren(errorBox(err, { context: 'Could not delete the quota' }));
-              }
-            }, { kind: 'danger', 'aria-label': `Delete quota of ${q.project_id}` })) },
-        ],
-        rows: quotas,
-        empty: 'No quotas set: every project has the default.',
-      }));
     } catch (err) {
       errorSlot.replaceChildren(errorBox(err, { context: 'Could not list quotas' }));
     }
-  };
-  main.append(pageHeader('Quotas', button('Create quota', () => openQuotaDialog({ onSaved: reload }), { kind: 'primary' })), errorSlot, body);
+  }
+  main.append(pageHeader('Quotas', can('quota:create') ? button('Create quota', () => openQuotaDialog({ onSaved: reload }), { kind: 'primary' }) : null),
+    h('p', { class: 'lead' }, 'Cluster quotas per project. Projects without one get the default from the service configuration.'),
+    errorSlot, list.element);
   await reload();
 }
 
@@ -93,25 +100,32 @@ export async function renderStats(main) {
 }
 
 export async function renderServices(main) {
-  const out = h('div', {});
   const errorSlot = h('div', { id: 'page-error' });
-  main.append(pageHeader('Services'), h('p', { class: 'lead' }, 'Dockyard\'s API and conductor processes and their last report.'), errorSlot, out);
+  const list = listView({
+    noun: 'services',
+    rowKey: (s) => String(s.id),
+    empty: 'No services have reported.',
+    search: (s) => [s.binary, s.host, s.state].join(' '),
+    filter: { label: 'State', value: (s) => s.state },
+    initialSort: { index: 0, dir: 'asc' },
+    columns: [
+      { label: 'Binary', key: 'binary' },
+      { label: 'Host', key: 'host', class: 'mono' },
+      { label: 'State', key: 'state', render: (s) => h('span', { class: `badge ${s.state === 'up' ? 'good' : 'bad'}` }, s.state) },
+      { label: 'Disabled', render: (s) => (s.disabled ? `Yes${s.disabled_reason ? `: ${s.disabled_reason}` : ''}` : 'No') },
+      { label: 'Reports', key: 'report_count', class: 'num' },
+      { label: 'Last report', sort: (s) => s.updated_at || s.created_at, render: (s) => timeEl(s.updated_at || s.created_at) },
+    ],
+  });
+  main.append(pageHeader('Services'), h('p', { class: 'lead' }, 'Dockyard\'s API and conductor processes and their last report.'), errorSlot, list.element);
+  let lastSignature = null;
   const tick = async () => {
     try {
       const body = await api.get('/v1/mservices');
       errorSlot.replaceChildren();
-      out.replaceChildren(table({
-        columns: [
-          { label: 'Binary', key: 'binary' },
-          { label: 'Host', key: 'host', class: 'mono' },
-          { label: 'State', render: (s) => h('span', { class: `badge ${s.state === 'up' ? 'good' : 'bad'}` }, s.state) },
-          { label: 'Disabled', render: (s) => (s.disabled ? `Yes${s.disabled_reason ? `: ${s.disabled_reason}` : ''}` : 'No') },
-          { label: 'Reports', key: 'report_count', class: 'num' },
-          { label: 'Last report', render: (s) => timeEl(s.updated_at || s.created_at) },
-        ],
-        rows: body.mservices,
-        empty: 'No services have reported.',
-      }));
+      const signature = JSON.stringify(body.mservices);
+      if (signature !== lastSignature) list.update(body.mservices);
+      lastSignature = signature;
     } catch (err) {
       errorSlot.replaceChildren(errorBox(err, { context: 'Could not list services' }));
     }

@@ -11,7 +11,30 @@ import { dialogForm, field, formatLabels, labelsValidator, parseLabels, validate
 import { buildClusterConfig } from '../lib/clusterconfig.js';
 import { cryptoAvailable } from '../lib/csr.js';
 import { lastStep, nodeSteps, nodeStepsView, percent, progressView } from '../lib/progress.js';
+import { can, clusterMay } from '../session.js';
 import { poller } from './clusters.js';
+
+// Why an action cannot succeed now (null: it can). The buttons are disabled with this reason
+// shown under them, rather than offered and refused.
+export function scaleBlocked(cluster) {
+  if (!can('cluster:resize')) return 'Your role may not scale clusters.';
+  if (!clusterMay('resize', cluster.status)) {
+    return isBusy(cluster.status)
+      ? `Scale waits until the running operation ends (${cluster.status}).`
+      : `A cluster in ${cluster.status} cannot be scaled${cluster.status === 'CREATE_FAILED' ? ': delete it and create it again' : ''}.`;
+  }
+  return null;
+}
+
+export function configBlocked(cluster) {
+  if (!cryptoAvailable()) return 'Download config needs HTTPS (or localhost): the browser makes the key with WebCrypto.';
+  if (!can('certificate:create')) return 'Your role may not have certificates signed.';
+  const s = String(cluster.status);
+  if (!cluster.api_address || s.startsWith('CREATE_') && s !== 'CREATE_COMPLETE' || s.startsWith('DELETE_')) {
+    return `Download config is possible once the cluster is ready (it is ${s}${cluster.api_address ? '' : ', with no API address yet'}).`;
+  }
+  return null;
+}
 
 const TABS = [
   ['overview', 'Overview'],
@@ -286,11 +309,10 @@ export async function renderCluster(main, ctx) {
       pageError.replaceChildren(errorBox(err, { context: `Could not delete cluster ${cluster.name}` }));
     }
   }, { kind: 'danger' });
-  const title = pageHeader(`Cluster ${cluster.name || uuid}`, configBtn, scaleBtn, deleteBtn);
-  if (!cryptoAvailable()) {
-    configBtn.disabled = true;
-    configBtn.title = 'Needs HTTPS (or localhost): the browser makes the key with WebCrypto.';
-  }
+  const title = pageHeader(`Cluster ${cluster.name || uuid}`, configBtn, scaleBtn, can('cluster:delete') ? deleteBtn : null);
+  const blockedNote = h('p', { class: 'muted small blocked-note', id: 'actions-note' });
+  configBtn.setAttribute('aria-describedby', 'actions-note');
+  scaleBtn.setAttribute('aria-describedby', 'actions-note');
 
   const t = tabs(active, (key) => {
     active = key;
@@ -299,7 +321,7 @@ export async function renderCluster(main, ctx) {
   });
   main.append(
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/clusters' }, 'Clusters'), ' / ', cluster.name || uuid),
-    title, pageError, actionStatus, statusPanel, t.list, ...Object.values(t.panels));
+    title, blockedNote, pageError, actionStatus, statusPanel, t.list, ...Object.values(t.panels));
 
   const keepFocus = (panel, render) => {
     const key = panel.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
@@ -317,7 +339,12 @@ export async function renderCluster(main, ctx) {
       faults(cluster),
       healthReason(cluster),
     ].filter(Boolean));
-    scaleBtn.disabled = isBusy(cluster.status);
+    const reasons = [configBlocked(cluster), scaleBlocked(cluster)];
+    [configBtn.disabled, scaleBtn.disabled] = reasons.map(Boolean);
+    configBtn.title = reasons[0] || '';
+    scaleBtn.title = reasons[1] || '';
+    blockedNote.textContent = reasons.filter(Boolean).join(' ');
+    blockedNote.hidden = !blockedNote.textContent;
   }
 
   function renderPanels() {
@@ -407,6 +434,11 @@ export async function renderCluster(main, ctx) {
         out.replaceChildren(errorBox(err, { context: 'Could not rotate the CA' }));
       }
     }, { kind: 'danger' });
+    if (!can('certificate:rotate_ca')) rotate.hidden = true;
+    else if (!clusterMay('rotate_ca', cluster.status)) {
+      rotate.disabled = true;
+      rotate.title = `The CA can be rotated once the cluster is ready (it is ${cluster.status}).`;
+    }
     panel.replaceChildren(h('p', {}, 'The cluster\'s certificate authority signs the client certificates in downloaded configs.'),
       h('div', { class: 'actions' }, show, rotate), out);
   }

@@ -1,9 +1,11 @@
 // Clusters: the list with live status and health (polled, never reloaded) and the create dialog.
 
 import { api, enc, listAll } from '../api.js';
-import { button, dash, errorBox, fmtTime, h, healthBadge, isBusy, openDialog, pageHeader, statusBadge, table, timeEl, toast } from '../dom.js';
+import { button, confirmDialog, dash, errorBox, fmtTime, h, healthBadge, isBusy, openDialog, pageHeader, statusBadge, timeEl, toast } from '../dom.js';
 import { dialogForm, field, labelsValidator, parseLabels, validate } from '../forms.js';
+import { listView } from '../lib/listview.js';
 import { progressView, timelineFollower } from '../lib/progress.js';
+import { can } from '../session.js';
 
 const NAME_RE = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
 export const POLL_BUSY_MS = 2000;
@@ -118,16 +120,56 @@ export async function openCreateClusterDialog({ templateId = '', onCreated } = {
   return dlg;
 }
 
+// A cluster's row action and bulk delete: confirm (the caller does), send, let polling follow.
+export const deleteCluster = (c) => api.delete(`/v1/clusters/${enc(c.uuid)}`);
+
 export async function renderClusters(main) {
-  const tableSlot = h('div', {});
   const errorSlot = h('div', { id: 'page-error' });
+  const listError = h('div', {});
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
   let stop = null;
-  main.append(
-    pageHeader('Clusters', button('Create cluster', () => openCreateClusterDialog({ onCreated: () => stop && stop.poke() }), { kind: 'primary' })),
-    errorSlot, tableSlot, updated);
+  const poke = () => stop && stop.poke();
+  const canCreate = can('cluster:create');
+  const canDelete = can('cluster:delete');
   const templateNames = new Map();
   const followers = timelineFollower();
+  const rowDelete = (c) => button('Delete', async () => {
+    const ok = await confirmDialog({ title: 'Delete cluster', message: `Delete cluster ${c.name}? Its nodes and everything running on them are removed.`, confirmLabel: 'Delete cluster', danger: true });
+    if (!ok) return;
+    try {
+      await deleteCluster(c);
+      toast(`Deleting cluster ${c.name}.`, 'good');
+      poke();
+    } catch (err) {
+      errorSlot.replaceChildren(errorBox(err, { context: `Could not delete cluster ${c.name}` }));
+    }
+  }, { kind: 'danger', 'aria-label': `Delete cluster ${c.name || c.uuid}`, disabled: c.status === 'DELETE_IN_PROGRESS' });
+  const list = listView({
+    noun: 'clusters',
+    rowKey: (c) => c.uuid,
+    rowAttrs: (c) => ({ 'data-cluster': c.name || c.uuid }),
+    empty: 'No clusters yet.',
+    search: (c) => [c.name, c.uuid, c.status, c.health_status, templateNames.get(c.cluster_template_id), c.api_address].join(' '),
+    filter: { label: 'Status', value: (c) => c.status },
+    initialSort: { index: 0, dir: 'asc' },
+    bulkDelete: canDelete ? { name: (c) => c.name || c.uuid, run: deleteCluster, onDone: poke,
+      disabled: (c) => (c.status === 'DELETE_IN_PROGRESS' ? 'Already being deleted' : null) } : null,
+    columns: [
+      { label: 'Name', sort: (c) => c.name, render: (c) => h('a', { href: `#/clusters/${enc(c.uuid)}`, 'data-focus-key': `link-${c.uuid}` }, c.name || c.uuid) },
+      { label: 'Status', sort: (c) => c.status, render: (c) => h('div', {}, statusBadge(c.status), c.status_reason && !c.status.endsWith('_COMPLETE') ? h('div', { class: 'reason' }, c.status_reason) : null,
+        isBusy(c.status) ? progressView(followers.step(c.uuid)) : null) },
+      { label: 'Health', sort: (c) => c.health_status, render: (c) => healthBadge(c.health_status) },
+      { label: 'Template', sort: (c) => templateNames.get(c.cluster_template_id) || c.cluster_template_id, render: (c) => h('a', { href: `#/templates/${enc(c.cluster_template_id)}` }, templateNames.get(c.cluster_template_id) || c.cluster_template_id) },
+      { label: 'Masters', key: 'master_count', class: 'num' },
+      { label: 'Nodes', key: 'node_count', class: 'num' },
+      { label: 'API address', render: (c) => (c.api_address ? h('code', {}, c.api_address) : dash(null)) },
+      { label: 'Created', key: 'created_at', render: (c) => timeEl(c.created_at) },
+      ...(canDelete ? [{ label: 'Actions', class: 'row-actions', render: (c) => h('div', { class: 'actions' }, rowDelete(c)) }] : []),
+    ],
+  });
+  main.append(
+    pageHeader('Clusters', canCreate ? button('Create cluster', () => openCreateClusterDialog({ onCreated: poke }), { kind: 'primary' }) : null),
+    errorSlot, listError, list.element, updated);
   let lastSignature = null;
   const loadTemplates = async () => {
     try {
@@ -140,9 +182,9 @@ export async function renderClusters(main) {
     let clusters;
     try {
       clusters = await listAll('/v1/clusters/detail', 'clusters');
-      errorSlot.replaceChildren();
+      listError.replaceChildren();
     } catch (err) {
-      errorSlot.replaceChildren(errorBox(err, { context: 'Could not list clusters' }));
+      listError.replaceChildren(errorBox(err, { context: 'Could not list clusters' }));
       return true;
     }
     if (clusters.some((c) => !templateNames.has(c.cluster_template_id))) await loadTemplates();
@@ -153,30 +195,10 @@ export async function renderClusters(main) {
     const steps = clusters.map((c) => followers.step(c.uuid));
     // Re-render only when something changed: no flicker, and selections and focus stay put.
     const signature = JSON.stringify([clusters, [...templateNames], steps]);
-    if (signature !== lastSignature) renderTable(clusters);
+    if (signature !== lastSignature) list.update(clusters);
     lastSignature = signature;
     updated.textContent = `Updated ${fmtTime(new Date().toISOString())}; refreshes every ${clusters.some((c) => isBusy(c.status)) ? POLL_BUSY_MS / 1000 : POLL_IDLE_MS / 1000} s.`;
     return clusters.some((c) => isBusy(c.status));
-  };
-  const renderTable = (clusters) => {
-    const hadFocus = tableSlot.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
-    tableSlot.replaceChildren(table({
-      columns: [
-        { label: 'Name', render: (c) => h('a', { href: `#/clusters/${enc(c.uuid)}`, 'data-focus-key': `link-${c.uuid}` }, c.name || c.uuid) },
-        { label: 'Status', render: (c) => h('div', {}, statusBadge(c.status), c.status_reason && !c.status.endsWith('_COMPLETE') ? h('div', { class: 'reason' }, c.status_reason) : null,
-          isBusy(c.status) ? progressView(followers.step(c.uuid)) : null) },
-        { label: 'Health', render: (c) => healthBadge(c.health_status) },
-        { label: 'Template', render: (c) => h('a', { href: `#/templates/${enc(c.cluster_template_id)}` }, templateNames.get(c.cluster_template_id) || c.cluster_template_id) },
-        { label: 'Masters', key: 'master_count', class: 'num' },
-        { label: 'Nodes', key: 'node_count', class: 'num' },
-        { label: 'API address', render: (c) => (c.api_address ? h('code', {}, c.api_address) : dash(null)) },
-        { label: 'Created', render: (c) => timeEl(c.created_at) },
-      ],
-      rows: clusters,
-      rowAttrs: (c) => ({ 'data-cluster': c.name || c.uuid }),
-      empty: 'No clusters yet.',
-    }));
-    if (hadFocus) tableSlot.querySelector(`[data-focus-key="${CSS.escape(hadFocus)}"]`)?.focus();
   };
   await loadTemplates();
   await tick();

@@ -7,6 +7,8 @@ import { button, confirmDialog, dash, dl, errorBox, fmtTime, h, openDialog, page
 import { dialogForm, field, setError, validate } from '../forms.js';
 import { POLL_BUSY_MS, POLL_IDLE_MS, poller } from './clusters.js';
 import { checkVolumeName, volumeBadge } from './volumes.js';
+import { listView } from '../lib/listview.js';
+import { can } from '../session.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const KINDS = { Creating: 'busy', Deleting: 'busy', Running: 'good', Error: 'bad' };
@@ -140,48 +142,65 @@ export async function openCreateContainerDialog({ volumeName = '' } = {}) {
 }
 
 export async function renderContainers(main) {
-  const tableSlot = h('div', {});
   const errorSlot = h('div', { id: 'page-error' });
+  const listError = h('div', {});
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
+  let stop = null;
+  const poke = () => stop && stop.poke();
+  const canDelete = can('container:delete');
+  const running = (c) => (c.status === 'Running' ? 'Running: stop it first, or delete it from its page (force)' : null);
+  const remove = (c) => api.delete(`/v1/containers/${enc(c.uuid)}`);
+  const list = listView({
+    noun: 'containers',
+    rowKey: (c) => c.uuid,
+    rowAttrs: (c) => ({ 'data-container': c.name }),
+    empty: 'No containers yet.',
+    search: (c) => [c.name, c.uuid, c.image, c.status, c.host, c.cluster_id].join(' '),
+    filter: { label: 'Status', value: (c) => c.status },
+    initialSort: { index: 0, dir: 'asc' },
+    bulkDelete: canDelete ? { name: (c) => c.name, run: remove, disabled: running, onDone: poke } : null,
+    columns: [
+      { label: 'Name', sort: (c) => c.name, render: (c) => h('a', { href: `#/containers/${enc(c.uuid)}`, 'data-focus-key': `link-${c.uuid}` }, c.name) },
+      { label: 'Image', key: 'image', class: 'mono' },
+      { label: 'Status', sort: (c) => c.status, render: (c) => h('div', {}, containerBadge(c.status), c.status_reason && c.status_reason.toLowerCase() !== c.status.toLowerCase() ? h('div', { class: 'reason' }, c.status_reason) : null) },
+      { label: 'Host / cluster', sort: (c) => c.cluster_id || c.host, render: (c) => (c.cluster_id ? h('a', { href: `#/clusters/${enc(c.cluster_id)}` }, c.cluster_id) : dash(c.host)) },
+      { label: 'Created', key: 'created_at', render: (c) => timeEl(c.created_at) },
+      ...(canDelete ? [{ label: 'Actions', class: 'row-actions', render: (c) => h('div', { class: 'actions' }, button('Delete', async () => {
+        if (!(await confirmDialog({ title: 'Delete container', message: `Delete container ${c.name}? Its volumes stay.`, confirmLabel: 'Delete container', danger: true }))) return;
+        try {
+          await remove(c);
+          toast(`Container ${c.name} deleted.`, 'good');
+          poke();
+        } catch (err) {
+          errorSlot.replaceChildren(errorBox(err, { context: `Could not delete container ${c.name}` }));
+        }
+      }, { kind: 'danger', 'aria-label': `Delete container ${c.name}`, disabled: Boolean(running(c)), title: running(c) })) }] : []),
+    ],
+  });
   main.append(
-    pageHeader('Containers', button('Create container', () => openCreateContainerDialog(), { kind: 'primary' })),
+    pageHeader('Containers', can('container:create') ? button('Create container', () => openCreateContainerDialog(), { kind: 'primary' }) : null),
     h('p', { class: 'lead' }, 'Single containers on Dockyard\'s container host.'),
-    errorSlot, tableSlot, updated);
+    errorSlot, listError, list.element, updated);
   let lastSignature = null;
   const tick = async () => {
     let containers;
     try {
       containers = await listAll('/v1/containers', 'containers');
-      errorSlot.replaceChildren();
+      listError.replaceChildren();
     } catch (err) {
-      errorSlot.replaceChildren(errorBox(err, { context: 'Could not list containers' }));
+      listError.replaceChildren(errorBox(err, { context: 'Could not list containers' }));
       return true;
     }
     const signature = JSON.stringify(containers);
-    if (signature !== lastSignature) renderTable(containers);
+    if (signature !== lastSignature) list.update(containers);
     lastSignature = signature;
     const busy = containers.some((c) => transient(c.status));
     updated.textContent = `Updated ${fmtTime(new Date().toISOString())}; refreshes every ${(busy ? POLL_BUSY_MS : POLL_IDLE_MS) / 1000} s.`;
     return busy;
   };
-  const renderTable = (containers) => {
-    const hadFocus = tableSlot.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
-    tableSlot.replaceChildren(table({
-      columns: [
-        { label: 'Name', render: (c) => h('a', { href: `#/containers/${enc(c.uuid)}`, 'data-focus-key': `link-${c.uuid}` }, c.name) },
-        { label: 'Image', key: 'image', class: 'mono' },
-        { label: 'Status', render: (c) => h('div', {}, containerBadge(c.status), c.status_reason && c.status_reason.toLowerCase() !== c.status.toLowerCase() ? h('div', { class: 'reason' }, c.status_reason) : null) },
-        { label: 'Host / cluster', render: (c) => (c.cluster_id ? h('a', { href: `#/clusters/${enc(c.cluster_id)}` }, c.cluster_id) : dash(c.host)) },
-        { label: 'Created', render: (c) => timeEl(c.created_at) },
-      ],
-      rows: containers,
-      rowAttrs: (c) => ({ 'data-container': c.name }),
-      empty: 'No containers yet.',
-    }));
-    if (hadFocus) tableSlot.querySelector(`[data-focus-key="${CSS.escape(hadFocus)}"]`)?.focus();
-  };
   await tick();
-  return poller(tick);
+  stop = poller(tick);
+  return stop;
 }
 
 // The logs panel: the last N lines (empty: all), refreshed on demand and, while the container

@@ -1,9 +1,35 @@
 // Cluster templates: list, detail, create, edit (as a JSON patch of what changed), delete.
 
 import { api, enc, listAll } from '../api.js';
-import { button, confirmDialog, dash, dl, h, labelsTable, openDialog, pageHeader, table, timeEl, toast, errorBox } from '../dom.js';
+import { button, confirmDialog, dash, dl, h, labelsTable, openDialog, pageHeader, timeEl, toast, errorBox } from '../dom.js';
 import { dialogForm, field, formatLabels, labelsValidator, parseLabels, validate } from '../forms.js';
+import { listView } from '../lib/listview.js';
+import { can } from '../session.js';
 import { openCreateClusterDialog } from './clusters.js';
+
+// What Magnum lets change on a template that clusters use (one change per request).
+const EDITABLE_IN_USE = new Set(['name', 'public', 'hidden', 'tags']);
+
+// The images templates may name, when the deployment lists them (GET /v1/images: Dockyard's
+// catalog; not in Glance mode). null: type a name or ID.
+async function imageChoices() {
+  try {
+    const body = await api.get('/v1/images');
+    return body.listed ? body.images : null;
+  } catch {
+    return null;
+  }
+}
+
+// Clusters (that the caller can see) per template uuid.
+async function clustersByTemplate() {
+  const users = new Map();
+  for (const c of await listAll('/v1/clusters', 'clusters')) {
+    if (!users.has(c.cluster_template_id)) users.set(c.cluster_template_id, []);
+    users.get(c.cluster_template_id).push(c.name || c.uuid);
+  }
+  return users;
+}
 
 const COES = ['kubernetes', 'swarm', 'swarm-mode', 'mesos'];
 const NAME_RE = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
@@ -47,7 +73,7 @@ const SECTIONS = [
 
 const NUMBER_FIELDS = new Set(['docker_volume_size', 'apiserver_port']);
 
-function buildFields(template) {
+function buildFields(template, { images = null, inUse = false } = {}) {
   const sections = [];
   const fields = [];
   for (const [legend, specs] of SECTIONS) {
@@ -55,7 +81,14 @@ function buildFields(template) {
       let value = template ? template[name] : undefined;
       if (!template && name === 'floating_ip_enabled') value = true;
       if (!template && name === 'coe') value = 'kubernetes';
-      const f = field({ name, label, type, value: value ?? (type === 'checkbox' ? false : ''), ...extra });
+      let spec = { name, label, type, value: value ?? (type === 'checkbox' ? false : ''), ...extra };
+      if (name === 'image_id' && images) {
+        const options = images.map((i) => [i.name, `${i.name} (${i.os_distro}${i.description ? `: ${i.description}` : ''})`]);
+        if (spec.value && !images.some((i) => i.name === spec.value || i.id === spec.value)) options.unshift([spec.value, spec.value]);
+        spec = { ...spec, type: 'select', options: [['', 'Choose an image…'], ...options], hint: 'The images of this deployment\'s catalog; os_distro selects the driver.' };
+      }
+      const f = field(spec);
+      if (inUse && !EDITABLE_IN_USE.has(name)) f.input.disabled = true;
       fields.push(f);
       return f;
     });
@@ -71,6 +104,7 @@ function buildFields(template) {
     hint: 'One key=value per line (a line of several pairs is split on commas, as the CLI does).',
     validate: labelsValidator,
   });
+  if (inUse) labels.input.disabled = true;
   fields.push(labels);
   sections.push(labels.wrapper);
   return { sections, fields };
@@ -108,11 +142,14 @@ export function templatePatch(original, values) {
   return ops;
 }
 
-export function openTemplateDialog({ template = null, onSaved }) {
-  const { sections, fields } = buildFields(template);
+export async function openTemplateDialog({ template = null, usedBy = [], onSaved }) {
+  const inUse = Boolean(template && usedBy.length);
+  const { sections, fields } = buildFields(template, { images: await imageChoices(), inUse });
   let dlg;
   const form = dialogForm({
-    fields: sections,
+    fields: inUse
+      ? [h('p', { class: 'note', role: 'note' }, `In use by ${usedBy.join(', ')}: only the name, public, hidden and tags can change.`), ...sections]
+      : sections,
     submitLabel: template ? 'Save changes' : 'Create template',
     onCancel: () => dlg.close(),
     onSubmit: async (errorSlot) => {
@@ -125,7 +162,10 @@ export function openTemplateDialog({ template = null, onSaved }) {
           errorSlot.append(h('p', { class: 'note', role: 'status' }, 'Nothing changed.'));
           return;
         }
-        saved = await api.patch(`/v1/clustertemplates/${enc(template.uuid)}`, ops);
+        // An in-use template takes one change per request (as Magnum); others take them all.
+        for (const batch of inUse ? ops.map((op) => [op]) : [ops]) {
+          saved = await api.patch(`/v1/clustertemplates/${enc(template.uuid)}`, batch);
+        }
       } else {
         const body = {};
         for (const [name, raw] of Object.entries(values)) {
@@ -148,7 +188,7 @@ export function openTemplateDialog({ template = null, onSaved }) {
 async function deleteTemplate(t, after) {
   const ok = await confirmDialog({
     title: 'Delete cluster template',
-    message: `Delete cluster template ${t.name || t.uuid}? Clusters that use it keep running, and the API refuses while any exists.`,
+    message: `Delete cluster template ${t.name || t.uuid}?`,
     confirmLabel: 'Delete template',
     danger: true,
   });
@@ -163,38 +203,74 @@ async function deleteTemplate(t, after) {
   }
 }
 
+const deleteTemplateRequest = (t) => api.delete(`/v1/clustertemplates/${enc(t.uuid)}`);
+
 export async function renderTemplates(main) {
-  const createBtn = button('Create cluster template', () => openTemplateDialog({ onSaved: (t) => { location.hash = `#/templates/${enc(t.uuid)}`; } }), { kind: 'primary' });
-  const body = h('div', { 'aria-live': 'polite' });
-  main.append(pageHeader('Cluster templates', createBtn), h('div', { id: 'page-error' }), body);
-  const templates = await listAll('/v1/clustertemplates/detail', 'clustertemplates');
-  body.append(table({
+  const canCreate = can('clustertemplate:create');
+  const canDelete = can('clustertemplate:delete');
+  const canCluster = can('cluster:create');
+  const createBtn = canCreate ? button('Create cluster template', () => openTemplateDialog({ onSaved: (t) => { location.hash = `#/templates/${enc(t.uuid)}`; } }), { kind: 'primary' }) : null;
+  let usedBy = new Map();
+  const inUse = (t) => (usedBy.get(t.uuid) || []);
+  const reload = async () => {
+    const [templates, users] = await Promise.all([
+      listAll('/v1/clustertemplates/detail', 'clustertemplates'),
+      clustersByTemplate().catch(() => new Map()),
+    ]);
+    usedBy = users;
+    list.update(templates);
+  };
+  const list = listView({
+    noun: 'templates',
+    rowKey: (t) => t.uuid,
+    rowAttrs: (t) => ({ 'data-template': t.name || t.uuid }),
+    empty: 'No cluster templates yet. Create one to start building clusters.',
+    search: (t) => [t.name, t.uuid, t.coe, t.image_id, t.network_driver, t.tags].join(' '),
+    filter: { label: 'COE', value: (t) => t.coe },
+    initialSort: { index: 0, dir: 'asc' },
+    bulkDelete: canDelete ? {
+      name: (t) => t.name || t.uuid,
+      run: deleteTemplateRequest,
+      disabled: (t) => (inUse(t).length ? `In use by ${inUse(t).join(', ')}` : null),
+      onDone: () => reload().catch(() => null),
+    } : null,
     columns: [
-      { label: 'Name', render: (t) => h('a', { href: `#/templates/${enc(t.uuid)}` }, t.name || t.uuid) },
+      { label: 'Name', sort: (t) => t.name, render: (t) => h('a', { href: `#/templates/${enc(t.uuid)}` }, t.name || t.uuid) },
       { label: 'COE', key: 'coe' },
       { label: 'Image', key: 'image_id', class: 'mono' },
       { label: 'Network driver', key: 'network_driver' },
-      { label: 'Public', render: (t) => dash(Boolean(t.public)) },
-      { label: 'TLS', render: (t) => (t.tls_disabled ? 'Disabled' : 'Enabled') },
-      { label: 'Created', render: (t) => timeEl(t.created_at) },
-      { label: 'Actions', class: 'row-actions', render: (t) => button('Create cluster', () => openCreateClusterDialog({ templateId: t.uuid }), { 'aria-label': `Create cluster from ${t.name || t.uuid}` }) },
+      { label: 'Public', sort: (t) => String(Boolean(t.public)), render: (t) => dash(Boolean(t.public)) },
+      { label: 'Clusters', class: 'num', sort: (t) => inUse(t).length, render: (t) => h('span', { title: inUse(t).join(', ') || null }, String(inUse(t).length)) },
+      { label: 'Created', key: 'created_at', render: (t) => timeEl(t.created_at) },
+      { label: 'Actions', class: 'row-actions', render: (t) => h('div', { class: 'actions' },
+        canCluster ? button('Create cluster', () => openCreateClusterDialog({ templateId: t.uuid }), { 'aria-label': `Create cluster from ${t.name || t.uuid}` }) : null,
+        canDelete ? button('Delete', () => deleteTemplate(t, () => reload()), { kind: 'danger', 'aria-label': `Delete template ${t.name || t.uuid}`,
+          disabled: inUse(t).length > 0, title: inUse(t).length ? `In use by ${inUse(t).join(', ')}` : null }) : null) },
     ],
-    rows: templates,
-    rowAttrs: (t) => ({ 'data-template': t.name || t.uuid }),
-    empty: 'No cluster templates yet. Create one to start building clusters.',
-  }));
+  });
+  main.append(pageHeader('Cluster templates', createBtn), h('div', { id: 'page-error' }), list.element);
+  await reload();
 }
 
 export async function renderTemplate(main, ctx) {
   const [ident] = ctx.params;
-  const t = await api.get(`/v1/clustertemplates/${enc(ident)}`);
+  const [t, users] = await Promise.all([
+    api.get(`/v1/clustertemplates/${enc(ident)}`),
+    clustersByTemplate().catch(() => new Map()),
+  ]);
+  const usedBy = users.get(t.uuid) || [];
   const reload = () => { main.replaceChildren(); renderTemplate(main, ctx).then(() => document.getElementById('page-title')?.focus()); };
+  const deleteBtn = can('clustertemplate:delete')
+    ? button('Delete', () => deleteTemplate(t, () => { location.hash = '#/templates'; }), { kind: 'danger', disabled: usedBy.length > 0, 'aria-describedby': 'template-in-use' })
+    : null;
   main.append(
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/templates' }, 'Cluster templates'), ' / ', t.name || t.uuid),
     pageHeader(`Cluster template ${t.name || t.uuid}`,
-      button('Create cluster', () => openCreateClusterDialog({ templateId: t.uuid }), { kind: 'primary' }),
-      button('Edit', () => openTemplateDialog({ template: t, onSaved: reload })),
-      button('Delete', () => deleteTemplate(t, () => { location.hash = '#/templates'; }), { kind: 'danger' })),
+      can('cluster:create') ? button('Create cluster', () => openCreateClusterDialog({ templateId: t.uuid }), { kind: 'primary' }) : null,
+      can('clustertemplate:update') ? button('Edit', () => openTemplateDialog({ template: t, usedBy, onSaved: reload }), { 'aria-describedby': 'template-in-use' }) : null,
+      deleteBtn),
+    usedBy.length ? h('p', { class: 'muted small blocked-note', id: 'template-in-use' },
+      `In use by ${usedBy.join(', ')}: it cannot be deleted, and only its name, public, hidden and tags can change. Delete those clusters first to delete it.`) : null,
     h('div', { id: 'page-error' }),
     h('div', { class: 'columns' },
       h('section', { class: 'card', 'aria-labelledby': 'tpl-basics' }, h('h2', { id: 'tpl-basics' }, 'Overview'), dl([

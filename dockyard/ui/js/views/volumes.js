@@ -8,6 +8,8 @@ import { dialogForm, field, validate } from '../forms.js';
 import { POLL_BUSY_MS, POLL_IDLE_MS, poller } from './clusters.js';
 import { containerBadge, openCreateContainerDialog } from './containers.js';
 import { app } from '../main.js';
+import { listView } from '../lib/listview.js';
+import { can } from '../session.js';
 
 // Docker's rule for volume names (the API's too), and what the API would take for a uuid.
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -113,48 +115,63 @@ function openPatchDialog(volume, what, onSaved) {
 }
 
 export async function renderVolumes(main) {
-  const tableSlot = h('div', {});
   const errorSlot = h('div', { id: 'page-error' });
   const updated = h('p', { class: 'muted small', 'aria-live': 'off' });
   let stop = null;
+  const poke = () => stop && stop.poke();
+  const canDelete = can('volume:delete');
+  const attached = (v) => (v.attachment_count ? `Attached ${v.attachment_count} time(s): stop the containers that mount it first` : null);
+  const remove = (v) => api.delete(`/v1/volumes/${enc(v.uuid)}`);
+  const list = listView({
+    noun: 'volumes',
+    rowKey: (v) => v.uuid,
+    rowAttrs: (v) => ({ 'data-volume': v.name }),
+    empty: 'No volumes yet.',
+    search: (v) => [v.name, v.uuid, v.status, v.volume_driver].join(' '),
+    filter: { label: 'Status', value: (v) => v.status },
+    initialSort: { index: 0, dir: 'asc' },
+    bulkDelete: canDelete ? { name: (v) => v.name, run: remove, disabled: attached, onDone: poke } : null,
+    columns: [
+      { label: 'Name', sort: (v) => v.name, render: (v) => h('a', { href: `#/volumes/${enc(v.uuid)}`, 'data-focus-key': `link-${v.uuid}` }, v.name) },
+      { label: 'Size (GiB)', key: 'size', class: 'num' },
+      { label: 'Driver', key: 'volume_driver' },
+      { label: 'Status', sort: (v) => v.status, render: (v) => h('div', {}, volumeBadge(v.status), v.status_reason && v.status !== 'available' ? h('div', { class: 'reason' }, v.status_reason) : null) },
+      { label: 'Attachments', class: 'num', sort: (v) => v.attachment_count, render: (v) => h('span', { 'data-attachments': dash(v.attachment_count) }, dash(v.attachment_count)) },
+      { label: 'Created', key: 'created_at', render: (v) => timeEl(v.created_at) },
+      ...(canDelete ? [{ label: 'Actions', class: 'row-actions', render: (v) => h('div', { class: 'actions' }, button('Delete', async () => {
+        if (!(await confirmDialog({ title: 'Delete volume', message: `Delete volume ${v.name}? Its data is lost.`, confirmLabel: 'Delete volume', danger: true }))) return;
+        try {
+          await remove(v);
+          toast(`Deleting volume ${v.name}.`, 'good');
+          poke();
+        } catch (err) {
+          errorSlot.replaceChildren(errorBox(err, { context: `Could not delete volume ${v.name}` }));
+        }
+      }, { kind: 'danger', 'aria-label': `Delete volume ${v.name}`, disabled: Boolean(attached(v)), title: attached(v) })) }] : []),
+    ],
+  });
+  const listError = h('div', {});
   main.append(
-    pageHeader('Volumes', button('Create volume', () => openCreateVolumeDialog({ onCreated: () => stop && stop.poke() }), { kind: 'primary' })),
+    pageHeader('Volumes', can('volume:create') ? button('Create volume', () => openCreateVolumeDialog({ onCreated: poke }), { kind: 'primary' }) : null),
     h('p', { class: 'lead' }, 'Block volumes that keep container data beyond the life of a container.'),
-    errorSlot, tableSlot, updated);
+    errorSlot, listError, list.element, updated);
   let lastSignature = null;
   const tick = async () => {
     let volumes;
     try {
       // Each listed volume carries its attachment_count.
       volumes = await listAll('/v1/volumes', 'volumes');
-      errorSlot.replaceChildren();
+      listError.replaceChildren();
     } catch (err) {
-      errorSlot.replaceChildren(errorBox(err, { context: 'Could not list volumes' }));
+      listError.replaceChildren(errorBox(err, { context: 'Could not list volumes' }));
       return true;
     }
     const signature = JSON.stringify(volumes);
-    if (signature !== lastSignature) renderTable(volumes);
+    if (signature !== lastSignature) list.update(volumes);
     lastSignature = signature;
     const busy = volumes.some((v) => volumeBusy(v.status));
     updated.textContent = `Updated ${fmtTime(new Date().toISOString())}; refreshes every ${(busy ? POLL_BUSY_MS : POLL_IDLE_MS) / 1000} s.`;
     return busy;
-  };
-  const renderTable = (volumes) => {
-    const hadFocus = tableSlot.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
-    tableSlot.replaceChildren(table({
-      columns: [
-        { label: 'Name', render: (v) => h('a', { href: `#/volumes/${enc(v.uuid)}`, 'data-focus-key': `link-${v.uuid}` }, v.name) },
-        { label: 'Size (GiB)', key: 'size', class: 'num' },
-        { label: 'Driver', key: 'volume_driver' },
-        { label: 'Status', render: (v) => h('div', {}, volumeBadge(v.status), v.status_reason && v.status !== 'available' ? h('div', { class: 'reason' }, v.status_reason) : null) },
-        { label: 'Attachments', class: 'num', render: (v) => h('span', { 'data-attachments': dash(v.attachment_count) }, dash(v.attachment_count)) },
-        { label: 'Created', render: (v) => timeEl(v.created_at) },
-      ],
-      rows: volumes,
-      rowAttrs: (v) => ({ 'data-volume': v.name }),
-      empty: 'No volumes yet.',
-    }));
-    if (hadFocus) tableSlot.querySelector(`[data-focus-key="${CSS.escape(hadFocus)}"]`)?.focus();
   };
   await tick();
   stop = poller(tick);
