@@ -68,8 +68,16 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 COMMON: tuple[str, ...] = ("--external-network", "public", "--flavor", "m1.small")
 COMMON += ("--master-flavor", "m1.small")
 COMMON += ("--docker-volume-size", "3", "--dns-nameserver", "8.8.8.8")
-# Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>.
-MASTER = "172.24.1.10"
+
+
+# Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>
+# from the port's name, or 172.24.0.<host> for the fixed addresses the Kubernetes drivers plan
+# (dockyard/drivers/heat/kubernetes.py: masters from .10, nodes from .20).
+def _addresses(driver: str) -> tuple[str, str]:
+    """(first master's, node prefix) floating addresses of `driver`'s stand-in servers."""
+    if driver.startswith("k8s_"):
+        return "172.24.0.10", "172.24.0.2"
+    return "172.24.1.10", "172.24.2.1"
 
 
 def heat_sections(keystone: KeystoneCloud, **heat: Any) -> dict[str, dict[str, Any]]:
@@ -279,21 +287,22 @@ def test_cluster_lifecycle_with_the_client(
     assert created["cluster_id"] == stack.id and stack.status == "CREATE_COMPLETE"
     assert created["status_reason"] == stack.reason == "Stack CREATE completed successfully"
     assert created["project_id"] == keystone.accounts["alice"].project_id
-    assert created["master_addresses"] == stack.outputs["master_addresses"] == [MASTER]
-    assert created["node_addresses"] == stack.outputs["node_addresses"] == ["172.24.2.10"]
-    assert created["api_address"].split("://")[1].startswith(f"{MASTER}:")
+    master, nodes = _addresses(driver_name)
+    assert created["master_addresses"] == stack.outputs["master_addresses"] == [master]
+    assert created["node_addresses"] == stack.outputs["node_addresses"] == [f"{nodes}0"]
+    assert created["api_address"].split("://")[1].startswith(f"{master}:")
     assert created["node_count"] == 1 and created["master_count"] == 1
     grown = seen["grown"]
     assert grown["status"] == "UPDATE_COMPLETE", grown["status_reason"]
     assert grown["node_count"] == 3
     assert grown["node_addresses"] == seen["stack_grown"].outputs["node_addresses"]
-    assert sorted(grown["node_addresses"]) == ["172.24.2.10", "172.24.2.11", "172.24.2.12"]
+    assert sorted(grown["node_addresses"]) == [f"{nodes}0", f"{nodes}1", f"{nodes}2"]
     shrunk = seen["shrunk"]
     assert shrunk["status"] == "UPDATE_COMPLETE", shrunk["status_reason"]
     assert shrunk["node_count"] == 2
     # The named node left (removal policy), not the newest one.
-    assert seen["victim_address"] == "172.24.2.10"
-    assert sorted(shrunk["node_addresses"]) == ["172.24.2.11", "172.24.2.12"]
+    assert seen["victim_address"] == f"{nodes}0"
+    assert sorted(shrunk["node_addresses"]) == [f"{nodes}1", f"{nodes}2"]
     assert shrunk["node_addresses"] == seen["stack_shrunk"].outputs["node_addresses"]
     messages = [e["message"] for e in seen["events"]["events"]]
     assert "nodes removed first (resource names): 0" in messages

@@ -82,7 +82,6 @@ class HeatNode:
     dir: Path
     ref: procs.ProcessRef | None = None
 
-    @property
     def signals(self) -> list[dict[str, object]]:
         path = self.dir / "signals.jsonl"
         return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
@@ -221,7 +220,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 def _write_admin(directory: Path, ca: KeyPair, pair: KeyPair) -> dict[str, Path]:
     directory.mkdir(parents=True)
-    files = {"ca": directory / "ca.pem", "cert": directory / "cert.pem", "key": directory / "key.pem"}
+    files = {
+        "ca": directory / "ca.pem",
+        "cert": directory / "cert.pem",
+        "key": directory / "key.pem",
+    }
     files["ca"].write_bytes(ca.cert_pem)
     files["cert"].write_bytes(pair.cert_pem)
     files["key"].write_bytes(pair.key_pem)
@@ -241,13 +244,13 @@ def test_servers_signal_their_wait_condition_only_once_their_node_is_ready(
     )
     kubelet_unit = (worker.dir / "units" / "dockyard-kubelet.service").read_text()
     assert f"--hostname-override={worker.node.hostname}" in kubelet_unit
-    assert worker.signals == []
+    assert worker.signals() == []
     _launch(cluster, master)
     for heat in (master, worker):
-        signals = wait_for(
-            lambda heat=heat: heat.signals,
+        signals: list[dict[str, object]] = wait_for(
+            heat.signals,
             300,
-            f"{heat.node.hostname} signalled: {_tail(heat.dir / 'fragment.log')}",
+            f"{heat.node.hostname} signalled (see {heat.dir / 'fragment.log'})",
         )
         assert len(signals) == 1, signals
         assert signals[0]["body"] == {
@@ -264,7 +267,3 @@ def test_servers_signal_their_wait_condition_only_once_their_node_is_ready(
         "dockyard-kube-controller-manager.service", "dockyard-kube-scheduler.service",
         "dockyard-dockerd.service", "dockyard-kubelet.service", "dockyard-kube-proxy.service",
     ]  # fmt: skip
-
-
-def _tail(path: Path) -> str:
-    return path.read_text()[-2000:] if path.exists() else "(no log)"

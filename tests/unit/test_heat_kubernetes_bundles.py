@@ -59,7 +59,9 @@ def test_every_server_gets_the_node_definition_at_its_planned_address() -> None:
         "03-kube-scheduler.args", "04-dockerd.args", "05-kubelet.args", "06-kube-proxy.args",
     ]  # fmt: skip
     assert sorted(p.rsplit("/", 1)[1] for p in worker if "/run/" in p) == [
-        "00-dockerd.args", "01-kubelet.args", "02-kube-proxy.args"
+        "00-dockerd.args",
+        "01-kubelet.args",
+        "02-kube-proxy.args",
     ]
     assert all(p.startswith("/etc/kubernetes/") for p in [*master, *worker])
     kubelet = worker["/etc/kubernetes/run/01-kubelet.args"][0].decode().splitlines()

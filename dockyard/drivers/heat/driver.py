@@ -223,8 +223,9 @@ class HeatDriver(ClusterDriver):
             return DriverResult(Outcome.FAILED, reason=exc.message)
         except ValueError as exc:
             return DriverResult(Outcome.FAILED, reason=str(exc))
-        return self._in_progress(None, ["stack update started: every server rebuilt with "
-                                        "certificates of the new CA"])
+        return self._in_progress(
+            None, ["stack update started: every server rebuilt with certificates of the new CA"]
+        )
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         if not spec.driver_state.get(STACK_ID):

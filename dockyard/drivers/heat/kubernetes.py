@@ -74,7 +74,9 @@ class AddressPlan:
     def _host(self, offset: int) -> str:
         address = self.network.network_address + offset
         if address >= self.network.broadcast_address - 1:
-            raise PlanError(f"the cluster network {self.network} has no address for offset {offset}")
+            raise PlanError(
+                f"the cluster network {self.network} has no address for offset {offset}"
+            )
         return str(address)
 
     def master(self, index: int) -> str:
