@@ -234,6 +234,8 @@ def _lifecycle(
     name = f"cl-{driver.replace('_', '-')}"
     alice.run("coe", "cluster", "create", name, "--cluster-template", template["uuid"])
     seen["created"] = wait_status(dockyard, token, name, "CREATE_COMPLETE", "CREATE_FAILED")
+    created = seen["created"]
+    assert created["status"] == "CREATE_COMPLETE", f"{driver}: {created['status_reason']}"
     stack_id = seen["created"]["cluster_id"]
     seen["stack_created"] = heat.find(stack_id)
     alice.run("coe", "cluster", "resize", name, "3")

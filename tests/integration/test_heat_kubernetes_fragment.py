@@ -14,6 +14,7 @@ Needs root, Debian's docker.io and scripts/install-kubernetes (require_host).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -49,10 +50,11 @@ RECORDER = r"""
 import json, ssl, sys, urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 port, out, ca, cert, key, api, node = sys.argv[1:8]
-context = ssl.create_default_context(cafile=ca)
-context.load_cert_chain(cert, key)
 
 def ready():
+    # The admin files of the moment (a CA rotation replaces them).
+    context = ssl.create_default_context(cafile=ca)
+    context.load_cert_chain(cert, key)
     try:
         with urllib.request.urlopen(f"{api}/api/v1/nodes/{node}", context=context, timeout=5) as r:
             conditions = json.load(r)["status"].get("conditions") or []
@@ -101,6 +103,7 @@ class Cluster:
     master: HeatNode
     worker: HeatNode
     recorders: list[subprocess.Popen[bytes]]
+    shape: kube.ClusterShape | None = None
 
 
 def _fragment(role: str) -> str:
@@ -112,9 +115,25 @@ def _fragment(role: str) -> str:
     return text
 
 
-def _prepare(cluster: Cluster, heat: HeatNode, shape: kube.ClusterShape) -> None:
+def _render(cluster: Cluster, heat: HeatNode) -> None:
+    """The node's bundle from the cluster's CAs of the moment, where write-bundle.sh puts it."""
+    nodes, state, node = cluster.nodes, cluster.state, heat.node
+    assert cluster.shape is not None
+    engine = nodes.engine(state, node)
+    dockerd = [*daemon.command(engine, socket_activated=False), *kubernetes.DOCKERD_FLAGS]
+    files = kubernetes.render(
+        cluster.shape, nodes.member(state, node), nodes.dirs(state, node), cluster.cas, 30,
+        dockerd,
+    )  # fmt: skip
+    dockyard_dir = heat.dir / "dockyard"
+    dockyard_dir.mkdir(parents=True, exist_ok=True)
+    (dockyard_dir / "node-bundle").write_text(node_bundle.encode(files))
+
+
+def _prepare(cluster: Cluster, heat: HeatNode) -> None:
     """The node's network, cgroup, bundle, wait-condition command and signal recorder."""
     nodes, state, node = cluster.nodes, cluster.state, heat.node
+    assert cluster.shape is not None
     network.ensure_node_link(
         state.netns(node), state.veth(node), state.bridge, state.interface(node), state.marker
     )
@@ -122,14 +141,8 @@ def _prepare(cluster: Cluster, heat: HeatNode, shape: kube.ClusterShape) -> None
     engine = nodes.engine(state, node)
     os.makedirs(engine.etc_docker, mode=0o700, exist_ok=True)
     daemon.write_options(engine)
-    dockerd = [*daemon.command(engine, socket_activated=False), *kubernetes.DOCKERD_FLAGS]
-    files = kubernetes.render(
-        shape, nodes.member(state, node), nodes.dirs(state, node), cluster.cas, 30, dockerd
-    )
-    dockyard_dir = heat.dir / "dockyard"
-    dockyard_dir.mkdir(parents=True)
-    (dockyard_dir / "node-bundle").write_text(node_bundle.encode(files))
-    (dockyard_dir / "wait-condition").write_text(
+    _render(cluster, heat)
+    (heat.dir / "dockyard" / "wait-condition").write_text(
         "curl -i -X POST -H 'Content-Type: application/json' "
         f"http://127.0.0.1:{SIGNAL_PORT}/signal/{node.hostname}\n"
     )
@@ -137,7 +150,7 @@ def _prepare(cluster: Cluster, heat: HeatNode, shape: kube.ClusterShape) -> None
     (heat.dir / "fragment.sh").write_text(_fragment(role))
     recorder = heat.dir / "recorder.py"
     recorder.write_text(RECORDER)
-    api = f"https://{shape.api_host}:{kube.API_PORT}"
+    api = f"https://{cluster.shape.api_host}:{kube.API_PORT}"
     admin = cluster.admin
     cluster.recorders.append(subprocess.Popen([
         "ip", "netns", "exec", state.netns(node), sys.executable, str(recorder), str(SIGNAL_PORT),
@@ -146,12 +159,9 @@ def _prepare(cluster: Cluster, heat: HeatNode, shape: kube.ClusterShape) -> None
     ]))  # fmt: skip
 
 
-def _launch(cluster: Cluster, heat: HeatNode) -> None:
-    """kube_node.sh confines the node and runs the fragment (KUBE_SETUP), as cloud-init
-    runs a server's user data."""
-    nodes, state, node = cluster.nodes, cluster.state, heat.node
-    paths = nodes.paths(state, node)
-    setup = " ".join([
+def _setup_command(heat: HeatNode) -> str:
+    """The fragment as cloud-init would run it, with the stand-ins' settings."""
+    return " ".join([
         f"PATH={STANDINS}:/usr/sbin:/usr/bin:/sbin:/bin",
         f"DOCKYARD_DIR={heat.dir / 'dockyard'}",
         f"SYSTEMD_UNIT_DIR={heat.dir / 'units'}",
@@ -160,6 +170,13 @@ def _launch(cluster: Cluster, heat: HeatNode) -> None:
         "READY_TIMEOUT=240",
         f"bash {heat.dir / 'fragment.sh'} >>{heat.dir / 'fragment.log'} 2>&1",
     ])  # fmt: skip
+
+
+def _launch(cluster: Cluster, heat: HeatNode) -> None:
+    """kube_node.sh confines the node and runs the fragment (KUBE_SETUP), as cloud-init
+    runs a server's user data."""
+    nodes, state, node = cluster.nodes, cluster.state, heat.node
+    paths = nodes.paths(state, node)
     heat.ref = kube_node.start(
         kube_node.NodeLaunch(
             base=nodes.engine(state, node),
@@ -167,7 +184,7 @@ def _launch(cluster: Cluster, heat: HeatNode) -> None:
             kube_run=paths.run,
             images=(),
             docker_cli=nodes.settings.binaries.docker_cli,
-            env={"KUBE_SETUP": setup},
+            env={"KUBE_SETUP": _setup_command(heat)},
         )
     )
     node.pid, node.start_time = heat.ref.pid, heat.ref.start_time
@@ -197,7 +214,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         nodes.ensure_network(state)
         private, public = kubernetes.service_account_key(cas)
-        shape = kube.ClusterShape(
+        built.shape = kube.ClusterShape(
             uuid=state.uuid,
             masters=(nodes.member(state, master),),
             api_host=master.address,
@@ -207,7 +224,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             service_account_pub=public,
         )
         for heat in (built.master, built.worker):
-            _prepare(built, heat, shape)
+            _prepare(built, heat)
         nodes.ensure_routes(state)
         yield built
     finally:
@@ -216,10 +233,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             recorder.wait(10)
         nodes.stop(state, [n for n in (master, worker) if n.pid])
         remove_clusters(settings)
+        # The driver keeps its pool's blackhole for good; this pool is the tests' own.
+        subprocess.run(["ip", "route", "del", "blackhole", settings.address_pool], check=False)
 
 
 def _write_admin(directory: Path, ca: KeyPair, pair: KeyPair) -> dict[str, Path]:
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
     files = {
         "ca": directory / "ca.pem",
         "cert": directory / "cert.pem",
@@ -231,27 +250,38 @@ def _write_admin(directory: Path, ca: KeyPair, pair: KeyPair) -> dict[str, Path]
     return files
 
 
-def test_servers_signal_their_wait_condition_only_once_their_node_is_ready(
-    cluster: Cluster,
-) -> None:
+@dataclass
+class Boot:
+    worker_units_before_master: str
+    worker_signals_before_master: list[dict[str, object]]
+
+
+@pytest.fixture(scope="module")
+def booted(cluster: Cluster) -> Boot:
+    """The worker first (its kubelet runs, but there is no API to register with yet), then
+    the master; both signalled."""
     worker, master = cluster.worker, cluster.master
-    # The worker first: its kubelet runs, but there is no API to register with yet.
     _launch(cluster, worker)
     wait_for(
         lambda: any("restart dockyard-kube-proxy.service" in c for c in worker.systemctl_calls),
         60,
-        f"the worker's units started: {(worker.dir / 'fragment.log')}",
+        f"the worker's units started (see {worker.dir / 'fragment.log'})",
     )
-    kubelet_unit = (worker.dir / "units" / "dockyard-kubelet.service").read_text()
-    assert f"--hostname-override={worker.node.hostname}" in kubelet_unit
-    assert worker.signals() == []
+    boot = Boot((worker.dir / "units" / "dockyard-kubelet.service").read_text(), worker.signals())
     _launch(cluster, master)
     for heat in (master, worker):
-        signals: list[dict[str, object]] = wait_for(
-            heat.signals,
-            300,
-            f"{heat.node.hostname} signalled (see {heat.dir / 'fragment.log'})",
-        )
+        wait_for(heat.signals, 300, f"{heat.node.hostname} signalled (see {heat.dir})")
+    return boot
+
+
+def test_servers_signal_their_wait_condition_only_once_their_node_is_ready(
+    cluster: Cluster, booted: Boot
+) -> None:
+    master, worker = cluster.master, cluster.worker
+    assert f"--hostname-override={worker.node.hostname}" in booted.worker_units_before_master
+    assert booted.worker_signals_before_master == []
+    for heat in (master, worker):
+        signals = heat.signals()
         assert len(signals) == 1, signals
         assert signals[0]["body"] == {
             "status": "SUCCESS",
@@ -267,3 +297,64 @@ def test_servers_signal_their_wait_condition_only_once_their_node_is_ready(
         "dockyard-kube-controller-manager.service", "dockyard-kube-scheduler.service",
         "dockyard-dockerd.service", "dockyard-kubelet.service", "dockyard-kube-proxy.service",
     ]  # fmt: skip
+
+
+def _api_status(cluster: Cluster, ca: Path, cert: Path, key: Path) -> str:
+    """HTTP status of GET /api/v1/nodes from the master's namespace ("000": TLS refused)."""
+    return subprocess.run(
+        ["ip", "netns", "exec", cluster.state.netns(cluster.master.node), "curl", "-s",
+         "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--cacert", str(ca),
+         "--cert", str(cert), "--key", str(key),
+         f"https://{cluster.master.node.address}:{kube.API_PORT}/api/v1/nodes"],
+        capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+
+
+def _later_signals(heat: HeatNode) -> list[dict[str, object]]:
+    return heat.signals()[1:]
+
+
+def test_a_rotated_ca_reaches_the_nodes_through_their_bundles(
+    cluster: Cluster, booted: Boot
+) -> None:
+    """What a REBUILD does on a VM: the script runs again with bundles of new CAs (here in
+    the running node's namespaces, its data kept). Each node signals again once Ready with
+    its new certificates; the old admin certificate is refused, the new one accepted."""
+    old = {name: path.read_bytes() for name, path in cluster.admin.items()}
+    old_dir = cluster.admin["ca"].parent.parent / "old-admin"
+    old_dir.mkdir()
+    old_files = {name: old_dir / path.name for name, path in cluster.admin.items()}
+    for name, path in old_files.items():
+        path.write_bytes(old[name])
+    assert _api_status(cluster, old_files["ca"], old_files["cert"], old_files["key"]) == "200"
+    cluster.cas = kube.ClusterCAs(generate_ca("c2"), generate_ca("e2"), generate_ca("p2"))
+    new_admin = issue(cluster.cas.ca, "admin", organization="system:masters", client=True)
+    _write_admin(cluster.admin["ca"].parent, cluster.cas.ca, new_admin)
+    for heat in (cluster.master, cluster.worker):
+        _render(cluster, heat)
+        assert heat.ref is not None
+        # In the node's namespaces and cgroup, in the background as under kube_node.sh.
+        join = (
+            f"for h in /sys/fs/cgroup/*/; do d=$h{cluster.state.cgroup(heat.node)}/daemon; "
+            '[ -d "$d" ] && echo $$ >"$d/cgroup.procs"; done; '
+        )
+        subprocess.run(
+            ["nsenter", "--target", str(heat.ref.pid), "--mount", "--uts", "--net", "--pid",
+             "bash", "-c", f"{join}({_setup_command(heat)}) &"],
+            check=True, timeout=30,
+        )  # fmt: skip
+    for heat in (cluster.master, cluster.worker):
+        signals: list[dict[str, object]] = wait_for(
+            functools.partial(_later_signals, heat), 300, f"{heat.node.hostname} signalled again"
+        )
+        assert signals[0]["body"] == {
+            "status": "SUCCESS",
+            "reason": f"node {heat.node.hostname} Ready",
+            "id": heat.node.hostname,
+        }
+        assert signals[0]["ready"] is True, signals
+    admin = cluster.admin
+    assert _api_status(cluster, admin["ca"], admin["cert"], admin["key"]) == "200"
+    # The old CA no longer trusts the API's certificate, nor the API the old admin's.
+    assert _api_status(cluster, old_files["ca"], old_files["cert"], old_files["key"]) == "000"
+    assert _api_status(cluster, admin["ca"], old_files["cert"], old_files["key"]) == "401"

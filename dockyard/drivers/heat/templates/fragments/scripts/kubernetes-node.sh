@@ -114,19 +114,26 @@ for old in "$UNIT_DIR"/dockyard-*.service; do
   rm -f "$old"
 done
 systemctl daemon-reload
+started_at="$(date -u +%FT%TZ)"
 for unit in "${units[@]}"; do
   systemctl enable "$unit"
   systemctl restart "$unit"
   log "started $unit"
 done
 
-# Ready: the node's own identity (system:node:<name>) may read its Node object.
+# Ready: the node's own identity (system:node:<name>) may read its Node object; its Ready
+# condition must be True and reported by a kubelet heartbeat since the units (re)started
+# (a re-run with new certificates must not take the Ready of the kubelet before it).
 ready() {
-  curl --silent --fail --max-time 10 --noproxy '*' \
+  local heartbeat
+  heartbeat="$(curl --silent --fail --max-time 10 --noproxy '*' \
     --cacert "$KUBE_CONFIG_DIR/pki/ca.crt" \
     --cert "$KUBE_CONFIG_DIR/pki/kubelet-client.crt" \
     --key "$KUBE_CONFIG_DIR/pki/kubelet-client.key" \
-    "$KUBE_API/api/v1/nodes/$NODE_NAME" | tr -d ' \n' | grep -q '"type":"Ready","status":"True"'
+    "$KUBE_API/api/v1/nodes/$NODE_NAME" | tr -d ' \n' |
+    grep -o '"type":"Ready","status":"True","lastHeartbeatTime":"[^"]*"' | cut -d'"' -f12)" ||
+    return 1
+  [ -n "$heartbeat" ] && ! [[ "$heartbeat" < "$started_at" ]]
 }
 trap - ERR
 deadline=$((SECONDS + READY_TIMEOUT))
