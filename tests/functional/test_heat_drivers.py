@@ -238,6 +238,10 @@ def _lifecycle(
     assert created["status"] == "CREATE_COMPLETE", f"{driver}: {created['status_reason']}"
     stack_id = seen["created"]["cluster_id"]
     seen["stack_created"] = heat.find(stack_id)
+    if driver.startswith("k8s_"):
+        seen["rotation"] = _rotate(dockyard, alice, token, heat, name, stack_id)
+    else:
+        seen["rotation"] = alice.run("coe", "ca", "rotate", name, ok=False)
     alice.run("coe", "cluster", "resize", name, "3")
     seen["grown"] = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
     stack = heat.find(stack_id)
@@ -254,6 +258,31 @@ def _lifecycle(
     seen["stack_deleted"] = heat.find(stack_id)
     alice.run("coe", "cluster", "template", "delete", template["uuid"])
     return seen
+
+
+def _bundle_configs(heat: Orchestration, stack_id: str) -> dict[str, str]:
+    """Each server's bundle part (write-bundle.sh's SoftwareConfig) by its nested stack."""
+    stack = heat.find(stack_id)
+    assert stack is not None
+    resources = heat.api.get(
+        f"/stacks/{stack.name}/{stack.id}/resources", params={"nested_depth": 3}
+    ).json()["resources"]
+    return {
+        r["stack_name"]: r["physical_resource_id"]
+        for r in resources
+        if r["resource_name"] == "bundle_config"
+    }
+
+
+def _rotate(
+    dockyard: Server, alice: OpenStackCli, token: str, heat: Orchestration, name: str, stack: str
+) -> dict[str, Any]:
+    """`coe ca rotate` on a Kubernetes cluster: a stack update re-renders every bundle."""
+    before = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
+    alice.run("coe", "ca", "rotate", name)
+    done = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
+    after = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
+    return {"before": before, "after": after, "cluster": done}
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +314,16 @@ def test_cluster_lifecycle_with_the_client(
     created = seen["created"]
     assert created["status"] == "CREATE_COMPLETE", created["status_reason"]
     stack = seen["stack_created"]
+    rotation = seen["rotation"]
+    if driver_name.startswith("k8s_"):
+        # Every server's bundle part was rendered again, from the new CA.
+        assert rotation["cluster"]["status"] == "UPDATE_COMPLETE", rotation["cluster"]
+        assert rotation["after"]["ca"] != rotation["before"]["ca"]
+        before, after = rotation["before"]["parts"], rotation["after"]["parts"]
+        assert len(before) == 2 and set(before) == set(after)
+        assert all(after[server] != before[server] for server in before), (before, after)
+    else:
+        assert rotation.rc != 0 and "Rotating the CA with driver" in rotation.text, rotation
     # Status, id and addresses come from the real stack (alice's project owns it).
     assert created["cluster_id"] == stack.id and stack.status == "CREATE_COMPLETE"
     assert created["status_reason"] == stack.reason == "Stack CREATE completed successfully"
