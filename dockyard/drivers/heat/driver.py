@@ -9,7 +9,7 @@ definition (`template_def`).
 - delete: stack delete; a stack that is gone is a completed delete.
 - per-server bundles (`node_bundle`): a driver whose servers need files only it can render
   (certificates from the cluster's CAs) overrides `bundle_parameters`; create and resize pass
-  them, and `rotate_ca_by_update` re-renders them all and rebuilds the servers in place.
+  them, and `rekey_by_update` re-renders them all and rebuilds the servers in place.
 - status: `poll` reads the stack (one GET, with outputs); `sync_in_progress` is the periodic
   batch check (one global list, or one GET per cluster). Failures carry Heat's own reason
   verbatim, and each failed resource's reason goes to the event timeline.
@@ -201,11 +201,14 @@ class HeatDriver(ClusterDriver):
             events.append(f"nodes removed first (resource names): {', '.join(removal)}")
         return self._in_progress(None, events)
 
-    def rotate_ca_by_update(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        """New certificates from the cluster's (new) CAs for every server: a stack update with
-        every bundle re-rendered and `user_data_update_policy` REBUILD, so Nova rebuilds each
-        server in place (same address and volumes) and it boots with its new bundle. For
-        drivers with `bundle_parameters`; they expose it as their `rotate_ca`."""
+    def rekey_by_update(
+        self, ctx: RequestContext, spec: ClusterSpec, operation: str, what: str
+    ) -> DriverResult:
+        """New certificates from the cluster's CAs (new ones after a rotation) for every
+        server: a stack update with every bundle re-rendered and `user_data_update_policy`
+        REBUILD, so Nova rebuilds each server in place (same address and volumes) and it
+        boots with its new bundle. For drivers with `bundle_parameters`, which expose it as
+        their `rotate_ca` and `renew_certificates` (`operation` names the one running)."""
         name, stack_id = self._stack_ref(spec)
         heat = self.heat(ctx, spec)
         try:
@@ -213,10 +216,10 @@ class HeatDriver(ClusterDriver):
             if stack is None:
                 return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
             if stack.in_progress:
-                return self.poll(ctx, spec, "rotate_ca")
+                return self.poll(ctx, spec, operation)
             params = self.bundle_parameters(spec, name, _used_indices(stack.outputs))
             if not params:
-                raise exceptions.NotSupported(operation=f"Rotating the CA with driver {self.name}")
+                raise exceptions.NotSupported(operation=f"{what} with driver {self.name}")
             params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.REBUILD
             heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
         except HeatError as exc:
@@ -224,7 +227,7 @@ class HeatDriver(ClusterDriver):
         except ValueError as exc:
             return DriverResult(Outcome.FAILED, reason=str(exc))
         return self._in_progress(
-            None, ["stack update started: every server rebuilt with certificates of the new CA"]
+            None, [f"stack update started: {what}: every server rebuilt with new certificates"]
         )
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:

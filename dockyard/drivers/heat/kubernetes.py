@@ -17,6 +17,7 @@ rotation replaces it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import ipaddress
 import os
@@ -205,7 +206,14 @@ class KubernetesHeatDriver(HeatDriver):
         return bundles(spec, stack, node_indices)
 
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        return self.rotate_ca_by_update(ctx, spec)
+        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        """Every bundle is rendered with new certificates, so all of them were issued after
+        `issued_before`."""
+        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")
 
 
 def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
