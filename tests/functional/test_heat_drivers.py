@@ -261,14 +261,17 @@ def _lifecycle(
 
 
 def _bundle_configs(heat: Orchestration, stack_id: str) -> dict[str, str]:
-    """Each server's bundle part (write-bundle.sh's SoftwareConfig) by its nested stack."""
+    """Each server's bundle part (write-bundle.sh's SoftwareConfig) by its nested stack's
+    link."""
     stack = heat.find(stack_id)
     assert stack is not None
     resources = heat.api.get(
         f"/stacks/{stack.name}/{stack.id}/resources", params={"nested_depth": 3}
     ).json()["resources"]
     return {
-        r["stack_name"]: r["physical_resource_id"]
+        next(link["href"] for link in r["links"] if link["rel"] == "stack"): r[
+            "physical_resource_id"
+        ]
         for r in resources
         if r["resource_name"] == "bundle_config"
     }
