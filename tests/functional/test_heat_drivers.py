@@ -68,8 +68,16 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 COMMON: tuple[str, ...] = ("--external-network", "public", "--flavor", "m1.small")
 COMMON += ("--master-flavor", "m1.small")
 COMMON += ("--docker-volume-size", "3", "--dns-nameserver", "8.8.8.8")
-# Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>.
-MASTER = "172.24.1.10"
+
+
+# Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>
+# from the port's name, or 172.24.0.<host> for the fixed addresses the Kubernetes drivers plan
+# (dockyard/drivers/heat/kubernetes.py: masters from .10, nodes from .20).
+def _addresses(driver: str) -> tuple[str, str]:
+    """(first master's, node prefix) floating addresses of `driver`'s stand-in servers."""
+    if driver.startswith("k8s_"):
+        return "172.24.0.10", "172.24.0.2"
+    return "172.24.1.10", "172.24.2.1"
 
 
 def heat_sections(keystone: KeystoneCloud, **heat: Any) -> dict[str, dict[str, Any]]:
@@ -226,8 +234,14 @@ def _lifecycle(
     name = f"cl-{driver.replace('_', '-')}"
     alice.run("coe", "cluster", "create", name, "--cluster-template", template["uuid"])
     seen["created"] = wait_status(dockyard, token, name, "CREATE_COMPLETE", "CREATE_FAILED")
+    created = seen["created"]
+    assert created["status"] == "CREATE_COMPLETE", f"{driver}: {created['status_reason']}"
     stack_id = seen["created"]["cluster_id"]
     seen["stack_created"] = heat.find(stack_id)
+    if driver.startswith("k8s_"):
+        seen["rotation"] = _rotate(dockyard, alice, token, heat, name, stack_id)
+    else:
+        seen["rotation"] = alice.run("coe", "ca", "rotate", name, ok=False)
     alice.run("coe", "cluster", "resize", name, "3")
     seen["grown"] = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
     stack = heat.find(stack_id)
@@ -244,6 +258,34 @@ def _lifecycle(
     seen["stack_deleted"] = heat.find(stack_id)
     alice.run("coe", "cluster", "template", "delete", template["uuid"])
     return seen
+
+
+def _bundle_configs(heat: Orchestration, stack_id: str) -> dict[str, str]:
+    """Each server's bundle part (write-bundle.sh's SoftwareConfig) by its nested stack's
+    link."""
+    stack = heat.find(stack_id)
+    assert stack is not None
+    resources = heat.api.get(
+        f"/stacks/{stack.name}/{stack.id}/resources", params={"nested_depth": 3}
+    ).json()["resources"]
+    return {
+        next(link["href"] for link in r["links"] if link["rel"] == "stack"): r[
+            "physical_resource_id"
+        ]
+        for r in resources
+        if r["resource_name"] == "bundle_config"
+    }
+
+
+def _rotate(
+    dockyard: Server, alice: OpenStackCli, token: str, heat: Orchestration, name: str, stack: str
+) -> dict[str, Any]:
+    """`coe ca rotate` on a Kubernetes cluster: a stack update re-renders every bundle."""
+    before = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
+    alice.run("coe", "ca", "rotate", name)
+    done = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
+    after = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
+    return {"before": before, "after": after, "cluster": done}
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +307,9 @@ def lifecycles(
     return results
 
 
+# Four stacks created, rotated (Kubernetes), grown and shrunk side by side by one Heat engine
+# on a shared 2-core machine: the module fixture's work is timed with the first test.
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("driver_name", HEAT_DRIVERS)
 def test_cluster_lifecycle_with_the_client(
     lifecycles: dict[str, Any], keystone: KeystoneCloud, driver_name: str
@@ -275,25 +320,36 @@ def test_cluster_lifecycle_with_the_client(
     created = seen["created"]
     assert created["status"] == "CREATE_COMPLETE", created["status_reason"]
     stack = seen["stack_created"]
+    rotation = seen["rotation"]
+    if driver_name.startswith("k8s_"):
+        # Every server's bundle part was rendered again, from the new CA.
+        assert rotation["cluster"]["status"] == "UPDATE_COMPLETE", rotation["cluster"]
+        assert rotation["after"]["ca"] != rotation["before"]["ca"]
+        before, after = rotation["before"]["parts"], rotation["after"]["parts"]
+        assert len(before) == 2 and set(before) == set(after)
+        assert all(after[server] != before[server] for server in before), (before, after)
+    else:
+        assert rotation.rc != 0 and "Rotating the CA with driver" in rotation.text, rotation
     # Status, id and addresses come from the real stack (alice's project owns it).
     assert created["cluster_id"] == stack.id and stack.status == "CREATE_COMPLETE"
     assert created["status_reason"] == stack.reason == "Stack CREATE completed successfully"
     assert created["project_id"] == keystone.accounts["alice"].project_id
-    assert created["master_addresses"] == stack.outputs["master_addresses"] == [MASTER]
-    assert created["node_addresses"] == stack.outputs["node_addresses"] == ["172.24.2.10"]
-    assert created["api_address"].split("://")[1].startswith(f"{MASTER}:")
+    master, nodes = _addresses(driver_name)
+    assert created["master_addresses"] == stack.outputs["master_addresses"] == [master]
+    assert created["node_addresses"] == stack.outputs["node_addresses"] == [f"{nodes}0"]
+    assert created["api_address"].split("://")[1].startswith(f"{master}:")
     assert created["node_count"] == 1 and created["master_count"] == 1
     grown = seen["grown"]
     assert grown["status"] == "UPDATE_COMPLETE", grown["status_reason"]
     assert grown["node_count"] == 3
     assert grown["node_addresses"] == seen["stack_grown"].outputs["node_addresses"]
-    assert sorted(grown["node_addresses"]) == ["172.24.2.10", "172.24.2.11", "172.24.2.12"]
+    assert sorted(grown["node_addresses"]) == [f"{nodes}0", f"{nodes}1", f"{nodes}2"]
     shrunk = seen["shrunk"]
     assert shrunk["status"] == "UPDATE_COMPLETE", shrunk["status_reason"]
     assert shrunk["node_count"] == 2
     # The named node left (removal policy), not the newest one.
-    assert seen["victim_address"] == "172.24.2.10"
-    assert sorted(shrunk["node_addresses"]) == ["172.24.2.11", "172.24.2.12"]
+    assert seen["victim_address"] == f"{nodes}0"
+    assert sorted(shrunk["node_addresses"]) == [f"{nodes}1", f"{nodes}2"]
     assert shrunk["node_addresses"] == seen["stack_shrunk"].outputs["node_addresses"]
     messages = [e["message"] for e in seen["events"]["events"]]
     assert "nodes removed first (resource names): 0" in messages

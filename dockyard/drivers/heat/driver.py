@@ -7,6 +7,9 @@ definition (`template_def`).
 - resize: a PATCH update of `number_of_minions`; nodes leave in the order Magnum's heuristic
   gives (`scaling.nodes_to_remove`) through the node ResourceGroup's removal policy.
 - delete: stack delete; a stack that is gone is a completed delete.
+- per-server bundles (`node_bundle`): a driver whose servers need files only it can render
+  (certificates from the cluster's CAs) overrides `bundle_parameters`; create and resize pass
+  them, and `rekey_by_update` re-renders them all and rebuilds the servers in place.
 - status: `poll` reads the stack (one GET, with outputs); `sync_in_progress` is the periodic
   batch check (one global list, or one GET per cluster). Failures carry Heat's own reason
   verbatim, and each failed resource's reason goes to the event timeline.
@@ -31,9 +34,9 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Outcome,
 )
-from dockyard.drivers.heat import options, scaling
+from dockyard.drivers.heat import node_bundle, options, scaling
 from dockyard.drivers.heat.options import HeatSettings
-from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition
+from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition, worker_count
 from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
 from dockyard.providers.openstack.sessions import Endpoint, Sessions
 
@@ -41,6 +44,8 @@ LOG = logging.getLogger(__name__)
 
 STACK_ID = "stack_id"
 STACK_NAME = "stack_name"
+#: The highest node index the stack's node group has used (bundles are rendered above it).
+NODE_INDEX_HIGH = "node_index_high"
 # What each operation waits for: the stack statuses that end it, well or badly.
 _ACTIONS = {"create": "CREATE", "update": "UPDATE", "resize": "UPDATE", "delete": "DELETE"}
 # Catalog entries a cluster needs: Heat always; Cinder for volumes (docker_volume_size, or
@@ -143,6 +148,14 @@ class HeatDriver(ClusterDriver):
         )
         return environment, files, params
 
+    def bundle_parameters(
+        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
+    ) -> dict[str, Any]:
+        """Stack parameters carrying per-server bundles (see `node_bundle`) for every master
+        and the nodes at `node_indices`; none by default. Raises ValueError with a reason
+        for the user when the cluster cannot have them."""
+        return {}
+
     def validate_template(self, heat: Orchestration, spec: ClusterSpec) -> dict[str, Any]:
         """Heat's template-validate of this cluster's stack (no extra environments), the
         top-level template and each fragment the environment selects: Heat checks the
@@ -178,6 +191,7 @@ class HeatDriver(ClusterDriver):
                 stack_id = existing.id
             else:
                 environment, files, params = self.stack_input(spec)
+                params.update(self.bundle_parameters(spec, name, range(worker_count(spec))))
                 stack_id = heat.create(
                     name,
                     self.definition.template,
@@ -189,6 +203,8 @@ class HeatDriver(ClusterDriver):
                 )
         except HeatError as exc:
             return DriverResult(Outcome.FAILED, reason=exc.message)
+        except ValueError as exc:  # bundles that cannot be rendered for this cluster
+            return DriverResult(Outcome.FAILED, reason=str(exc))
         state = {**spec.driver_state, STACK_ID: stack_id, STACK_NAME: name}
         return self._in_progress(state, [f"stack {name} ({stack_id}) create started"])
 
@@ -211,14 +227,55 @@ class HeatDriver(ClusterDriver):
             if stack.status.startswith("UPDATE_") and stack.in_progress:
                 return self.poll(ctx, spec, "resize")
             removal = scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove)
-            params = {"number_of_minions": node_count, "minions_to_remove": ",".join(removal)}
+            params: dict[str, Any] = {
+                "number_of_minions": node_count,
+                "minions_to_remove": ",".join(removal),
+            }
+            indices = _node_indices(
+                stack.outputs, node_count, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))
+            )
+            bundles = self.bundle_parameters(spec, name, indices)
+            if bundles:  # new nodes boot with theirs; running servers keep what they have
+                params[node_bundle.NODE_BUNDLES] = bundles[node_bundle.NODE_BUNDLES]
+                params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
             heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
         except HeatError as exc:
             return DriverResult(Outcome.FAILED, reason=exc.message)
+        except ValueError as exc:
+            return DriverResult(Outcome.FAILED, reason=str(exc))
         events = [f"stack update started: {node_count} node(s)"]
         if removal:
             events.append(f"nodes removed first (resource names): {', '.join(removal)}")
         return self._in_progress(None, events)
+
+    def rekey_by_update(
+        self, ctx: RequestContext, spec: ClusterSpec, operation: str, what: str
+    ) -> DriverResult:
+        """New certificates from the cluster's CAs (new ones after a rotation) for every
+        server: a stack update with every bundle re-rendered and `user_data_update_policy`
+        REBUILD, so Nova rebuilds each server in place (same address and volumes) and it
+        boots with its new bundle. For drivers with `bundle_parameters`, which expose it as
+        their `rotate_ca` and `renew_certificates` (`operation` names the one running)."""
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        try:
+            stack = heat.get(name, stack_id)
+            if stack is None:
+                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+            if stack.in_progress:
+                return self.poll(ctx, spec, operation)
+            params = self.bundle_parameters(spec, name, _used_indices(stack.outputs))
+            if not params:
+                raise exceptions.NotSupported(operation=f"{what} with driver {self.name}")
+            params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.REBUILD
+            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        except ValueError as exc:
+            return DriverResult(Outcome.FAILED, reason=str(exc))
+        return self._in_progress(
+            None, [f"stack update started: {what}: every server rebuilt with new certificates"]
+        )
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         if not spec.driver_state.get(STACK_ID):
@@ -267,7 +324,12 @@ class HeatDriver(ClusterDriver):
             return self._in_progress(None, [])
         facts = self.definition.facts(spec, stack.outputs, stack.id)
         if stack.status == f"{action}_COMPLETE":
-            return DriverResult(Outcome.COMPLETE, reason=stack.reason or None, facts=facts)
+            used = _used_indices(stack.outputs)
+            high = max([*used, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))])
+            state = {**spec.driver_state, NODE_INDEX_HIGH: high} if used else None
+            return DriverResult(
+                Outcome.COMPLETE, reason=stack.reason or None, facts=facts, driver_state=state
+            )
         if stack.status.endswith("_COMPLETE") and stack.action != "ROLLBACK":
             # Heat records the new action before it answers a create or update, so another
             # settled action means this request never reached the stack.
@@ -327,3 +389,19 @@ class HeatDriver(ClusterDriver):
             if stack is None or not stack.in_progress:
                 settled.add(spec.uuid)
         return settled
+
+
+def _used_indices(outputs: Mapping[str, Any]) -> list[int]:
+    """The node group's indices in use (the stack's `node_refs_map` output)."""
+    current = outputs.get("node_refs_map")
+    return sorted(int(k) for k in current) if isinstance(current, Mapping) else []
+
+
+def _node_indices(outputs: Mapping[str, Any], node_count: int, highest: int) -> list[int]:
+    """Every index the node group may use after an update to `node_count` nodes: those in
+    use, and `node_count` above the highest ever used (`highest`, or the outputs'). Every
+    node a shrink removes is named (`scaling.nodes_to_remove`), so Heat's ResourceGroup has
+    excluded each unused index below the highest for good and numbers new nodes above it."""
+    used = _used_indices(outputs)
+    start = max([*used, highest], default=-1) + 1
+    return sorted({*used, *range(start, start + node_count)})

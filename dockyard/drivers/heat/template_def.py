@@ -54,7 +54,7 @@ PARAMETERS: tuple[ParameterMapping, ...] = (
     ParameterMapping("cluster_uuid", lambda s: s.uuid),
     ParameterMapping("coe", lambda s: s.coe),
     ParameterMapping("number_of_masters", lambda s: s.master_count),
-    ParameterMapping("number_of_minions", lambda s: _worker_count(s)),
+    ParameterMapping("number_of_minions", lambda s: worker_count(s)),
     ParameterMapping("server_image", _template("image_id")),
     ParameterMapping("master_flavor", lambda s: s.master_flavor_id),
     ParameterMapping("minion_flavor", lambda s: s.flavor_id),
@@ -108,7 +108,7 @@ def _master_lb(spec: ClusterSpec) -> bool:
     return bool(spec.template.get("master_lb_enabled"))
 
 
-def _worker_count(spec: ClusterSpec) -> int:
+def worker_count(spec: ClusterSpec) -> int:
     workers = [ng for ng in spec.nodegroups if ng.role != "master"]
     return sum(ng.node_count for ng in workers) if workers else spec.node_count
 

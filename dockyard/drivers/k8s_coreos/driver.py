@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dockyard.drivers.base import Provides
-from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.kubernetes import KubernetesHeatDriver
 from dockyard.drivers.k8s_coreos import template_def
 
 
-class K8sCoreosDriver(HeatDriver):
+class K8sCoreosDriver(KubernetesHeatDriver):
     """Kubernetes on CoreOS (server type vm, image os_distro `coreos`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "coreos", "kubernetes"),)

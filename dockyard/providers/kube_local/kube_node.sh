@@ -17,6 +17,9 @@
 #   KUBE_CGROUP   the node's cgroup path; pods and containers go below it
 #   KUBE_IMAGES   archives (docker save format) loaded into the node's dockerd before kubelet
 #   KUBE_DOCKER   the docker CLI
+#   KUBE_SETUP    optional: a command run (in the background, logged to logs/setup.log) once
+#                 the node is confined, before the run/*.args start; the Heat drivers' tests
+#                 run a server's fragment this way (it may start components itself)
 set -uo pipefail
 
 log() { printf '%s kube_node: %s\n' "$(date -u +%FT%T)" "$*"; }
@@ -104,6 +107,10 @@ stop_all() {
 trap stop_all TERM INT
 
 log "node $(hostname) starting"
+if [ -n "${KUBE_SETUP:-}" ]; then
+  bash -c "$KUBE_SETUP" >>"$KUBE_DIR/logs/setup.log" 2>&1 &
+  log "setup started"
+fi
 for args in "$KUBE_DIR"/run/*.args; do
   [ -e "$args" ] || continue
   name="$(basename "$args" .args)"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 
 from dockyard.providers.docker_local import daemon
@@ -36,6 +37,8 @@ class NodeLaunch:
     kube_run: str
     images: tuple[str, ...]
     docker_cli: str
+    #: More environment for kube_node.sh (e.g. KUBE_SETUP).
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 def script_path() -> str:
@@ -65,6 +68,7 @@ def start(launch: NodeLaunch) -> ProcessRef:
         KUBE_IMAGES=" ".join(launch.images),
         KUBE_DOCKER=launch.docker_cli,
     )
+    env.update(launch.env)
     argv = [
         which("ip") or "ip", "netns", "exec", cfg.netns,
         "unshare", "--pid", "--fork", "--kill-child=SIGTERM", "--mount-proc", "--uts",

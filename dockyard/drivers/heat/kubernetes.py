@@ -1,0 +1,260 @@
+"""The Heat Kubernetes drivers' server bundles, from the one definition of a Kubernetes node.
+
+Every master and node of a `k8s_fedora_atomic` / `k8s_coreos` stack gets the files and
+command lines `dockyard.drivers.kube_node.config.node_files` gives the local driver's nodes,
+with the paths of a VM (`VM_DIRS`), packed as a bundle (`node_bundle`) together with its
+components' command lines (`run/NN-name.args`, one argument a line). The fragment
+`fragments/scripts/kubernetes-node.sh` unpacks it, turns the command lines into systemd
+units, and signals the server's wait condition once its node is Ready.
+
+Certificates come from the cluster's CAs (`ClusterSpec.ca`, `.cas`); a bundle can only be
+rendered for a server whose address is known, so servers get planned addresses on the
+network the stack makes (`AddressPlan`): masters from .10, nodes from .20 of
+`fixed_network_cidr`, the API load balancer's VIP at .5. The service-account signing key is
+derived from the cluster CA's key, so every render gives the masters the same key and a CA
+rotation replaces it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from dockyard.common.context import RequestContext
+from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.heat import node_bundle
+from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.node_bundle import ServerBundle
+from dockyard.drivers.kube_node import config as kube
+
+DEFAULT_FIXED_CIDR = "10.0.0.0/24"  # cluster.yaml's fixed_network_cidr
+DEFAULT_POD_CIDR = "10.100.0.0/16"  # label flannel_network_cidr
+DEFAULT_SERVICE_CIDR = "10.254.0.0/16"  # Magnum's service_cluster_ip_range
+LB_OFFSET = 5
+MASTER_OFFSET = 10
+NODE_OFFSET = 20
+MAX_MASTERS = NODE_OFFSET - MASTER_OFFSET
+#: Where a server's bundle, wait condition and systemd units live on the VM.
+VM_DIRS = kube.NodeDirs(
+    config="/etc/kubernetes",
+    data="/var/lib/kubernetes",
+    run="/run/kubernetes",
+    bin_dir="/usr/local/bin",
+    cni_bin="/opt/cni/bin",
+    etcd="/usr/bin/etcd",
+    cgroup="dockyard",
+)
+# The node's own dockerd: kubelet (dockershim and the bridge CNI plugin) wires the pods, so
+# dockerd leaves the network alone (as in the local driver's nodes).
+DOCKERD_FLAGS = (
+    "--bridge=none",
+    "--iptables=false",
+    "--ip-masq=false",
+    "--exec-opt=native.cgroupdriver=cgroupfs",
+)
+
+
+class PlanError(ValueError):
+    """The cluster cannot be given planned addresses."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddressPlan:
+    """Fixed addresses of a stack's servers on the network the stack makes."""
+
+    network: ipaddress.IPv4Network
+    pods: ipaddress.IPv4Network
+
+    def _host(self, offset: int) -> str:
+        address = self.network.network_address + offset
+        if address >= self.network.broadcast_address - 1:
+            raise PlanError(
+                f"the cluster network {self.network} has no address for offset {offset}"
+            )
+        return str(address)
+
+    def master(self, index: int) -> str:
+        if index >= MAX_MASTERS:
+            raise PlanError(f"at most {MAX_MASTERS} masters")
+        return self._host(MASTER_OFFSET + index)
+
+    def node(self, index: int) -> str:
+        return self._host(NODE_OFFSET + index)
+
+    @property
+    def load_balancer(self) -> str:
+        return self._host(LB_OFFSET)
+
+    def pod_subnet(self, address: str) -> str:
+        """The /24 of the pod network numbered like the server's host part."""
+        number = int(ipaddress.IPv4Address(address)) - int(self.network.network_address)
+        for i, subnet in enumerate(self.pods.subnets(new_prefix=24)):
+            if i == number:
+                return str(subnet)
+        raise PlanError(f"the pod network {self.pods} has no /24 for {address}")
+
+
+def plan_for(spec: ClusterSpec) -> AddressPlan:
+    """The plan of `spec`'s stack; refuses a template that names its own network (its
+    addresses are not Dockyard's to plan)."""
+    if spec.template.get("fixed_network") or spec.template.get("fixed_subnet"):
+        raise PlanError(
+            "Kubernetes clusters on Heat place their servers at planned addresses of the "
+            "network the stack creates; a template's fixed_network/fixed_subnet is not "
+            "supported by this driver yet"
+        )
+    pods = ipaddress.IPv4Network(spec.labels.get("flannel_network_cidr") or DEFAULT_POD_CIDR)
+    return AddressPlan(ipaddress.IPv4Network(DEFAULT_FIXED_CIDR), pods)
+
+
+def service_account_key(ca: kube.ClusterCAs) -> tuple[bytes, bytes]:
+    """An ECDSA P-256 key derived from the cluster CA's key (PEM private, PEM public)."""
+    seed = hashlib.sha256(b"dockyard service-account\0" + ca.ca.key_pem).digest()
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+    key = ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1, ec.SECP256R1())
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
+
+
+def vm_dockerd(dirs: kube.NodeDirs, storage_driver: str) -> list[str]:
+    """The command line of a VM node's own dockerd (socket where the kubelet looks)."""
+    return [
+        "/usr/bin/dockerd",
+        f"--data-root={os.path.join(dirs.data, 'docker')}",
+        f"--exec-root={os.path.join(dirs.run, 'docker')}",
+        f"--pidfile={os.path.join(dirs.run, 'docker.pid')}",
+        f"--host=unix://{dirs.docker_socket}",
+        f"--storage-driver={storage_driver}",
+        *DOCKERD_FLAGS,
+    ]
+
+
+def render(
+    shape: kube.ClusterShape,
+    member: kube.Member,
+    dirs: kube.NodeDirs,
+    cas: kube.ClusterCAs,
+    days: int,
+    dockerd: list[str],
+) -> dict[str, tuple[bytes, int]]:
+    """One server's files by absolute path: `node_files` under `dirs.config`, its command
+    lines as `run/NN-name.args`, and `node.env` (what the fragment needs to know)."""
+    files = kube.node_files(shape, member, dirs, kube.Issuer(cas, days, {}), dockerd)
+    out: dict[str, tuple[bytes, int]] = {
+        os.path.join(dirs.config, relative): content for relative, content in files.files.items()
+    }
+    for index, (name, argv) in enumerate(files.commands):
+        path = os.path.join(dirs.config, "run", f"{index:02d}-{name}.args")
+        out[path] = (("\n".join(argv) + "\n").encode(), 0o600)
+    env = {
+        "NODE_NAME": member.hostname,
+        "NODE_ROLE": member.role,
+        "NODE_ADDRESS": member.address,
+        "KUBE_CONFIG_DIR": dirs.config,
+        "KUBE_DATA_DIR": dirs.data,
+        "KUBE_RUN_DIR": dirs.run,
+        "KUBE_CGROUP": dirs.cgroup,
+        "KUBE_API": f"https://{shape.api_host}:{kube.API_PORT}",
+    }
+    text = "".join(f"{key}={_quote(value)}\n" for key, value in env.items())
+    out[os.path.join(dirs.config, "node.env")] = (text.encode(), 0o644)
+    return out
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def cluster_cas(spec: ClusterSpec) -> kube.ClusterCAs:
+    """The cluster's CAs (its cluster CA stands in for an etcd or front-proxy CA it lacks)."""
+    if spec.ca is None:
+        raise PlanError(
+            "Kubernetes clusters on Heat need TLS: their nodes' certificates come from the "
+            "cluster's CAs (tls_disabled is not supported by this driver)"
+        )
+    return kube.ClusterCAs(
+        ca=spec.ca,
+        etcd=spec.cas.get("etcd_ca") or spec.ca,
+        front_proxy=spec.cas.get("front_proxy_ca") or spec.ca,
+    )
+
+
+def server_name(stack: str, role: str, index: int) -> str:
+    """The server's name as cluster.yaml gives it (`<stack>-<master|node>-<index>`), which
+    is also its Kubernetes node name."""
+    return f"{stack}-{role}-{index}"
+
+
+class KubernetesHeatDriver(HeatDriver):
+    """A Heat driver whose servers become Kubernetes nodes from their bundles."""
+
+    def bundle_parameters(
+        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
+    ) -> dict[str, object]:
+        return bundles(spec, stack, node_indices)
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        """Every bundle is rendered with new certificates, so all of them were issued after
+        `issued_before`."""
+        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")
+
+
+def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
+    """The stack parameters of `spec`'s servers: `master_bundles` (every master),
+    `node_bundles` (nodes at `node_indices`) and the load balancer's planned VIP."""
+    plan = plan_for(spec)
+    cas = cluster_cas(spec)
+    private, public = service_account_key(cas)
+    masters = tuple(
+        kube.Member(
+            server_name(stack, "master", i), plan.master(i), kube.MASTER,
+            plan.pod_subnet(plan.master(i)),
+        )
+        for i in range(spec.master_count)
+    )  # fmt: skip
+    lb = spec.labels.get("master_lb_enabled", spec.template.get("master_lb_enabled"))
+    api_host = plan.load_balancer if str(lb).lower() == "true" else masters[0].address
+    shape = kube.ClusterShape(
+        uuid=spec.uuid,
+        masters=masters,
+        api_host=api_host,
+        service_cidr=spec.labels.get("service_cluster_ip_range") or DEFAULT_SERVICE_CIDR,
+        pod_cidr=str(plan.pods),
+        service_account_key=private,
+        service_account_pub=public,
+        api_sans=("127.0.0.1", "localhost", api_host),
+    )
+    storage = str(spec.template.get("docker_storage_driver") or "overlay2")
+    dockerd = vm_dockerd(VM_DIRS, storage)
+
+    def one(member: kube.Member) -> ServerBundle:
+        files = render(shape, member, VM_DIRS, cas, spec.node_cert_days, dockerd)
+        return ServerBundle(member.address, files)
+
+    workers = {}
+    for i in node_indices:
+        address = plan.node(i)
+        name = server_name(stack, "node", i)
+        workers[i] = one(kube.Member(name, address, kube.WORKER, plan.pod_subnet(address)))
+    return {
+        node_bundle.MASTER_BUNDLES: node_bundle.parameter(dict(enumerate(map(one, masters)))),
+        node_bundle.NODE_BUNDLES: node_bundle.parameter(workers),
+        "lb_vip_address": plan.load_balancer,
+    }
