@@ -47,6 +47,9 @@ class OperationKind(StrEnum):
     DELETE = "delete"
     ROTATE_CA = "rotate_ca"
     RENEW_CERTIFICATES = "renew_certificates"
+    #: Auto-healing: dead or down nodes restarted from their data, replaced when that fails.
+    #: Started by the conductor's health check, never by a request.
+    HEAL = "heal"
 
 
 class OperationState(StrEnum):
@@ -73,6 +76,8 @@ ALLOWED_FROM: dict[OperationKind, frozenset[ClusterStatus]] = {
     OperationKind.UPGRADE: COMPLETE,
     OperationKind.ROTATE_CA: COMPLETE,
     OperationKind.RENEW_CERTIFICATES: COMPLETE,
+    # Healing starts only on a settled cluster (and only when no operation holds it).
+    OperationKind.HEAL: COMPLETE,
     # Delete is always allowed: it is how a user gets rid of a failed or stuck cluster.
     OperationKind.DELETE: frozenset(ClusterStatus) - {ClusterStatus.DELETE_COMPLETE},
 }
@@ -105,6 +110,12 @@ TRANSITIONS: dict[OperationKind, tuple[ClusterStatus, ClusterStatus, ClusterStat
         ClusterStatus.UPDATE_FAILED,
     ),
     OperationKind.RENEW_CERTIFICATES: (
+        ClusterStatus.UPDATE_IN_PROGRESS,
+        ClusterStatus.UPDATE_COMPLETE,
+        ClusterStatus.UPDATE_FAILED,
+    ),
+    # A repair is an update, as Magnum's auto-healer's resize is.
+    OperationKind.HEAL: (
         ClusterStatus.UPDATE_IN_PROGRESS,
         ClusterStatus.UPDATE_COMPLETE,
         ClusterStatus.UPDATE_FAILED,

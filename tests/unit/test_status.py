@@ -49,6 +49,7 @@ EXPECTED_ALLOWED: dict[str, set[str]] = {
     "upgrade": SETTLED,
     "rotate_ca": SETTLED,
     "renew_certificates": SETTLED,
+    "heal": SETTLED,  # started by the health check, only on a settled cluster
     "delete": WIRE_VALUES - {"DELETE_COMPLETE"},
 }
 
@@ -59,6 +60,7 @@ EXPECTED_TRANSITIONS = {
     "upgrade": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "rotate_ca": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "renew_certificates": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "heal": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"),
 }
 

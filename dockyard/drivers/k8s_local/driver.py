@@ -11,6 +11,7 @@ Calls are synchronous and idempotent (see the package docstring for the module m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -27,6 +28,7 @@ from dockyard.drivers.base import (
 from dockyard.drivers.k8s_local import (
     cert_rollout,
     checks,
+    healing,
     health,
     options,
     provisioning,
@@ -114,3 +116,8 @@ class LocalKubernetesDriver(ClusterDriver):
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         return health.check_health(self.nodes, spec)
+
+    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
+        """Down nodes restarted and Ready again, workers replaced (healing.py)."""
+        self.check_host()
+        return healing.heal(self.nodes, spec, nodes)

@@ -43,7 +43,7 @@ def resize(
         nodes.ensure_running(state, state.live_nodes, cas, spec.node_cert_days)
         with nodes.api(state, spec) as api:
             # Removals an interrupted call had decided on are finished first.
-            busy = _remove(nodes, state, api, [n for n in state.nodes if n.removing], events)
+            busy = remove_workers(nodes, state, api, [n for n in state.nodes if n.removing], events)
             before = len(state.workers)
             on_step: steps.NodeStep = steps.no_step
             if node_count > before:
@@ -60,17 +60,19 @@ def resize(
                 for node in victims:
                     node.removing = True
                 nodes.store.save(state)
-                busy += _remove(nodes, state, api, victims, events)
+                busy += remove_workers(nodes, state, api, victims, events)
         nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec), on_step=on_step)
         nodes.ensure_routes(state)
         nodes.store.save(state)
-    reason = f"workers scaled from {before} to {len(state.workers)}"
+    # "scaled from ... to ..." is the conductor's, from the request: `before` counts the
+    # nodes an interrupted call had already added.
+    reason = ""
     if busy:
-        reason += f"; {len(busy)} removed node(s) were running pods: {', '.join(busy)}"
+        reason = f"{len(busy)} removed node(s) were running pods: {', '.join(busy)}"
     return results.complete(nodes, state, reason, events)
 
 
-def _remove(
+def remove_workers(
     nodes: KubeNodes, state: KubeState, api: KubeApi, victims: list[Node], events: list[str]
 ) -> list[str]:
     """Cordon, drain, delete and tear down `victims`; the hostnames that still ran pods."""

@@ -38,7 +38,7 @@ def resize(
         if unjoined:  # added by an interrupted call
             parts.swarm.ensure_joined(state, unjoined)
         # Removals an interrupted call had decided on are finished first.
-        warned = _remove_workers(parts, state, [n for n in state.nodes if n.removing], events)
+        warned = remove_workers(parts, state, [n for n in state.nodes if n.removing], events)
         before = len(state.workers)
         if node_count > before:
             added = [state.add_node(WORKER, spec.name) for _ in range(node_count - before)]
@@ -56,15 +56,17 @@ def resize(
             for node in victims:
                 node.removing = True
             parts.store.save(state)
-            warned += _remove_workers(parts, state, victims, events)
+            warned += remove_workers(parts, state, victims, events)
         parts.store.save(state)
-    reason = f"workers scaled from {before} to {len(state.workers)}"
+    # "scaled from ... to ..." is the conductor's, from the request: `before` counts the
+    # nodes an interrupted call had already added.
+    reason = ""
     if warned:
-        reason += f"; {len(warned)} removed node(s) were running tasks: {', '.join(warned)}"
+        reason = f"{len(warned)} removed node(s) were running tasks: {', '.join(warned)}"
     return results.complete(parts.store, state, reason, events)
 
 
-def _remove_workers(
+def remove_workers(
     parts: DriverParts, state: ClusterState, victims: list[Node], events: list[str]
 ) -> list[str]:
     """Drain, stop and remove `victims`; returns the hostnames that still ran tasks."""
