@@ -67,6 +67,12 @@ class DownTracker:
                 del self._since[key]
             return {name: now - self._since.setdefault((cluster_uuid, name), now) for name in down}
 
+    def forget(self, cluster_uuid: str) -> None:
+        """Start over for `cluster_uuid` (a heal was just started)."""
+        with self._lock:
+            for key in [k for k in self._since if k[0] == cluster_uuid]:
+                del self._since[key]
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Notice:
@@ -240,7 +246,7 @@ def _node_event(
             f"node.{what}",
             "failure" if what == "down" else "success",
             {
-                "cluster_uuid": cluster.uuid,
+                "uuid": cluster.uuid,  # the CADF target: the cluster
                 "cluster_name": cluster.name,
                 "node": name,
                 "reason": why,

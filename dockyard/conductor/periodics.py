@@ -172,6 +172,8 @@ def record_health(
         )  # fmt: skip
     if decided.operation is not None:
         LOG.warning("cluster %s: healing started (operation %s)", cluster_uuid, decided.operation)
+        if tracker is not None:  # the grace period starts again for what is still down after
+            tracker.forget(cluster_uuid)
         rt.wake_conductor()
     return decided.operation
 
