@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from dockyard.conductor.worker import Conductor
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.domain.status import OperationState
 
+ACTIVE = ("PENDING", "RUNNING")
 # Heal soon after a node is seen down; health checked every second.
 FAST = {"conductor": {"heal_grace_seconds": 0.2, "health_sync_interval": 1}}
 
@@ -110,21 +112,14 @@ def test_the_healing_loop_never_touches_a_cluster_an_operation_holds(
         answers.append(api.post(f"/v1/clusters/{uuid}/actions/resize", {"node_count": size}))
         return answers[-1].status_code == 202
 
+    def resized(size: int) -> bool:
+        busy = [o for o in operations(api, uuid) if o.kind == "resize" and o.state in ACTIVE]
+        return not busy and api.get(f"/v1/clusters/{uuid}").json()["node_count"] == size
+
     try:
         for size in [3, 2] * 5:
-            wait_until(lambda s=size: resize(s), 30, f"a resize to {size} to be accepted")
-            wait_until(
-                lambda s=size: (
-                    api.get(f"/v1/clusters/{uuid}").json()["node_count"] == s
-                    and not [
-                        o
-                        for o in operations(api, uuid)
-                        if o.kind == "resize" and o.state in ("PENDING", "RUNNING")
-                    ]
-                ),
-                20,
-                "the resize to end",
-            )
+            wait_until(partial(resize, size), 30, f"a resize to {size} to be accepted")
+            wait_until(partial(resized, size), 20, "the resize to end")
     finally:
         stop.set()
         for loop in loops:
