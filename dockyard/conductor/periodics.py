@@ -105,7 +105,9 @@ def sync_health(
         try:
             with logcontext.bound(cluster=uuid):
                 driver = rt.drivers.get(driver_name)
-                health = driver.check_health(ctx, spec)
+                # With the CA and an admin certificate: a Kubernetes API wants a client
+                # certificate (without them k8s_local could only say "no CA").
+                health = driver.check_health(ctx, cluster_certs.attach(rt, spec))
                 checked += 1
                 if health is not None:
                     record_health(rt, uuid, health, tracker if driver.can_heal else None)

@@ -218,17 +218,31 @@ def test_a_resize_reason_comes_from_its_request(api: Api) -> None:
 
 
 def test_health_is_recorded_right_after_an_operation(tmp_path: Path, sqlite_url: str) -> None:
-    """No periodic check runs within the test (an hour apart); health still shows at once."""
+    """No periodic check runs within the test (an hour apart), yet health shows right after
+    the create, and right after a resize the removed nodes leave the reason although the
+    status (UNHEALTHY: one node is down, healing off) stays the same."""
     slow = {"conductor": {"health_sync_interval": 3600}}
     with running_api(make_runtime(tmp_path, sqlite_url, slow)) as api:
-        uuid = make_cluster(api, "fresh")
-        shown = wait_until(
-            lambda: api.get(f"/v1/clusters/{uuid}").json(),
-            20,
-            "health",
-            until=lambda body: body["health_status"] == "HEALTHY",
+        uuid = make_cluster(
+            api, "fresh", node_count=3, fake_down="fresh-node-0", auto_healing_enabled="false"
         )
-        assert shown["health_status_reason"] == {}
+
+        def reason() -> dict[str, str]:
+            body = api.get(f"/v1/clusters/{uuid}").json()
+            assert body["health_status"] in (None, "UNHEALTHY"), body
+            return dict(body["health_status_reason"] or {})
+
+        nodes = {"fresh-node-0", "fresh-node-1", "fresh-node-2"}
+        wait_until(reason, 20, "health after the create", until=lambda r: nodes <= set(r))
+        response = api.post(f"/v1/clusters/{uuid}/actions/resize", {"node_count": 1})
+        assert response.status_code == 202, response.text
+        wait_until(
+            reason,
+            20,
+            "health after the resize",
+            until=lambda r: "fresh-node-1" not in r and "fresh-node-0" in r,
+        )
+        assert reason()["fresh-node-0"] == "told to be down"
 
 
 def dead_pid() -> int:
