@@ -13,6 +13,7 @@ processes cannot be seen, the lease rule alone decides.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -234,7 +235,8 @@ class Conductor:
             with logcontext.bound(request=ids[0] or "-", cluster=ids[1] or "-"):
                 runner.run(self.rt, op_uuid, self.owner, self._cancel.get(op_uuid))
             if ids[1] and not self._stop.is_set():
-                self._health_pool.submit(self._check_health, ids[1])
+                with contextlib.suppress(RuntimeError):  # stopped meanwhile: no more checks
+                    self._health_pool.submit(self._check_health, ids[1])
         except Exception:
             LOG.exception("operation %s crashed the runner", op_uuid)
         finally:
