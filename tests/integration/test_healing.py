@@ -238,6 +238,7 @@ def test_killed_dockyard_finishes_its_create_at_once_after_a_restart(world: Worl
     uuid = world.create("h3", "swarm", 2)
 
     def building() -> bool:
+        assert not world.get(f"/v1/clusters/{uuid}")["status"].endswith("_FAILED")
         state = Path(world.settings.state_dir) / "clusters" / uuid / "state.json"
         return state.exists() and bool(world.state(uuid).get("nodes"))
 
