@@ -1,4 +1,4 @@
-"""Periodic tasks: heartbeat, operation deadlines, health of settled clusters."""
+"""Periodic tasks: heartbeat, operation deadlines, health (and healing) of settled clusters."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dockyard.common import exceptions, logcontext
 from dockyard.common.context import admin_context
 from dockyard.conductor import certificates as cluster_certs
-from dockyard.conductor import runner, specs
+from dockyard.conductor import healing, runner, specs
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import events as event_repo
@@ -20,7 +20,8 @@ from dockyard.db.repositories import operations as op_repo
 from dockyard.db.repositories import services as service_repo
 from dockyard.domain.certificates import CA_KINDS
 from dockyard.domain.status import COMPLETE, OperationKind, OperationState
-from dockyard.drivers.base import ClusterDriver, ClusterInventory, ClusterSpec
+from dockyard.drivers.base import ClusterDriver, ClusterInventory, ClusterSpec, Health
+from dockyard.notifications.notifier import CLUSTER_TYPE_URI
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
@@ -83,53 +84,79 @@ def enforce_deadlines(rt: Runtime) -> int:
     return failed
 
 
-def sync_health(rt: Runtime) -> int:
-    """Ask each driver for the health of settled clusters; record changes. Returns checks."""
+def sync_health(
+    rt: Runtime, tracker: healing.DownTracker | None = None, cluster_uuid: str | None = None
+) -> int:
+    """Ask each driver for the health of settled clusters (or of `cluster_uuid` alone, if it
+    is settled) and record it; with `tracker`, heal as the labels say (healing.py). Returns
+    how many clusters were checked."""
+    query = select(Cluster).where(
+        Cluster.status.in_([s.value for s in COMPLETE]),
+        Cluster.active_operation_id.is_(None),
+    )
+    if cluster_uuid is not None:
+        query = query.where(Cluster.uuid == cluster_uuid)
     with rt.db.read() as session:
-        clusters = list(
-            session.scalars(
-                select(Cluster).where(
-                    Cluster.status.in_([s.value for s in COMPLETE]),
-                    Cluster.active_operation_id.is_(None),
-                )
-            )
-        )
+        clusters = list(session.scalars(query))
         work = [(c.uuid, c.driver, specs.build(session, c)) for c in clusters]
     ctx = admin_context()
     checked = 0
-    renew_before = dt.timedelta(days=int(rt.conf.certificates.renew_before_days))
-    for cluster_uuid, driver_name, spec in work:
+    for uuid, driver_name, spec in work:
         try:
-            with logcontext.bound(cluster=cluster_uuid):
-                health = rt.drivers.get(driver_name).check_health(ctx, spec)
+            with logcontext.bound(cluster=uuid):
+                driver = rt.drivers.get(driver_name)
+                # With the CA and an admin certificate: a Kubernetes API wants a client
+                # certificate (without them k8s_local could only say "no CA").
+                health = driver.check_health(ctx, cluster_certs.attach(rt, spec))
+                checked += 1
+                if health is not None:
+                    record_health(rt, uuid, health, tracker if driver.can_heal else None)
         except Exception:
-            LOG.exception("health check of cluster %s failed", cluster_uuid)
-            continue
-        checked += 1
-        if health is None:
-            continue
-        with rt.db.write() as session:
-            cluster = session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
-            if cluster is None:
-                continue
-            warning = certificate_warning(session, cluster_uuid, renew_before)
-            reason = {**health.reason, **({"certificates": warning} if warning else {})}
-            old_warning = (cluster.health_status_reason or {}).get("certificates")
-            if cluster.health_status == health.status and old_warning == warning:
-                continue
-            if warning and not old_warning:
-                event_repo.record(
-                    session,
-                    cluster_uuid,
-                    "certificates.expiring",
-                    warning,
-                    status=cluster.status,
-                    level="WARNING",
-                    host=rt.conf.host,
-                )
+            LOG.exception("health check of cluster %s failed", uuid)
+    return checked
+
+
+def record_health(
+    rt: Runtime, cluster_uuid: str, health: Health, tracker: healing.DownTracker | None
+) -> str | None:
+    """Write `health` (status and reason, each whenever it changed) with the certificate
+    warning, and decide about healing (with `tracker`). Returns the heal operation started."""
+    renew_before = dt.timedelta(days=int(rt.conf.certificates.renew_before_days))
+    down_for = tracker.seen(cluster_uuid, set(health.down)) if tracker is not None else {}
+    decided = healing.Outcome()
+    with runner.write(rt) as session:
+        cluster = session.scalars(
+            select(Cluster)
+            .where(Cluster.uuid == cluster_uuid)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if cluster is None:
+            return None
+        warning = certificate_warning(session, cluster_uuid, renew_before)
+        reason = {**health.reason, **({"certificates": warning} if warning else {})}
+        if tracker is not None:
+            decided = healing.decide(session, cluster, health, down_for, heal_settings(rt))
+            if decided.reason:
+                reason[healing.REASON_KEY] = decided.reason
+            if decided.operation is not None:
+                op = op_repo.get(session, decided.operation)
+                if op is not None:
+                    runner.queue_notification(session, op, cluster, "pending")
+        old_reason = cluster.health_status_reason or {}
+        if warning and not old_reason.get("certificates"):
+            event_repo.record(
+                session,
+                cluster_uuid,
+                "certificates.expiring",
+                warning,
+                status=cluster.status,
+                level="WARNING",
+                host=rt.conf.host,
+            )
+        if reason != old_reason:
             cluster.health_status_reason = reason
-            if cluster.health_status == health.status:
-                continue
+        if cluster.health_status != health.status:
             cluster.health_status = health.status
             event_repo.record(
                 session,
@@ -140,7 +167,26 @@ def sync_health(rt: Runtime) -> int:
                 level="INFO" if health.status == "HEALTHY" else "WARNING",
                 host=rt.conf.host,
             )
-    return checked
+    for notice in decided.notices:
+        rt.notifier.resource(
+            "dockyard.cluster", CLUSTER_TYPE_URI, "node_data", notice.action, notice.outcome,
+            notice.data, notice.user_id, notice.project_id,
+        )  # fmt: skip
+    if decided.operation is not None:
+        LOG.warning("cluster %s: healing started (operation %s)", cluster_uuid, decided.operation)
+        if tracker is not None:  # the grace period starts again for what is still down after
+            tracker.forget(cluster_uuid)
+        rt.wake_conductor()
+    return decided.operation
+
+
+def heal_settings(rt: Runtime) -> healing.Settings:
+    conf = rt.conf.conductor
+    return healing.Settings(
+        grace=float(conf.heal_grace_seconds),
+        deadline_minutes=int(conf.operation_timeout),
+        host=rt.conf.host,
+    )
 
 
 def certificate_warning(

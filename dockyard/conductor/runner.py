@@ -72,7 +72,8 @@ def write(rt: Runtime) -> Iterator[Session]:
         )
 
 
-def _queue_notification(session: Session, op: Operation, cluster: Cluster, outcome: str) -> None:
+def queue_notification(session: Session, op: Operation, cluster: Cluster, outcome: str) -> None:
+    """Send `op`'s notification with `outcome` once this `write` transaction commits."""
     session.info.setdefault(_NOTIFY, []).append(
         (op.kind, outcome, notify.cluster_payload(cluster), op.user_id)
     )
@@ -272,6 +273,8 @@ def _call_driver(
     if kind is OperationKind.RENEW_CERTIFICATES:
         issued_before = dt.datetime.fromisoformat(params["issued_before"])
         return driver.renew_certificates(ctx, spec, issued_before)
+    if kind is OperationKind.HEAL:
+        return driver.heal(ctx, spec, list(params.get("nodes", [])))
     return driver.rotate_ca(ctx, spec)
 
 
@@ -319,15 +322,16 @@ def _complete(
 ) -> None:
     kind = OperationKind(op.kind)
     done = TRANSITIONS[kind][1]
+    reason = "; ".join(r for r in (requested(op), result.reason) if r) or None
     op_repo.finish(session, op.uuid, owner, OperationState.COMPLETE)
-    _event(session, op, "complete", result.reason or f"{op.kind} complete", owner, status=done)
+    _event(session, op, "complete", reason or f"{op.kind} complete", owner, status=done)
     if kind is OperationKind.DELETE:
         cluster.status = done.value
-        _queue_notification(session, op, cluster, "success")
+        queue_notification(session, op, cluster, "success")
         cluster_repo.remove(session, cluster)
         return
     cluster.status = done.value
-    cluster.status_reason = result.reason
+    cluster.status_reason = reason
     cluster.active_operation_id = None
     if kind is OperationKind.UPGRADE:  # the cluster now runs the new template's settings
         cluster.cluster_template_id = op.params["cluster_template"]
@@ -336,7 +340,16 @@ def _complete(
             ng.status = done.value
             ng.status_reason = None
     nodegroup_ops.settle(session, op, cluster, None)
-    _queue_notification(session, op, cluster, "success")
+    queue_notification(session, op, cluster, "success")
+
+
+def requested(op: Operation) -> str | None:
+    """What the operation's request asked for, in words, from its recorded params (never from
+    what the driver found: a call repeated after a crash finds half of the work done)."""
+    previous, wanted = op.params.get("previous_node_count"), op.params.get("node_count")
+    if previous is not None and wanted is not None:
+        return f"workers scaled from {previous} to {wanted}"
+    return None
 
 
 def _fail(
@@ -360,7 +373,7 @@ def _fail(
         cluster.node_count = ng_repo.worker_total(session, cluster.uuid)
     nodegroup_ops.settle(session, op, cluster, reason)
     _event(session, op, "failed", reason, owner, status=failed, level="ERROR")
-    _queue_notification(session, op, cluster, "failure")
+    queue_notification(session, op, cluster, "failure")
 
 
 def fail_operation(session: Session, op: Operation, cluster: Cluster | None, reason: str) -> None:

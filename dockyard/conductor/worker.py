@@ -1,9 +1,19 @@
 """The conductor: claims due operations, runs them on a thread pool, keeps their leases alive,
 and runs the periodic tasks. Several conductors (processes or hosts) can share one database.
+
+Health is checked when the conductor starts (after the drivers resumed their clusters), right
+after every operation and then every `[conductor] health_sync_interval`; each check may start
+a heal (healing.py).
+
+On SQLite (one machine, in practice the embedded `dockyard`), a conductor that starts takes
+over at once the operations its own previous run left running: their lease owner names this
+host and a process that no longer exists. With a shared database, where another host's
+processes cannot be seen, the lease rule alone decides.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -13,12 +23,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from dockyard.common import logcontext
-from dockyard.conductor import periodics, runner
+from dockyard.conductor import healing, periodics, runner
 from dockyard.db.models import utcnow
 from dockyard.db.repositories import operations as op_repo
 from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
+
+# The owners of the conductors started in this process.
+_STARTED: set[str] = set()
 
 
 class Conductor:
@@ -43,6 +56,9 @@ class Conductor:
         self._cancel: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dockyard-op")
+        # Health checks right after operations, off the operations' workers.
+        self._health_pool = ThreadPoolExecutor(1, thread_name_prefix="dockyard-health")
+        self.tracker = healing.DownTracker()
         self._threads: list[threading.Thread] = []
         self._lease_thread: threading.Thread | None = None
         self.resume_reports: list[str] | None = None  # set once the start-up resume ran
@@ -50,8 +66,12 @@ class Conductor:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         self.rt.wake_conductor = self.wake
+        _STARTED.add(self.owner)
         periodics.check_cert_store_allows_conductor(self.rt, self.binary)
         periodics.heartbeat(self.rt, self.binary)
+        taken = self.take_over_own_dead_runs()
+        if taken:
+            LOG.warning("took over %d operation(s) left running by a previous run", taken)
         self._spawn("resume", self._resume)
         self._spawn("claim", self._claim_loop)
         self._lease_thread = self._spawn(
@@ -75,7 +95,7 @@ class Conductor:
             "health",
             self._every(
                 float(self.rt.conf.conductor.health_sync_interval),
-                lambda: periodics.sync_health(self.rt),
+                lambda: periodics.sync_health(self.rt, self.tracker),
             ),
         )
         stack_sync = periodics.sync_interval(self.rt)
@@ -98,6 +118,7 @@ class Conductor:
             if thread is not self._lease_thread:
                 thread.join(timeout=5)
         self._pool.shutdown(wait=wait)
+        self._health_pool.shutdown(wait=False, cancel_futures=True)
         if wait:
             self._halt.set()
             if self._lease_thread is not None:
@@ -105,11 +126,46 @@ class Conductor:
 
     def _resume(self) -> None:
         """Drivers bring back their clusters and sweep orphans (in the background: it may
-        restart nodes); what they did is logged and kept in `resume_reports`."""
+        restart nodes); what they did is logged and kept in `resume_reports`. Then the first
+        health check, so health is known from the start."""
         try:
             self.resume_reports = periodics.resume_clusters(self.rt)
         except Exception:
             LOG.exception("resuming clusters at conductor start failed")
+        try:
+            periodics.sync_health(self.rt, self.tracker)
+        except Exception:
+            LOG.exception("health check at conductor start failed")
+
+    def take_over_own_dead_runs(self) -> int:
+        """On SQLite: end the leases of running operations whose owner is a dead process of
+        this host (this conductor's previous run), so they are claimed now. Returns how many."""
+        if not self.rt.db.is_sqlite:
+            return 0
+        taken = 0
+        with self.rt.db.write() as session:
+            for op_uuid, owner in op_repo.running_leases(session):
+                if self._dead_here(owner) and op_repo.expire_lease(session, op_uuid, owner):
+                    taken += 1
+        return taken
+
+    def _dead_here(self, owner: str) -> bool:
+        """True when `owner` (host:pid:id) is a process of this host that no longer runs."""
+        host, pid_text, _ = [*owner.rsplit(":", 2), "", ""][:3]
+        if host != self.rt.conf.host or owner == self.owner or not pid_text.isdigit():
+            return False
+        pid = int(pid_text)
+        if pid == os.getpid():
+            # This process's pid: dead unless it is another conductor of this process (a
+            # container's PID 1 restarted has the pid its previous run had).
+            return owner not in _STARTED
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return _zombie(pid)
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll."""
@@ -178,6 +234,9 @@ class Conductor:
                 ids = (op.request_id, op.cluster_id) if op else (None, None)
             with logcontext.bound(request=ids[0] or "-", cluster=ids[1] or "-"):
                 runner.run(self.rt, op_uuid, self.owner, self._cancel.get(op_uuid))
+            if ids[1] and not self._stop.is_set():
+                with contextlib.suppress(RuntimeError):  # stopped meanwhile: no more checks
+                    self._health_pool.submit(self._check_health, ids[1])
         except Exception:
             LOG.exception("operation %s crashed the runner", op_uuid)
         finally:
@@ -185,6 +244,14 @@ class Conductor:
                 self._running.discard(op_uuid)
                 self._cancel.pop(op_uuid, None)
             self._wake.set()
+
+    def _check_health(self, cluster_uuid: str) -> None:
+        """Health right after an operation (nothing when the cluster is not settled)."""
+        try:
+            with logcontext.bound(cluster=cluster_uuid):
+                periodics.sync_health(self.rt, self.tracker, cluster_uuid)
+        except Exception:
+            LOG.exception("health check of cluster %s after its operation failed", cluster_uuid)
 
     def _renew_leases(self) -> None:
         with self._lock:
@@ -210,3 +277,13 @@ class Conductor:
                     return True
             time.sleep(0.05)
         return False
+
+
+def _zombie(pid: int) -> bool:
+    """True when `pid` has exited but was not reaped yet."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            stat = handle.read()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2 :].startswith(("Z", "X"))

@@ -26,9 +26,21 @@ OPTS = [
     ),
     cfg.IntOpt(
         "health_sync_interval",
-        default=60,
+        default=15,
         min=1,
-        help="Seconds between health checks of settled clusters.",
+        help="Seconds between health checks of settled clusters. Health is also checked "
+        "when a conductor starts and right after each operation; the checks find the nodes "
+        "that auto-healing brings back.",
+    ),
+    cfg.FloatOpt(
+        "heal_grace_seconds",
+        default=30.0,
+        min=0.0,
+        help="Seconds a node must stay down (its engine or supervisor dead, or the COE "
+        "reporting it down), as seen by the health checks of one conductor, before a heal "
+        "operation restarts or replaces it. Clusters opt out with the label "
+        "auto_healing_enabled=false; auto_healing_max_unhealthy limits how many nodes may be "
+        "down for healing to act.",
     ),
     cfg.FloatOpt(
         "deadline_check_interval",

@@ -372,6 +372,28 @@ _SPECS: Final = (
         min_value=0,
         description="Most nodes the autoscaler may grow the cluster to.",
     ),
+    LabelSpec(
+        name="auto_healing_enabled",
+        kind="bool",
+        coes=_ALL_COES,
+        default="",
+        description=(
+            "Restart (or replace) nodes that stay down; unset means true with the drivers "
+            "that can heal (the local drivers); false leaves down nodes alone."
+        ),
+    ),
+    LabelSpec(
+        name="auto_healing_max_unhealthy",
+        kind="str",
+        coes=_ALL_COES,
+        default="",
+        pattern=r"[0-9]{1,9}%?",
+        description=(
+            "Most nodes that may be down at once for healing to act, as a count or a "
+            "percentage of the cluster's nodes (Cluster API's maxUnhealthy; unset means "
+            "100%); beyond it, healing waits."
+        ),
+    ),
 )
 
 LABELS: Final[Mapping[str, LabelSpec]] = MappingProxyType({spec.name: spec for spec in _SPECS})

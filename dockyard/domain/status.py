@@ -50,6 +50,9 @@ class OperationKind(StrEnum):
     NODEGROUP_CREATE = "nodegroup_create"
     NODEGROUP_UPDATE = "nodegroup_update"
     NODEGROUP_DELETE = "nodegroup_delete"
+    #: Auto-healing: dead or down nodes restarted from their data, replaced when that fails.
+    #: Started by the conductor's health check, never by a request.
+    HEAL = "heal"
 
 
 class OperationState(StrEnum):
@@ -81,6 +84,8 @@ ALLOWED_FROM: dict[OperationKind, frozenset[ClusterStatus]] = {
     OperationKind.NODEGROUP_CREATE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
     OperationKind.NODEGROUP_UPDATE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
     OperationKind.NODEGROUP_DELETE: COMPLETE | {ClusterStatus.UPDATE_FAILED},
+    # Healing starts only on a settled cluster (and only when no operation holds it).
+    OperationKind.HEAL: COMPLETE,
     # Delete is always allowed: it is how a user gets rid of a failed or stuck cluster.
     OperationKind.DELETE: frozenset(ClusterStatus) - {ClusterStatus.DELETE_COMPLETE},
 }
@@ -129,6 +134,12 @@ TRANSITIONS: dict[OperationKind, tuple[ClusterStatus, ClusterStatus, ClusterStat
             OperationKind.NODEGROUP_DELETE,
         )
     },
+    # A repair is an update, as Magnum's auto-healer's resize is.
+    OperationKind.HEAL: (
+        ClusterStatus.UPDATE_IN_PROGRESS,
+        ClusterStatus.UPDATE_COMPLETE,
+        ClusterStatus.UPDATE_FAILED,
+    ),
     OperationKind.DELETE: (
         ClusterStatus.DELETE_IN_PROGRESS,
         ClusterStatus.DELETE_COMPLETE,

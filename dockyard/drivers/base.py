@@ -237,6 +237,11 @@ class DriverResult:
 class Health:
     status: str  # HealthStatus value
     reason: dict[str, str]
+    #: Every node's hostname (the keys of `reason` that are nodes), for a driver that can heal.
+    nodes: tuple[str, ...] = ()
+    #: The nodes `heal` could bring back, by hostname, with why each is down: its engine or
+    #: supervisor died, or the COE reports it down.
+    down: Mapping[str, str] = field(default_factory=dict)
 
 
 class ClusterDriver(ABC):
@@ -365,6 +370,20 @@ class ClusterDriver(ABC):
         once it has succeeded (cache successes, never failures: a fixed deployment is seen
         at once)."""
         return []
+
+    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
+        """Bring back `nodes` (hostnames that `check_health` reported down, for longer than
+        the grace period): restart each from its data (a node whose engine still runs but
+        that the COE reports down is stopped first); replace a node that does not come back,
+        keeping the masters' quorum. Nodes of the cluster found dead meanwhile are restarted
+        too. Idempotent like every call: a repeated call finishes the job. Reports each node
+        restarted, replaced and Ready through `spec.progress`."""
+        raise exceptions.NotSupported(operation=f"Healing clusters with driver {self.name}")
+
+    @property
+    def can_heal(self) -> bool:
+        """True when the driver implements `heal` (auto-healing applies to its clusters)."""
+        return type(self).heal is not ClusterDriver.heal
 
     def check_host(self) -> None:
         """Raise `DriverUnusable` naming what is missing when this deployment cannot run the

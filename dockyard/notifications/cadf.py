@@ -19,6 +19,9 @@ ACTIONS = {
     # CADF actions pycadf has no constant for (containers: dockyard.container.start|stop).
     "start": "start",
     "stop": "stop",
+    # A node of a cluster seen down or back (dockyard.cluster.node.down|up): an observation.
+    "node.down": "monitor",
+    "node.up": "monitor",
 }
 OUTCOMES = {
     "pending": cadftaxonomy.OUTCOME_PENDING,

@@ -179,6 +179,8 @@ def test_label_table_is_consistent() -> None:
         "etcd_volume_size",
         "min_node_count",
         "max_node_count",
+        "auto_healing_enabled",
+        "auto_healing_max_unhealthy",
     }
     assert set(LABELS) == documented
     for name, spec in LABELS.items():

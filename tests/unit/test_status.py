@@ -52,6 +52,7 @@ EXPECTED_ALLOWED: dict[str, set[str]] = {
     "nodegroup_create": SETTLED | {"UPDATE_FAILED"},
     "nodegroup_update": SETTLED | {"UPDATE_FAILED"},
     "nodegroup_delete": SETTLED | {"UPDATE_FAILED"},
+    "heal": SETTLED,  # started by the health check, only on a settled cluster
     "delete": WIRE_VALUES - {"DELETE_COMPLETE"},
 }
 
@@ -65,6 +66,7 @@ EXPECTED_TRANSITIONS = {
     "nodegroup_create": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "nodegroup_update": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "nodegroup_delete": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
+    "heal": ("UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED"),
     "delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"),
 }
 

@@ -236,6 +236,31 @@ def release(
     return execute_count(session, statement) == 1
 
 
+def running_leases(session: Session) -> list[tuple[str, str]]:
+    """(uuid, lease_owner) of every running operation."""
+    rows = session.execute(
+        select(Operation.uuid, Operation.lease_owner).where(
+            Operation.state == OperationState.RUNNING.value, Operation.lease_owner.is_not(None)
+        )
+    )
+    return [(r[0], r[1]) for r in rows if r[1] is not None]
+
+
+def expire_lease(session: Session, operation_uuid: str, owner: str) -> bool:
+    """End `owner`'s lease now (its process is known to be dead), so the operation can be
+    claimed at once instead of when the lease would have lapsed."""
+    statement = (
+        update(Operation)
+        .where(
+            Operation.uuid == operation_uuid,
+            Operation.lease_owner == owner,
+            Operation.state == OperationState.RUNNING.value,
+        )
+        .values(lease_expires_at=utcnow() - dt.timedelta(seconds=1))
+    )
+    return execute_count(session, statement) == 1
+
+
 def past_deadline(session: Session, now: dt.datetime) -> list[str]:
     """Uuids of active operations whose deadline has passed."""
     return list(

@@ -11,7 +11,7 @@ Calls are synchronous and idempotent (see the package docstring for the module m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -28,6 +28,7 @@ from dockyard.drivers.base import (
 from dockyard.drivers.k8s_local import (
     cert_rollout,
     checks,
+    healing,
     health,
     options,
     provisioning,
@@ -139,3 +140,8 @@ class LocalKubernetesDriver(ClusterDriver):
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         return health.check_health(self.nodes, spec)
+
+    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
+        """Down nodes restarted and Ready again, workers replaced (healing.py)."""
+        self.check_host()
+        return healing.heal(self.nodes, spec, nodes)

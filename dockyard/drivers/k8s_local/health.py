@@ -14,13 +14,17 @@ def check_health(nodes: KubeNodes, spec: ClusterSpec) -> Health | None:
     if state is None or not state.nodes:
         return None
     reason: dict[str, str] = {}
+    names = tuple(n.hostname for n in state.live_nodes)
     for node in state.live_nodes:
         reason[node.hostname] = (
             "Ready" if nodes.running(node) else f"the node is not running (pid {node.pid})"
         )
+    # What healing can bring back: nodes whose supervisor died, then those the API reports
+    # not Ready.
+    down = {name: why for name, why in reason.items() if why != "Ready"}
     if not nodes.lb_running(state):
         reason["api"] = f"the API load balancer is not running (pid {state.lb_pid})"
-        return Health(HealthStatus.UNHEALTHY.value, reason)
+        return Health(HealthStatus.UNHEALTHY.value, reason, names, down)
     try:
         with nodes.api(state, spec, timeout=5) as api:
             problem = api.healthy()
@@ -34,10 +38,11 @@ def check_health(nodes: KubeNodes, spec: ClusterSpec) -> Health | None:
         condition = "not registered" if entry is None else node_ready(entry)
         if condition is None or problem is not None:
             continue
+        down.setdefault(node.hostname, condition)
         if reason[node.hostname] == "Ready":
             reason[node.hostname] = condition
         else:
             reason[node.hostname] += f"; {condition}"
     healthy = all(v in ("Ready", "ok") for v in reason.values())
     status = HealthStatus.HEALTHY if healthy else HealthStatus.UNHEALTHY
-    return Health(status.value, reason)
+    return Health(status.value, reason, names, down)

@@ -33,13 +33,14 @@ def resize(
     nodes_to_remove: list[str],
 ) -> DriverResult:
     """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
-    before, after, events, busy, state = _resize(
+    _, _, events, busy, state = _resize(
         nodes, spec, nodegroup, node_count, nodes_to_remove
     )
-    reason = f"workers scaled from {before} to {after}"
-    if not nodegroup.is_default:
-        reason = f"nodegroup {nodegroup.name}: {reason}"
-    return results.complete(nodes, state, reason + _busy(busy), events, spec=spec)
+    # "workers scaled from ... to ..." is the conductor's, from the request (runner.requested):
+    # `before` counts the nodes an interrupted call had already added.
+    reason = "" if nodegroup.is_default else f"nodegroup {nodegroup.name}"
+    reason = (reason + _busy(busy)).removeprefix("; ")
+    return results.complete(nodes, state, reason, events, spec=spec)
 
 
 def create_nodegroup(nodes: KubeNodes, spec: ClusterSpec, nodegroup: NodeGroupSpec) -> DriverResult:
@@ -99,7 +100,7 @@ def _resize(
         nodes.ensure_running(state, state.live_nodes, cas, spec.node_cert_days)
         with nodes.api(state, spec) as api:
             # Removals an interrupted call had decided on are finished first.
-            busy = _remove(nodes, state, api, [n for n in state.nodes if n.removing], events)
+            busy = remove_workers(nodes, state, api, [n for n in state.nodes if n.removing], events)
             members = node_groups.members(state, nodegroup)
             before = len(members)
             on_step: steps.NodeStep = steps.no_step
@@ -119,7 +120,7 @@ def _resize(
                 for node in victims:
                     node.removing = True
                 nodes.store.save(state)
-                busy += _remove(nodes, state, api, victims, events)
+                busy += remove_workers(nodes, state, api, victims, events)
         nodes.wait_ready(state, spec, state.live_nodes, nodegroup_labels(spec), on_step=on_step)
         members = node_groups.members(state, nodegroup)
         with nodes.api(state, spec) as api:
@@ -129,7 +130,7 @@ def _resize(
     return before, len(members), events, busy, state
 
 
-def _remove(
+def remove_workers(
     nodes: KubeNodes, state: KubeState, api: KubeApi, victims: list[Node], events: list[str]
 ) -> list[str]:
     """Cordon, drain, delete and tear down `victims`; the hostnames that still ran pods."""

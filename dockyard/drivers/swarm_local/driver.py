@@ -16,7 +16,7 @@ package docstring for the map).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -34,6 +34,7 @@ from dockyard.drivers.swarm_local import (
     cert_rollout,
     checks,
     engine,
+    healing,
     health,
     options,
     provisioning,
@@ -182,6 +183,11 @@ class LocalDriver(ClusterDriver):
 
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         return health.check_health(self._parts, spec)
+
+    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
+        """Down nodes restarted from their data-roots, workers replaced (healing.py)."""
+        self.check_host()
+        return healing.heal(self._parts, spec, nodes)
 
     def plugin_endpoints(self, driver_state: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         """(node name, plugin dir, docker URL) of each node of a rexray cluster, from its

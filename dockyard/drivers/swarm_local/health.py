@@ -16,12 +16,14 @@ def check_health(parts: DriverParts, spec: ClusterSpec) -> Health | None:
     if state is None or not state.nodes:
         return None
     reason: dict[str, str] = {}
+    down: dict[str, str] = {}  # what healing can bring back
     unhealthy = False
+    names = tuple(n.hostname for n in state.nodes)
     for node in state.nodes:
         if parts.nodes.running(node):
             reason[node.hostname] = "Ready"
         else:
-            reason[node.hostname] = f"dockerd is not running (pid {node.pid})"
+            reason[node.hostname] = down[node.hostname] = f"dockerd is not running (pid {node.pid})"
             unhealthy = True
     if state.registry:
         if parts.registry.running(state):
@@ -33,7 +35,7 @@ def check_health(parts: DriverParts, spec: ClusterSpec) -> Health | None:
         api = parts.swarm.manager_api(state)
     except swarm.SwarmError as exc:
         reason["api"] = str(exc)
-        return Health(HealthStatus.UNHEALTHY.value, reason)
+        return Health(HealthStatus.UNHEALTHY.value, reason, names, down)
     try:
         listed = {n.id: n for n in swarm.nodes(api)}
     finally:
@@ -54,9 +56,10 @@ def check_health(parts: DriverParts, spec: ClusterSpec) -> Health | None:
         else:
             continue
         unhealthy = True
+        down.setdefault(node.hostname, problem)
         if reason[node.hostname] == "Ready":
             reason[node.hostname] = problem
         else:
             reason[node.hostname] += f"; {problem}"
     status = HealthStatus.UNHEALTHY if unhealthy else HealthStatus.HEALTHY
-    return Health(status.value, reason)
+    return Health(status.value, reason, names, down)

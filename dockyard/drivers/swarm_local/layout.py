@@ -328,13 +328,16 @@ class StateStore:
         return None
 
     def subnets_in_use(self) -> set[str]:
-        """Subnets recorded by every cluster in this state_dir."""
+        """Subnets recorded by every cluster in this state_dir, of either local driver (read
+        from the files as they are: a Kubernetes cluster's state is not a swarm one's)."""
         used = set()
         with contextlib.suppress(FileNotFoundError):
             for uuid in os.listdir(self.clusters_dir):
-                state = self.load(uuid)
-                if state is not None:
-                    used.add(state.subnet)
+                with (
+                    contextlib.suppress(FileNotFoundError),
+                    open(self._state_file(uuid), encoding="utf-8") as handle,
+                ):
+                    used.add(str(json.load(handle)["subnet"]))
         return used
 
     @contextlib.contextmanager

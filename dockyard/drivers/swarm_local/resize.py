@@ -47,10 +47,11 @@ def resize(
 ) -> DriverResult:
     """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
     done = _resize(parts, spec, nodegroup, node_count, nodes_to_remove)
-    reason = f"workers scaled from {done.before} to {done.after}"
-    if not nodegroup.is_default:
-        reason = f"nodegroup {nodegroup.name}: {reason}"
-    return results.complete(parts.store, done.state, reason + done.warning, done.events, spec)
+    # "workers scaled from ... to ..." is the conductor's, from the request (runner.requested):
+    # `done.before` counts the nodes an interrupted call had already added.
+    reason = "" if nodegroup.is_default else f"nodegroup {nodegroup.name}"
+    reason = (reason + done.warning).removeprefix("; ")
+    return results.complete(parts.store, done.state, reason, done.events, spec)
 
 
 def create_nodegroup(
@@ -112,7 +113,7 @@ def _resize(
         if unjoined:  # added by an interrupted call
             parts.swarm.ensure_joined(state, unjoined)
         # Removals an interrupted call had decided on are finished first.
-        warned = _remove_workers(parts, state, [n for n in state.nodes if n.removing], events)
+        warned = remove_workers(parts, state, [n for n in state.nodes if n.removing], events)
         members = groups.members(state, nodegroup)
         before = len(members)
         if node_count > before:
@@ -129,14 +130,14 @@ def _resize(
             for node in victims:
                 node.removing = True
             parts.store.save(state)
-            warned += _remove_workers(parts, state, victims, events)
+            warned += remove_workers(parts, state, victims, events)
         members = groups.members(state, nodegroup)
         parts.swarm.ensure_labels(state, groups.wanted_labels(spec, members))
         parts.store.save(state)
     return Resized(before, len(members), events, warned, state)
 
 
-def _remove_workers(
+def remove_workers(
     parts: DriverParts, state: ClusterState, victims: list[Node], events: list[str]
 ) -> list[str]:
     """Drain, stop and remove `victims`; returns the hostnames that still ran tasks."""

@@ -13,6 +13,9 @@ Behaviour is steered by labels (all test-only):
                                nodegroup_create|nodegroup_update|nodegroup_delete fail
     fake_async=<polls>         answer IN_PROGRESS this many times before completing
     fake_unhealthy=true        health check reports UNHEALTHY
+    fake_down=<node>[,<node>]  health check reports these nodes down (for healing); `heal`
+                               journals "heal" and completes (the nodes stay "down": the
+                               label does not change, so healing starts again and again)
     fake_hang=<op>[,<op>...]   create|resize|delete|... never return (block their thread)
     fake_transient=<n>         the first n calls of each op (per conductor process) raise
                                BackendUnavailable, an HTTP 503 as openstacksdk reports one
@@ -27,7 +30,7 @@ import datetime as dt
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dockyard.certs import x509
@@ -220,4 +223,16 @@ class FakeDriver(ClusterDriver):
     def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
         if str(spec.labels.get("fake_unhealthy", "")).lower() == "true":
             return Health("UNHEALTHY", {"fake": "told to be unhealthy"})
+        down = [n for n in str(spec.labels.get("fake_down", "")).split(",") if n]
+        if down:
+            names = tuple(f"{spec.name}-node-{i}" for i in range(spec.node_count))
+            names += tuple(n for n in down if n not in names)
+            reason = {n: "told to be down" if n in down else "Ready" for n in names}
+            return Health("UNHEALTHY", reason, names, {n: "told to be down" for n in down})
         return Health("HEALTHY", {})
+
+    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
+        self._journal(spec, "heal")
+        result = self._result(spec, "heal", spec.master_count, spec.node_count)
+        result.reason = f"fake heal of {', '.join(nodes)}"
+        return result
