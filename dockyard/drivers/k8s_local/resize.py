@@ -33,9 +33,7 @@ def resize(
     nodes_to_remove: list[str],
 ) -> DriverResult:
     """Make the worker nodegroup have `node_count` nodes, removing `nodes_to_remove` first."""
-    _, _, events, busy, state = _resize(
-        nodes, spec, nodegroup, node_count, nodes_to_remove
-    )
+    _, _, events, busy, state = _resize(nodes, spec, nodegroup, node_count, nodes_to_remove)
     # "workers scaled from ... to ..." is the conductor's, from the request (runner.requested):
     # `before` counts the nodes an interrupted call had already added.
     reason = "" if nodegroup.is_default else f"nodegroup {nodegroup.name}"
