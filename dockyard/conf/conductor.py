@@ -34,7 +34,7 @@ OPTS = [
     ),
     cfg.FloatOpt(
         "heal_grace_seconds",
-        default=30.0,
+        default=90.0,
         min=0.0,
         help="Seconds a node must stay down (its engine or supervisor dead, or the COE "
         "reporting it down), as seen by the health checks of one conductor, before a heal "
