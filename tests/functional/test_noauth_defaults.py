@@ -51,7 +51,7 @@ def test_noauth_on_a_network_address_is_refused(tmp_path: Path) -> None:
     process = _run_dockyard(tmp_path)
     output, _ = process.communicate(timeout=60)
     assert process.returncode != 0
-    assert "Refusing to start: [auth] strategy = noauth on [api] host = 0.0.0.0" in output
+    assert "refusing to start: [auth] strategy = noauth on [api] host = 0.0.0.0" in output
 
 
 def test_noauth_on_a_network_address_when_allowed_warns(tmp_path: Path) -> None:
