@@ -32,7 +32,12 @@ def _send_until_answered(server: Server, head: bytes, chunked: bool) -> tuple[by
             sent += len(CHUNK)
         answer = b""
         while b"}" not in answer.partition(b"\r\n\r\n")[2]:  # the JSON error body
-            data = sock.recv(65536)
+            try:
+                data = sock.recv(65536)
+            except ConnectionResetError:
+                # The server answered and closed while body bytes were still arriving: the
+                # kernel may drop its answer. What it did not read is what counts here.
+                break
             if not data:
                 break
             answer += data
@@ -59,5 +64,5 @@ def test_body_longer_than_its_content_length_claim_is_cut(server: Server) -> Non
         b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     )
     answer, sent = _send_until_answered(server, head, chunked=False)
-    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert answer.startswith(b"HTTP/1.1 400") or answer == b"", answer[:200]
     assert sent < 16 * 1024 * 1024, sent

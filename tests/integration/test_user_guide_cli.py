@@ -50,6 +50,7 @@ from dockyard.drivers.swarm_local.settings import LocalSettings
 HOST_PROBLEM = host_problem()
 pytestmark = [
     pytest.mark.client,
+    pytest.mark.scenario,  # the guide's steps in its order, on one world (harness/order.py)
     pytest.mark.skipif(HOST_PROBLEM is not None, reason=HOST_PROBLEM or ""),
 ]
 
