@@ -111,8 +111,12 @@ def test_three_masters_keep_the_api_up_and_a_killed_master_comes_back(
             return False  # etcd settling again after the restarted member rejoined
 
     wait_until(all_ready, 60, "every node Ready")
-    health = driver.check_health(CTX, cluster)
-    assert health is not None and health.status == "HEALTHY", health
+
+    def healthy() -> bool:  # /readyz also waits for etcd to settle
+        health = driver.check_health(CTX, cluster)
+        return health is not None and health.status == "HEALTHY"
+
+    wait_until(healthy, 60, "the cluster HEALTHY again")
 
     deleted = driver.delete_cluster(CTX, cluster)
     assert deleted.outcome is Outcome.COMPLETE and not deleted.events, deleted.reason
