@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,6 @@ class Cluster:
     name: str = "k1"
     uuid: str = ""
     kubectl: Kubectl | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def get(self, path: str) -> Any:
         response = httpx.get(f"{self.server.url}{path}", headers=LATEST, timeout=30)

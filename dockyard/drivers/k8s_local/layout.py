@@ -42,12 +42,11 @@ class KubeState(ClusterState):
     def pod_subnet(self, node: Node) -> str:
         """The node's /24 of the pod network, from its address (never reused while it lives)."""
         network = ipaddress.IPv4Network(self.pod_cidr)
-        subnets = network.subnets(new_prefix=24)
-        index = node.octet - FIRST_HOST
-        for i, subnet in enumerate(subnets):
-            if i == index:
-                return str(subnet)
-        raise ValueError(f"pod network {self.pod_cidr} has no /24 for node {node.name}")
+        first = int(network.network_address) + (node.octet - FIRST_HOST) * 256
+        subnet = ipaddress.IPv4Network((first, 24))
+        if not subnet.subnet_of(network):
+            raise ValueError(f"pod network {self.pod_cidr} has no /24 for node {node.name}")
+        return str(subnet)
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class KubeNodes:
         for node in live:
             netns = state.netns(node)
             wanted = {state.pod_subnet(o): o.address for o in live if o is not node}
-            for route in network._json(["ip", "-n", netns, "-4", "-j", "route", "show"]):
+            for route in network.netns_routes(netns):
                 dst = str(route.get("dst", ""))
                 if "/" not in dst or not ipaddress.IPv4Network(dst).subnet_of(pods):
                     continue

@@ -225,6 +225,11 @@ def remove_firewall(bridge: str) -> None:
 
 
 # -- node namespaces ------------------------------------------------------------------------
+def netns_routes(netns: str) -> list[dict[str, Any]]:
+    """The IPv4 routes of namespace `netns` (`ip -j` objects)."""
+    return _json(["ip", "-n", netns, "-4", "-j", "route", "show"])
+
+
 def netns_exists(netns: str) -> bool:
     return os.path.exists(os.path.join(NETNS_DIR, netns))
 
