@@ -10,19 +10,13 @@ Calls are synchronous and idempotent (see the package docstring for the module m
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.drivers.base import (
-    ClusterDriver,
     ClusterInventory,
-    ClusterSpec,
-    DriverResult,
-    Health,
-    NodeGroupSpec,
     Provides,
 )
 from dockyard.drivers.k8s_local import (
@@ -38,14 +32,19 @@ from dockyard.drivers.k8s_local import (
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
-from dockyard.drivers.swarm_local.checks import HostProblems, refuse
+from dockyard.drivers.local_common.driver import DriverModules, LocalDriverBase
+from dockyard.drivers.swarm_local.checks import HostProblems
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
 OS_DISTRO = "dockyard-node"
 
 
-class LocalKubernetesDriver(ClusterDriver):
-    """Kubernetes clusters of namespaced nodes on this machine."""
+class LocalKubernetesDriver(LocalDriverBase):
+    """Kubernetes clusters of namespaced nodes on this machine; the calls common to both
+    local drivers are in LocalDriverBase (local_common/driver.py)."""
+
+    modules = DriverModules(provisioning, resize, removal, cert_rollout, health, healing)
+    refused_as = "The local Kubernetes driver"
 
     backend: ClassVar[str] = "Kubernetes nodes on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", OS_DISTRO, "kubernetes"),)
@@ -58,6 +57,10 @@ class LocalKubernetesDriver(ClusterDriver):
     def nodes(self) -> KubeNodes:
         return KubeNodes(self.settings)
 
+    @property
+    def target(self) -> KubeNodes:
+        return self.nodes
+
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
@@ -69,8 +72,8 @@ class LocalKubernetesDriver(ClusterDriver):
             found = checks.template_problems(template)
         return found
 
-    def check_host(self) -> None:
-        refuse("The local Kubernetes driver", self._host())
+    def host_problems(self) -> list[str]:
+        return self._host()
 
     def validate_master_count(self, master_count: int, master_lb_enabled: bool) -> None:
         """1 or 3 masters; the cluster's haproxy always fronts them, so no LB is needed."""
@@ -80,55 +83,6 @@ class LocalKubernetesDriver(ClusterDriver):
                 f"not {master_count}"
             )
 
-    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        self.check_host()
-        return provisioning.create(self.nodes, spec)
-
-    def resize_cluster(
-        self,
-        ctx: RequestContext,
-        spec: ClusterSpec,
-        nodegroup: NodeGroupSpec,
-        node_count: int,
-        nodes_to_remove: list[str],
-    ) -> DriverResult:
-        self.check_host()
-        return resize.resize(self.nodes, spec, nodegroup, node_count, nodes_to_remove)
-
-    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        return removal.delete(self.nodes, spec)
-
-    def create_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """The group's nodes start, get Ready, labelled and tainted (resize.py, groups.py)."""
-        self.check_host()
-        return resize.create_nodegroup(self.nodes, spec, nodegroup)
-
-    def update_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """The group's nodes get its current labels and taints (groups.py)."""
-        self.check_host()
-        return resize.relabel_nodegroup(self.nodes, spec, nodegroup)
-
-    def delete_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """The group's nodes are cordoned, drained, deleted and torn down (resize.py)."""
-        self.check_host()
-        return resize.delete_nodegroup(self.nodes, spec, nodegroup)
-
-    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        self.check_host()
-        return cert_rollout.rotate_ca(self.nodes, spec)
-
-    def renew_certificates(
-        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
-    ) -> DriverResult:
-        self.check_host()
-        return cert_rollout.renew_certificates(self.nodes, spec, issued_before)
-
     def resume(self, ctx: RequestContext, inventory: ClusterInventory) -> list[str]:
         if not inventory.running:
             return []  # swarm_local sweeps orphans of the shared state_dir
@@ -137,11 +91,3 @@ class LocalKubernetesDriver(ClusterDriver):
         except exceptions.NotSupported as exc:
             return [f"local Kubernetes clusters not resumed: {exc}"]
         return recovery.resume(self.nodes, inventory)
-
-    def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
-        return health.check_health(self.nodes, spec)
-
-    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
-        """Down nodes restarted and Ready again, workers replaced (healing.py)."""
-        self.check_host()
-        return healing.heal(self.nodes, spec, nodes)

@@ -1,128 +1,94 @@
-"""Healing a local Kubernetes cluster: nodes that stay down (supervisor dead, or not Ready)
-are restarted from their directories and must report Ready again; a worker that does not is
-replaced by a new one (swarm_local's rules: one node at a time, masters restarted but never
-removed, so etcd keeps its quorum; a replacement is recorded before anything changes)."""
+"""Healing a local Kubernetes cluster: the shared loop (local_common/healing.py) with
+Kubernetes' steps. Nodes that stay down (supervisor dead, or not Ready) are restarted from
+their directories and must report Ready again; a worker that does not is replaced by a new
+one, and the old one is cordoned, drained and removed. Masters are restarted, never removed
+(etcd keeps its quorum)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
-from dockyard.common import exceptions
-from dockyard.drivers.base import ClusterSpec, DriverResult, Outcome, StepCounter
+from dockyard.drivers.base import ClusterSpec, DriverResult
 from dockyard.drivers.k8s_local import resize, results
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
 from dockyard.drivers.k8s_local.provisioning import nodegroup_labels
-from dockyard.drivers.swarm_local import groups
-from dockyard.drivers.swarm_local.layout import WORKER, Node
+from dockyard.drivers.local_common.healing import Healer
+from dockyard.drivers.swarm_local.layout import Node
 from dockyard.providers.kube_local.api import node_ready
-
-# Steps per node healed: restarted (or replaced), then Ready.
-PER_NODE = 2
 
 
 def heal(nodes: KubeNodes, spec: ClusterSpec, wanted: Sequence[str]) -> DriverResult:
     """Bring back the nodes named in `wanted` (hostnames) and every node found dead."""
-    cas = cluster_cas(spec)
-    events: list[str] = []
-    with nodes.store.cluster_lock(spec.uuid):
-        state = nodes.load(spec)
-        if state is None:
-            raise exceptions.NotSupported("Healing a local cluster that was never created")
-        nodes.ensure_network(state)
-        nodes.ensure_lb(state)
-        _finish_replacements(nodes, state, spec, events)
-        targets = _still_down(nodes, state, spec, wanted)
-        steps = StepCounter(spec.progress, total=PER_NODE * len(targets))
-        restarted: list[str] = []
-        replaced: list[str] = []
-        lost: list[str] = []
-        for node in targets:
-            try:
-                started_at = time.time()
-                nodes.stop(state, [node])  # a no-op for a dead node
-                nodes.ensure_running(state, [node], cas, spec.node_cert_days)
-                steps.step(f"{node.hostname}: restarted")
-                nodes.wait_ready(state, spec, [node], nodegroup_labels(spec), started_at)
-                steps.step(f"{node.hostname}: Ready")
-                restarted.append(node.hostname)
-            except Exception as exc:
-                events.append(f"{node.hostname} did not come back: {exc}")
-                if node.role != WORKER:
-                    lost.append(node.hostname)
-                    continue
-                new = _replace(nodes, state, spec, node, events)
-                steps.step(f"{node.hostname}: replaced by {new.hostname}")
-                steps.step(f"{new.hostname}: Ready")
-                replaced.append(f"{node.hostname} by {new.hostname}")
-        nodes.store.save(state)
-    done = []
-    if restarted:
-        done.append(f"restarted {', '.join(restarted)}")
-    if replaced:
-        done.append(f"replaced {', '.join(replaced)}")
-    if lost:
-        reason = (
-            f"master(s) {', '.join(lost)} did not come back and are not replaced (that would "
-            "cost etcd's quorum a member): see the events"
-        )
-        failed = results.complete(nodes, state, reason, events)
-        failed.outcome = Outcome.FAILED
-        return failed
-    reason = "healed: " + ("; ".join(done) if done else "every node was running again")
-    return results.complete(nodes, state, reason, events)
+    return KubeHealer(nodes).heal(spec, wanted)
 
 
-def _still_down(
-    nodes: KubeNodes, state: KubeState, spec: ClusterSpec, wanted: Sequence[str]
-) -> list[Node]:
-    """The live nodes whose supervisor is dead, and those of `wanted` that the API does not
-    report Ready now (a node that came back meanwhile is left alone)."""
-    try:
-        with nodes.api(state, spec, timeout=5) as api:
-            listed = api.nodes()
-        ready = {name for name, entry in listed.items() if node_ready(entry) is None}
-    except Exception:
-        ready = set()  # the API does not answer: every wanted node is still down
-    return [
-        n
-        for n in state.live_nodes
-        if not nodes.running(n) or (n.hostname in wanted and n.hostname not in ready)
-    ]
+class KubeHealer(Healer[KubeState]):
+    ready = "Ready"
+    lost_role = "master(s)"
+    quorum = "etcd's quorum"
 
+    def __init__(self, nodes: KubeNodes) -> None:
+        self.nodes = nodes
+        self._started_at: dict[str, float] = {}  # node name -> time.time() before its restart
 
-def _replace(
-    nodes: KubeNodes, state: KubeState, spec: ClusterSpec, node: Node, events: list[str]
-) -> Node:
-    """A new worker starts and gets Ready in place of `node`, which is then removed."""
-    nodegroup = groups.group_of(spec, node)
-    new = (
-        state.add_node(WORKER, spec.name)
-        if nodegroup is None
-        else groups.add_node(state, spec, nodegroup)  # the replacement joins the same pool
-    )
-    node.removing = True
-    nodes.store.save(state)  # a repeated call finishes this replacement
-    _start_new(nodes, state, spec, [new])
-    with nodes.api(state, spec) as api:
-        resize.remove_workers(nodes, state, api, [node], events)
-    events.append(f"replaced worker {node.hostname} ({node.address}) by {new.hostname}")
-    return new
+    def lock(self, uuid: str) -> AbstractContextManager[object]:
+        return self.nodes.store.cluster_lock(uuid)
 
+    def load(self, spec: ClusterSpec) -> KubeState | None:
+        return self.nodes.load(spec)
 
-def _start_new(nodes: KubeNodes, state: KubeState, spec: ClusterSpec, new: list[Node]) -> None:
-    started_at = time.time()
-    nodes.ensure_running(state, new, cluster_cas(spec), spec.node_cert_days)
-    nodes.wait_ready(state, spec, new, nodegroup_labels(spec), started_at)
+    def prepare(self, state: KubeState, spec: ClusterSpec) -> None:
+        cluster_cas(spec)  # refuses a spec without the cluster's CAs before anything changes
+        self.nodes.ensure_network(state)
+        self.nodes.ensure_lb(state)
 
+    def finish_replacements(self, state: KubeState, spec: ClusterSpec, events: list[str]) -> None:
+        """The old workers an interrupted call marked `removing` go (their replacements are
+        among the live nodes, restarted with the others when dead)."""
+        leaving = [n for n in state.nodes if n.removing]
+        if leaving:
+            self.remove_workers(state, spec, leaving, events)
 
-def _finish_replacements(
-    nodes: KubeNodes, state: KubeState, spec: ClusterSpec, events: list[str]
-) -> None:
-    """What an interrupted call left: the old workers it marked `removing` go (their
-    replacements are among the live nodes, restarted with the others when dead)."""
-    leaving = [n for n in state.nodes if n.removing]
-    if leaving:
-        with nodes.api(state, spec) as api:
-            resize.remove_workers(nodes, state, api, leaving, events)
+    def still_down(self, state: KubeState, spec: ClusterSpec, wanted: Sequence[str]) -> list[Node]:
+        """The live nodes whose supervisor is dead, and those of `wanted` that the API does
+        not report Ready now (a node that came back meanwhile is left alone)."""
+        try:
+            with self.nodes.api(state, spec, timeout=5) as api:
+                listed = api.nodes()
+            ready = {name for name, entry in listed.items() if node_ready(entry) is None}
+        except Exception:
+            ready = set()  # the API does not answer: every wanted node is still down
+        return [
+            n
+            for n in state.live_nodes
+            if not self.nodes.running(n) or (n.hostname in wanted and n.hostname not in ready)
+        ]
+
+    def restart(self, state: KubeState, spec: ClusterSpec, node: Node) -> None:
+        self._started_at[node.name] = time.time()
+        self.nodes.stop(state, [node])  # a no-op for a dead node
+        self.nodes.ensure_running(state, [node], cluster_cas(spec), spec.node_cert_days)
+
+    def wait_ready(self, state: KubeState, spec: ClusterSpec, node: Node) -> None:
+        since = self._started_at.get(node.name)
+        self.nodes.wait_ready(state, spec, [node], nodegroup_labels(spec), since)
+
+    def start_replacement(self, state: KubeState, spec: ClusterSpec, new: Node) -> None:
+        self._started_at[new.name] = time.time()
+        self.nodes.ensure_running(state, [new], cluster_cas(spec), spec.node_cert_days)
+        self.wait_ready(state, spec, new)
+
+    def remove_workers(
+        self, state: KubeState, spec: ClusterSpec, leaving: list[Node], events: list[str]
+    ) -> None:
+        with self.nodes.api(state, spec) as api:
+            resize.remove_workers(self.nodes, state, api, leaving, events)
+
+    def save(self, state: KubeState) -> None:
+        self.nodes.store.save(state)
+
+    def complete(self, state: KubeState, reason: str, events: list[str]) -> DriverResult:
+        return results.complete(self.nodes, state, reason, events)

@@ -9,8 +9,7 @@ from dockyard.domain.certificates import NODE, CertificateInfo
 from dockyard.drivers.base import ClusterFacts, ClusterSpec, DriverResult
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import KubeNodes
-from dockyard.drivers.swarm_local import groups
-from dockyard.drivers.swarm_local.results import finished
+from dockyard.drivers.swarm_local.results import cluster_facts, finished
 
 
 def complete(
@@ -27,15 +26,12 @@ def complete(
 
 def facts(nodes: KubeNodes, state: KubeState, spec: ClusterSpec | None = None) -> ClusterFacts:
     """The API address (https on loopback), versions, addresses and node certificates."""
-    return ClusterFacts(
-        api_address=f"https://127.0.0.1:{state.api_port}" if state.api_port else None,
-        coe_version=state.kube_version,
-        container_version=state.engine_version,
-        master_addresses=[n.address for n in state.managers],
-        # The default worker group's; the other groups' are in nodegroup_addresses.
-        node_addresses=[n.address for n in state.workers if not n.removing and not n.nodegroup],
-        node_certificates=node_certificates(nodes, state),
-        nodegroup_addresses=groups.addresses(state, spec),
+    return cluster_facts(
+        state,
+        f"https://127.0.0.1:{state.api_port}",
+        state.kube_version,
+        node_certificates(nodes, state),
+        spec,
     )
 
 

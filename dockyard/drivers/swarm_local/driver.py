@@ -15,21 +15,19 @@ package docstring for the map).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.drivers.base import (
-    ClusterDriver,
     ClusterInventory,
     ClusterSpec,
     DriverResult,
-    Health,
     NodeGroupSpec,
     Provides,
 )
+from dockyard.drivers.local_common.driver import DriverModules, LocalDriverBase
 from dockyard.drivers.swarm_local import (
     cert_rollout,
     checks,
@@ -52,8 +50,12 @@ from dockyard.drivers.swarm_local.settings import LocalSettings
 OS_DISTRO = "dockyard-node"
 
 
-class LocalDriver(ClusterDriver):
-    """Swarm-mode clusters of dockerd-in-a-namespace nodes on this machine."""
+class LocalDriver(LocalDriverBase):
+    """Swarm-mode clusters of dockerd-in-a-namespace nodes on this machine; the calls common
+    to both local drivers are in LocalDriverBase (local_common/driver.py)."""
+
+    modules = DriverModules(provisioning, resize, removal, cert_rollout, health, healing)
+    refused_as = "The local cluster driver"
 
     backend: ClassVar[str] = "dockerds on this machine"
     provides: ClassVar[tuple[Provides, ...]] = (
@@ -85,6 +87,10 @@ class LocalDriver(ClusterDriver):
     def _parts(self) -> DriverParts:
         return DriverParts.build(self.settings)
 
+    @property
+    def target(self) -> DriverParts:
+        return self._parts
+
     def configure(self, conf: Any) -> None:
         self.settings = options.register(conf)
 
@@ -101,26 +107,8 @@ class LocalDriver(ClusterDriver):
             found = checks.template_problems(self.settings, template)
         return found
 
-    def check_host(self) -> None:
-        checks.refuse("The local cluster driver", self._host())
-
-    def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        self.check_host()
-        return provisioning.create(self._parts, spec)
-
-    def resize_cluster(
-        self,
-        ctx: RequestContext,
-        spec: ClusterSpec,
-        nodegroup: NodeGroupSpec,
-        node_count: int,
-        nodes_to_remove: list[str],
-    ) -> DriverResult:
-        self.check_host()
-        return resize.resize(self._parts, spec, nodegroup, node_count, nodes_to_remove)
-
-    def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        return removal.delete(self._parts, spec)
+    def host_problems(self) -> list[str]:
+        return self._host()
 
     def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
         if nodegroup.node_taints:
@@ -128,39 +116,6 @@ class LocalDriver(ClusterDriver):
                 operation="node_taints on a swarm cluster (swarm has no taints; use node_labels "
                 "and placement constraints)"
             )
-
-    def create_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """New workers of the group join the swarm with its labels (resize.py)."""
-        self.check_host()
-        return resize.create_nodegroup(self._parts, spec, nodegroup)
-
-    def update_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """The group's nodes get its current swarm node labels (resize.py)."""
-        self.check_host()
-        return resize.relabel_nodegroup(self._parts, spec, nodegroup)
-
-    def delete_nodegroup(
-        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
-    ) -> DriverResult:
-        """The group's nodes are drained, leave the swarm and are removed (resize.py)."""
-        self.check_host()
-        return resize.delete_nodegroup(self._parts, spec, nodegroup)
-
-    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        """Node certificates from the new CA, nodes restarted in waves (cert_rollout.py)."""
-        self.check_host()
-        return cert_rollout.rotate_ca(self._parts, spec)
-
-    def renew_certificates(
-        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
-    ) -> DriverResult:
-        """New node certificates from the same CA, nodes restarted in waves (cert_rollout.py)."""
-        self.check_host()
-        return cert_rollout.renew_certificates(self._parts, spec, issued_before)
 
     def upgrade_cluster(
         self, ctx: RequestContext, spec: ClusterSpec, template: Mapping[str, Any], max_batch: int
@@ -180,14 +135,6 @@ class LocalDriver(ClusterDriver):
         except exceptions.NotSupported as exc:
             return [f"local clusters not resumed: {exc}"]
         return recovery.resume(self._parts, on_disk, inventory)
-
-    def check_health(self, ctx: RequestContext, spec: ClusterSpec) -> Health | None:
-        return health.check_health(self._parts, spec)
-
-    def heal(self, ctx: RequestContext, spec: ClusterSpec, nodes: Sequence[str]) -> DriverResult:
-        """Down nodes restarted from their data-roots, workers replaced (healing.py)."""
-        self.check_host()
-        return healing.heal(self._parts, spec, nodes)
 
     def plugin_endpoints(self, driver_state: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         """(node name, plugin dir, docker URL) of each node of a rexray cluster, from its

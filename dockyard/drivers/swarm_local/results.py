@@ -38,14 +38,31 @@ def finished(
 
 def facts(store: StateStore, state: ClusterState, spec: ClusterSpec | None = None) -> ClusterFacts:
     """The API address, versions, addresses and node certificates of the cluster."""
+    return cluster_facts(
+        state,
+        f"tcp://127.0.0.1:{state.api_port}",
+        state.engine_version,
+        node_certificates(store, state),
+        spec,
+    )
+
+
+def cluster_facts(
+    state: ClusterState,
+    api_address: str,
+    coe_version: str | None,
+    certificates: list[CertificateInfo] | None,
+    spec: ClusterSpec | None,
+) -> ClusterFacts:
+    """The facts of a local cluster (Swarm or Kubernetes); `api_address` once it has a port."""
     return ClusterFacts(
-        api_address=f"tcp://127.0.0.1:{state.api_port}" if state.api_port else None,
-        coe_version=state.engine_version,
+        api_address=api_address if state.api_port else None,
+        coe_version=coe_version,
         container_version=state.engine_version,
         master_addresses=[n.address for n in state.managers],
         # The default worker group's; the other groups' are in nodegroup_addresses.
         node_addresses=[n.address for n in state.workers if not n.removing and not n.nodegroup],
-        node_certificates=node_certificates(store, state),
+        node_certificates=certificates,
         nodegroup_addresses=groups.addresses(state, spec),
     )
 

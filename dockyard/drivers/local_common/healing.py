@@ -1,0 +1,156 @@
+"""The healing loop of a local cluster (Swarm or Kubernetes), one node at a time.
+
+Nodes that stay down are restarted from their directories and must be ready again; a worker
+that is not is replaced by a new one. A manager or master is never removed or replaced (that
+would cost its raft or etcd quorum a member): one that does not come back fails the heal with
+the reason. A replacement is recorded (new node added, old one marked `removing`) before
+anything changes, so a call repeated after a crash finishes it (`finish_replacements`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import Generic, TypeVar
+
+from dockyard.common import exceptions
+from dockyard.drivers.base import ClusterSpec, DriverResult, Outcome, StepCounter
+from dockyard.drivers.swarm_local import groups
+from dockyard.drivers.swarm_local.layout import WORKER, ClusterState, Node
+
+State = TypeVar("State", bound=ClusterState)
+
+#: Steps per node healed: restarted (or replaced), then ready.
+PER_NODE = 2
+
+
+class Healer(ABC, Generic[State]):
+    """One driver's steps of a heal; `heal` runs them in the shared order."""
+
+    #: How steps, events and reasons say things (a step "<node>: restarted", "<node>: ready";
+    #: "<node> did not come back"; "restarted <nodes>"; what a lost manager would cost).
+    restarted: str = "restarted"
+    restarted_suffix: str = ""
+    ready: str = "ready"
+    came_back: str = "come back"
+    lost_role: str = "manager(s)"
+    quorum: str = "the managers' quorum"
+
+    @abstractmethod
+    def lock(self, uuid: str) -> AbstractContextManager[object]:
+        """The cluster's lock (held for the whole heal)."""
+
+    @abstractmethod
+    def load(self, spec: ClusterSpec) -> State | None:
+        """The cluster's state, None when it was never created."""
+
+    @abstractmethod
+    def prepare(self, state: State, spec: ClusterSpec) -> None:
+        """What every node needs before one restarts (network, registry, load balancer)."""
+
+    @abstractmethod
+    def finish_replacements(self, state: State, spec: ClusterSpec, events: list[str]) -> None:
+        """What an interrupted call left: its new workers started, the old ones gone."""
+
+    @abstractmethod
+    def still_down(self, state: State, spec: ClusterSpec, wanted: Sequence[str]) -> list[Node]:
+        """The live nodes found dead, and those of `wanted` (hostnames) not ready now."""
+
+    @abstractmethod
+    def restart(self, state: State, spec: ClusterSpec, node: Node) -> None:
+        """Stop `node` if it still runs, then start it again."""
+
+    @abstractmethod
+    def wait_ready(self, state: State, spec: ClusterSpec, node: Node) -> None:
+        """Wait until the restarted `node` is ready; raise when it is not."""
+
+    @abstractmethod
+    def start_replacement(self, state: State, spec: ClusterSpec, new: Node) -> None:
+        """Start the new worker `new` and wait until it is ready."""
+
+    @abstractmethod
+    def remove_workers(
+        self, state: State, spec: ClusterSpec, leaving: list[Node], events: list[str]
+    ) -> None:
+        """Drain and remove the workers `leaving`, and tear them down."""
+
+    @abstractmethod
+    def save(self, state: State) -> None:
+        """Write `state` to its state file."""
+
+    @abstractmethod
+    def complete(self, state: State, reason: str, events: list[str]) -> DriverResult:
+        """The COMPLETE result of the heal."""
+
+    def heal(self, spec: ClusterSpec, wanted: Sequence[str]) -> DriverResult:
+        """Bring back the nodes named in `wanted` (hostnames) and every node found dead."""
+        events: list[str] = []
+        with self.lock(spec.uuid):
+            state = self.load(spec)
+            if state is None:
+                raise exceptions.NotSupported("Healing a local cluster that was never created")
+            self.prepare(state, spec)
+            self.finish_replacements(state, spec, events)
+            targets = self.still_down(state, spec, wanted)
+            steps = StepCounter(spec.progress, total=PER_NODE * len(targets))
+            restarted: list[str] = []
+            replaced: list[str] = []
+            lost: list[str] = []
+            for node in targets:
+                try:
+                    self.restart(state, spec, node)
+                    steps.step(f"{node.hostname}: {self.restarted}")
+                    self.wait_ready(state, spec, node)
+                    steps.step(f"{node.hostname}: {self.ready}")
+                    restarted.append(node.hostname)
+                except Exception as exc:
+                    events.append(f"{node.hostname} did not {self.came_back}: {exc}")
+                    if node.role != WORKER:
+                        lost.append(node.hostname)
+                        continue
+                    new = self.replace(state, spec, node, events)
+                    steps.step(f"{node.hostname}: replaced by {new.hostname}")
+                    steps.step(f"{new.hostname}: {self.ready}")
+                    replaced.append(f"{node.hostname} by {new.hostname}")
+            self.save(state)
+        return self._result(state, restarted, replaced, lost, events)
+
+    def replace(self, state: State, spec: ClusterSpec, node: Node, events: list[str]) -> Node:
+        """A new worker of `node`'s nodegroup starts in place of `node`, which then goes."""
+        nodegroup = groups.group_of(spec, node)
+        new = (
+            state.add_node(WORKER, spec.name)
+            if nodegroup is None
+            else groups.add_node(state, spec, nodegroup)  # the replacement joins the same pool
+        )
+        node.removing = True
+        self.save(state)  # a repeated call finishes this replacement
+        self.start_replacement(state, spec, new)
+        self.remove_workers(state, spec, [node], events)
+        events.append(f"replaced worker {node.hostname} ({node.address}) by {new.hostname}")
+        return new
+
+    def _result(
+        self,
+        state: State,
+        restarted: list[str],
+        replaced: list[str],
+        lost: list[str],
+        events: list[str],
+    ) -> DriverResult:
+        done = []
+        if restarted:
+            done.append(f"restarted {', '.join(restarted)}{self.restarted_suffix}")
+        if replaced:
+            done.append(f"replaced {', '.join(replaced)}")
+        if lost:
+            reason = (
+                f"{self.lost_role} {', '.join(lost)} did not come back and are not replaced "
+                f"(that would cost {self.quorum} a member): see the events"
+            )
+            failed = self.complete(state, reason, events)
+            failed.outcome = Outcome.FAILED
+            return failed
+        reason = "healed: " + ("; ".join(done) if done else "every node was running again")
+        return self.complete(state, reason, events)
