@@ -102,3 +102,11 @@ def test_certificates_are_kept_while_their_ca_is_the_same_and_reissued_after_a_r
     issuer = kube.Issuer(rotated, 30, existing)
     after = kube.node_files(SHAPE, W0, DIRS, issuer, ["dockerd"])
     assert after.files["pki/kubelet.crt"] != first.files["pki/kubelet.crt"]
+
+
+def test_every_node_gets_the_preparation_its_supervisor_sources() -> None:
+    """node_prep.sh is one file for local nodes (kube_node.sh) and Heat servers
+    (kubernetes-node.sh): both source it from the node's configuration directory."""
+    for node in (M0, W0):
+        script = files_for(node).files["node-prep.sh"][0].decode()
+        assert "${KUBE_CGROUP//" in script and "ip_forward" in script

@@ -29,6 +29,7 @@ from dockyard.drivers.k8s_local import (
     recovery,
     removal,
     resize,
+    volumes,
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
@@ -91,3 +92,10 @@ class LocalKubernetesDriver(LocalDriverBase):
         except exceptions.NotSupported as exc:
             return [f"local Kubernetes clusters not resumed: {exc}"]
         return recovery.resume(self.nodes, inventory)
+
+    def plugin_endpoints(
+        self, driver_state: Mapping[str, Any]
+    ) -> list[tuple[str, str, str | None]]:
+        """(node name, plugin dir, None) of each node: where Dockyard's volume plugin puts
+        the node's socket for the `dockyard/volume` FlexVolume driver (volumes.py)."""
+        return volumes.plugin_endpoints(self.nodes, driver_state)

@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping
 
 from cryptography.hazmat.primitives import serialization
@@ -36,7 +37,7 @@ from dockyard.providers.docker_local import cgroups, daemon, network, procs
 from dockyard.providers.docker_local.commands import run
 from dockyard.providers.docker_local.image import base_image, pause_image
 from dockyard.providers.kube_local import api as kube_api
-from dockyard.providers.kube_local import loadbalancer
+from dockyard.providers.kube_local import flexvolume, loadbalancer
 from dockyard.providers.kube_local import node as kube_node
 
 #: A node's steps while it is built (swarm_local.steps.NETWORK first).
@@ -53,6 +54,14 @@ DOCKERD_FLAGS = (
     "--exec-opt",
     "native.cgroupdriver=cgroupfs",
 )
+
+
+def flex_driver_file(dirs: kube.NodeDirs) -> tuple[str, bytes]:
+    """Where the kubelet finds the `dockyard/volume` FlexVolume driver (its
+    --volume-plugin-dir is `<data>/volume-plugins`), and the file, run by Dockyard's own
+    interpreter."""
+    path = os.path.join(dirs.data, "volume-plugins", flexvolume.DRIVER_PATH)
+    return path, flexvolume.installed_copy(sys.executable)
 
 
 def ca_fingerprint(ca: KeyPair) -> str:
@@ -200,6 +209,8 @@ class KubeNodes:
             os.unlink(stale)
         for index, (name, argv) in enumerate(files.commands):
             _write(os.path.join(run_dir, f"{index:02d}-{name}.args"), "\n".join(argv) + "\n", 0o600)
+        path, driver = flex_driver_file(dirs)
+        _write(path, driver, 0o755)  # Dockyard volumes for pods (k8s_local/volumes.py)
         os.makedirs(engine.etc_docker, mode=0o700, exist_ok=True)
         daemon.write_options(engine)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from dockyard.certs.x509 import KeyPair, issue
+from dockyard.providers.kube_local.node import PREP_SCRIPT, prep_script
 
 API_PORT = 6443
 ETCD_CLIENT_PORT = 2379
@@ -200,6 +201,7 @@ def node_files(
     b = _Builder(dirs, issuer)
     cas = issuer.cas
     b.add("pki/ca.crt", cas.ca.cert_pem)
+    b.add(PREP_SCRIPT, prep_script())
     if node.role == MASTER:
         _master(b, shape, node)
     b.out.commands.append(("dockerd", dockerd))

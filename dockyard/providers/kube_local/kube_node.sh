@@ -1,7 +1,7 @@
 #!/bin/bash
 # Dockyard Kubernetes node supervisor: PID 1 of the node's own PID namespace, run as
-#   ip netns exec NETNS unshare --pid --fork --kill-child=SIGTERM --mount-proc --uts --mount \
-#     bash node_exec.sh bash kube_node.sh
+#   ip netns exec NETNS unshare --pid --fork --kill-child=SIGTERM --mount-proc --uts \
+#     --propagation slave bash node_exec.sh bash kube_node.sh
 # node_exec.sh (the Swarm nodes' wrapper) has already remounted the cgroup hierarchies, joined
 # the node's cgroup, bound /etc/docker, /etc/resolv.conf and set the hostname.
 #
@@ -24,7 +24,9 @@ set -uo pipefail
 
 log() { printf '%s kube_node: %s\n' "$(date -u +%FT%T)" "$*"; }
 
-mount --make-rprivate /
+# Slave: the host's later mounts (Dockyard volumes for pods, see flexvolume.py) reach the
+# node, and the node's own mounts below stay in it.
+mount --make-rslave /
 mkdir -p "$KUBE_DIR"/{log,varlib-upper,varlib-work,sysctl,logs} "$KUBE_RUN"/containerd
 
 # kubelet writes /var/log/pods and /var/log/containers, /var/lib/kubelet/device-plugins and
@@ -44,26 +46,9 @@ for entry in vm/overcommit_memory:1 kernel/panic:10 kernel/panic_on_oops:1; do
   mount --bind "$file" "/proc/sys/$name"
 done
 
-# Per network namespace: pods' traffic is routed by the node.
-echo 1 >/proc/sys/net/ipv4/ip_forward
-[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] &&
-  echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
-
-# kubelet refuses to start until its cgroup root exists in every hierarchy; a v1 cpuset group
-# needs cpus and mems before it can hold a task.
-for hierarchy in /sys/fs/cgroup/*/; do
-  [ -e "$hierarchy/cgroup.procs" ] || continue
-  path="$hierarchy"
-  for part in ${KUBE_CGROUP//\// } pods; do
-    parent="$path"
-    path="$path/$part"
-    mkdir -p "$path"
-    if [ -e "$path/cpuset.cpus" ] && [ -z "$(cat "$path/cpuset.cpus")" ]; then
-      cat "$parent/cpuset.cpus" >"$path/cpuset.cpus"
-      cat "$parent/cpuset.mems" >"$path/cpuset.mems"
-    fi
-  done
-done
+# The kubelet's cgroup root in every hierarchy, IP forwarding: shared with the Heat servers.
+# shellcheck source=node_prep.sh
+. "$KUBE_DIR/node-prep.sh"
 
 # Keep one component running: restart it (after a pause) whenever it exits.
 keep() {

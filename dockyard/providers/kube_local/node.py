@@ -1,10 +1,10 @@
 """Launching one Kubernetes node's supervisor (kube_node.sh) in the node's namespaces.
 
 The chain is `ip netns exec NS unshare --pid --fork --kill-child=SIGTERM --mount-proc --uts
-bash node_exec.sh bash kube_node.sh`: node_exec.sh (shared with the Swarm nodes) prepares the
-mounts, cgroup and hostname; kube_node.sh becomes PID 1 of the node's PID namespace. The
-identity recorded is that PID 1's (seen from the host): SIGTERM to it stops the node
-gracefully, and its death takes every process of the node with it.
+--propagation slave bash node_exec.sh bash kube_node.sh`: node_exec.sh (shared with the Swarm
+nodes) prepares the mounts, cgroup and hostname; kube_node.sh becomes PID 1 of the node's PID
+namespace. The identity recorded is that PID 1's (seen from the host): SIGTERM to it stops
+the node gracefully, and its death takes every process of the node with it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ def script_path() -> str:
     return str(resources.files(__package__).joinpath("kube_node.sh"))
 
 
+def prep_script() -> bytes:
+    """node_prep.sh: the preparation kube_node.sh and the Heat servers' kubernetes-node.sh
+    both source from the node's configuration directory (as `PREP_SCRIPT`)."""
+    return resources.files(__package__).joinpath("node_prep.sh").read_bytes()
+
+
+#: Where node_prep.sh goes, relative to the node's configuration directory.
+PREP_SCRIPT = "node-prep.sh"
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
@@ -72,6 +82,8 @@ def start(launch: NodeLaunch) -> ProcessRef:
     argv = [
         which("ip") or "ip", "netns", "exec", cfg.netns,
         "unshare", "--pid", "--fork", "--kill-child=SIGTERM", "--mount-proc", "--uts",
+        # Host mounts made later (Dockyard volumes for pods) reach the node; not the reverse.
+        "--propagation", "slave",
         "bash", daemon.wrapper_path(), "bash", script_path(),
     ]  # fmt: skip
     outer = spawn(argv, cfg.log_file, env, launch.kube_dir)

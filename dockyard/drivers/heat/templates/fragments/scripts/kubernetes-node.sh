@@ -53,24 +53,9 @@ if [ "$NODE_ROLE" = master ] && [ -b /dev/vdc ]; then
   mountpoint -q "$KUBE_DATA_DIR/etcd" || mount /dev/vdc "$KUBE_DATA_DIR/etcd"
 fi
 
-# The kubelet's cgroup root (kubelet.yaml cgroupRoot: /<KUBE_CGROUP>/pods) in every hierarchy.
-for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-  [ -e "$hierarchy/cgroup.procs" ] || continue
-  path="${hierarchy%/}"
-  for part in ${KUBE_CGROUP//\// } pods; do
-    parent="$path"
-    path="$path/$part"
-    mkdir -p "$path"
-    if [ -e "$path/cpuset.cpus" ] && [ -z "$(cat "$path/cpuset.cpus")" ]; then
-      cat "$parent/cpuset.cpus" >"$path/cpuset.cpus"
-      cat "$parent/cpuset.mems" >"$path/cpuset.mems"
-    fi
-  done
-done
-echo 1 >/proc/sys/net/ipv4/ip_forward
-if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
-  echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
-fi
+# The kubelet's cgroup root in every hierarchy, IP forwarding (the local nodes' file).
+# shellcheck disable=SC1091
+. "$KUBE_CONFIG_DIR/node-prep.sh"
 
 # One unit per command line. ExecStart quotes every argument; the renderer's arguments never
 # hold "$" or "%" (systemd would expand them), which is checked here.
