@@ -6,7 +6,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
-from dockyard.drivers.swarm_local.layout import FIRST_HOST, ClusterState, Node
+from dockyard.drivers.swarm_local.layout import FIRST_HOST, ClusterState, HelperNames, Node
 
 LB_HOST = 3  # the load balancer's address on the cluster's /24 (.2 is a registry's)
 KIND = "kubernetes"
@@ -24,20 +24,9 @@ class KubeState(ClusterState):
     ca_fingerprint: str | None = None
 
     @property
-    def lb_address(self) -> str:
-        return str(self.network.network_address + LB_HOST)
-
-    @property
-    def lb_netns(self) -> str:
-        return f"dockyard-{self.key}-lb"
-
-    @property
-    def lb_veth(self) -> str:
-        return f"dyv{self.key}{LB_HOST}"
-
-    @property
-    def lb_cgroup(self) -> str:
-        return f"dockyard/{self.key}/lb"
+    def lb_names(self) -> HelperNames:
+        """The API load balancer's address, namespace, veth and cgroup."""
+        return self.helper(LB_HOST, "lb")
 
     def pod_subnet(self, node: Node) -> str:
         """The node's /24 of the pod network, from its address (never reused while it lives)."""

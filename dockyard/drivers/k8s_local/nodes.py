@@ -163,7 +163,7 @@ class KubeNodes:
         return kube.ClusterShape(
             uuid=state.uuid,
             masters=tuple(self.member(state, n) for n in state.managers),
-            api_host=state.lb_address,
+            api_host=state.lb_names.address,
             service_cidr=state.service_cidr,
             pod_cidr=state.pod_cidr,
             service_account_key=key,
@@ -296,8 +296,8 @@ class KubeNodes:
     # -- load balancer -----------------------------------------------------------------------
     def lb_config(self, state: KubeState) -> loadbalancer.LoadBalancerConfig:
         return loadbalancer.LoadBalancerConfig(
-            netns=state.lb_netns,
-            address=state.lb_address,
+            netns=state.lb_names.netns,
+            address=state.lb_names.address,
             masters=tuple((n.name, n.address) for n in state.managers),
             directory=os.path.join(self.store.cluster_dir(state.uuid), "lb"),
             haproxy=self.settings.binaries.haproxy,
@@ -314,17 +314,17 @@ class KubeNodes:
 
     def ensure_lb(self, state: KubeState) -> None:
         """haproxy serves the masters on 127.0.0.1:<api_port> and <lb address>:6443."""
-        interface = ipaddress.IPv4Interface(f"{state.lb_address}/{state.network.prefixlen}")
+        interface = ipaddress.IPv4Interface(f"{state.lb_names.address}/{state.network.prefixlen}")
         network.ensure_node_link(
-            state.lb_netns, state.lb_veth, state.bridge, interface, state.marker
+            state.lb_names.netns, state.lb_names.veth, state.bridge, interface, state.marker
         )
         if self.lb_running(state):
             return
-        cgroups.kill_all(state.lb_cgroup)
+        cgroups.kill_all(state.lb_names.cgroup)
         with self.store.pool_lock():
-            cgroups.create(state.lb_cgroup)
+            cgroups.create(state.lb_names.cgroup)
         ref, port = loadbalancer.start(self.lb_config(state), state.api_port or 0)
-        cgroups.attach(state.lb_cgroup, ref.pid)
+        cgroups.attach(state.lb_names.cgroup, ref.pid)
         state.lb_pid, state.lb_start_time, state.api_port = ref.pid, ref.start_time, port
         self.store.save(state)
 
@@ -333,9 +333,9 @@ class KubeNodes:
         if ref is not None:
             procs.terminate([ref], timeout=5.0)
         problems = []
-        if cgroups.kill_all(state.lb_cgroup):
-            problems.append(f"load balancer: processes survived SIGKILL in {state.lb_cgroup}")
-        network.remove_node_link(state.lb_netns, state.lb_veth, state.marker)
+        if cgroups.kill_all(state.lb_names.cgroup):
+            problems.append(f"load balancer: processes survived SIGKILL in {state.lb_names.cgroup}")
+        network.remove_node_link(state.lb_names.netns, state.lb_names.veth, state.marker)
         state.lb_pid = state.lb_start_time = None
         return problems
 

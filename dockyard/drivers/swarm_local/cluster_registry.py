@@ -36,10 +36,10 @@ class ClusterRegistry:
 
     def config(self, state: ClusterState) -> RegistryConfig:
         return RegistryConfig(
-            netns=state.registry_netns,
-            address=state.registry_address,
+            netns=state.registry_names.netns,
+            address=state.registry_names.address,
             directory=self.store.registry_dir(state),
-            cgroup=state.registry_cgroup,
+            cgroup=state.registry_names.cgroup,
             tls=node_tls_files(self._certs(state)) if state.tls else None,
         )
 
@@ -67,12 +67,12 @@ class ClusterRegistry:
         if found:
             raise registry.RegistryError("registry_enabled: " + "; ".join(found))
         network.ensure_node_link(
-            state.registry_netns, state.registry_veth, state.bridge,
+            state.registry_names.netns, state.registry_names.veth, state.bridge,
             network_interface(state), state.marker,
         )  # fmt: skip
         reissued = False
         if state.tls and ca is not None:
-            reissued = ensure_registry_certs(ca, self._certs(state), state.registry_address)
+            reissued = ensure_registry_certs(ca, self._certs(state), state.registry_names.address)
         ref = self.ref(state)
         if ref is not None and procs.alive(ref):
             if not reissued:
@@ -94,18 +94,22 @@ class ClusterRegistry:
         if ref is not None:
             procs.terminate([ref], timeout=5.0)
         problems = []
-        if cgroups.kill_all(state.registry_cgroup):
-            problems.append(f"registry: processes survived SIGKILL in {state.registry_cgroup}")
-        network.remove_node_link(state.registry_netns, state.registry_veth, state.marker)
+        if cgroups.kill_all(state.registry_names.cgroup):
+            problems.append(
+                f"registry: processes survived SIGKILL in {state.registry_names.cgroup}"
+            )
+        network.remove_node_link(
+            state.registry_names.netns, state.registry_names.veth, state.marker
+        )
         problems += [f"registry: cgroup {d} not removed" for d in cgroups.remove(
-            state.registry_cgroup)]  # fmt: skip
+            state.registry_names.cgroup)]  # fmt: skip
         state.registry_pid = state.registry_start_time = None
         return problems
 
     def trust(self, state: ClusterState, node: Node) -> None:
         """Put (or take away) the registry's CA and client certificate in the node's certs.d."""
         certs_d = self.store.node_paths(state, node).registry_certs
-        target = os.path.join(certs_d, f"{state.registry_address}:{registry.PORT}")
+        target = os.path.join(certs_d, f"{state.registry_names.address}:{registry.PORT}")
         if not (state.registry and state.tls):
             shutil.rmtree(target, ignore_errors=True)
             return
@@ -119,4 +123,4 @@ class ClusterRegistry:
 
 def network_interface(state: ClusterState) -> ipaddress.IPv4Interface:
     """The registry's address with the cluster's prefix."""
-    return ipaddress.IPv4Interface(f"{state.registry_address}/{state.network.prefixlen}")
+    return ipaddress.IPv4Interface(f"{state.registry_names.address}/{state.network.prefixlen}")

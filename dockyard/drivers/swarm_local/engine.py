@@ -94,7 +94,7 @@ def apply_template(
     state.template_id = template.get("uuid")
     state.registry = bool(template.get("registry_enabled"))
     state.rexray = template.get("volume_driver") == "rexray"
-    registry_address = state.registry_address if state.registry else None
+    registry_address = state.registry_names.address if state.registry else None
     state.daemon_options = daemon_options(template, labels, registry_address, state.tls)
 
 

@@ -55,6 +55,16 @@ class Node:
         return int(self.address.rsplit(".", 1)[1])
 
 
+@dataclass(frozen=True, slots=True)
+class HelperNames:
+    """Where a helper process of a cluster lives: its own namespace on the cluster bridge."""
+
+    address: str
+    netns: str
+    veth: str
+    cgroup: str
+
+
 @dataclass(slots=True)
 class ClusterState:
     uuid: str
@@ -103,22 +113,19 @@ class ClusterState:
         net = self.network
         return ipaddress.IPv4Interface(f"{net.network_address + 1}/{net.prefixlen}")
 
-    @property
-    def registry_address(self) -> str:
-        """The registry's address: .2 of the cluster's /24 (nodes start at FIRST_HOST)."""
-        return str(self.network.network_address + REGISTRY_HOST)
+    def helper(self, host: int, name: str) -> HelperNames:
+        """Names of the cluster's helper `name` at .`host` of its /24 (nodes start at
+        FIRST_HOST): the registry (.2), Kubernetes' API load balancer (.3)."""
+        return HelperNames(
+            address=str(self.network.network_address + host),
+            netns=f"dockyard-{self.key}-{name}",
+            veth=f"dyv{self.key}{host}",
+            cgroup=f"dockyard/{self.key}/{name}",
+        )
 
     @property
-    def registry_netns(self) -> str:
-        return f"dockyard-{self.key}-registry"
-
-    @property
-    def registry_veth(self) -> str:
-        return f"dyv{self.key}{REGISTRY_HOST}"
-
-    @property
-    def registry_cgroup(self) -> str:
-        return f"dockyard/{self.key}/registry"
+    def registry_names(self) -> HelperNames:
+        return self.helper(REGISTRY_HOST, "registry")
 
     def netns(self, node: Node) -> str:
         return f"dockyard-{self.key}-{node.name}"
