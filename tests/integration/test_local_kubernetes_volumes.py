@@ -139,6 +139,13 @@ class World:
         found = json.loads(self.kubectl("get", "pods", "-o", "json"))["items"]
         return next((p["status"]["phase"] for p in found if p["metadata"]["name"] == name), "")
 
+    def wait_running(self, name: str, timeout: float) -> None:
+        """Until pod `name` runs; on timeout the error says what its events said."""
+        try:
+            wait_until(lambda: self.phase(name) == "Running", timeout, f"{name} running")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; events: {self.events_of(name)}") from None
+
     def events_of(self, name: str) -> str:
         return self.kubectl(
             "get", "events", "--field-selector", f"involvedObject.name={name}",
@@ -216,7 +223,7 @@ def test_a_dockyard_volume_outlives_its_pod_and_moves_to_another_node(world: Wor
     )
     first, second = sorted(world.engines)
     world.kubectl("apply", "-f", "-", stdin=pod("writer", first))
-    wait_until(lambda: world.phase("writer") == "Running", 180, "the writer running")
+    world.wait_running("writer", 180)
     shown = world.kubectl("logs", "writer")
     # The pod has the volume itself (ext4 on a loop device), not the directory under the
     # host's mountpoint (the propagation trap, which would lose the data silently).
@@ -241,7 +248,7 @@ def test_a_dockyard_volume_outlives_its_pod_and_moves_to_another_node(world: Wor
 
     # Once the writer is gone, the reader gets the volume and what the writer wrote.
     world.kubectl("delete", "pod", "writer", "--wait=true")
-    wait_until(lambda: world.phase("reader") == "Running", 240, "the reader running")
+    world.wait_running("reader", 240)
     assert "writer" in world.kubectl("logs", "reader").splitlines()
     assert world.engines_holding(vol.uuid) == [world.engines[second]]
 
