@@ -6,6 +6,9 @@ definition (`template_def`).
   default). A retry after a crash finds the stack by name instead of creating a second one.
 - resize: a PATCH update of `number_of_minions`; nodes leave in the order Magnum's heuristic
   gives (`scaling.nodes_to_remove`) through the node ResourceGroup's removal policy.
+- nodegroups beyond the default ones: a nested stack each (`nodegroups`); create, resize and
+  delete are PATCH updates of the `nodegroups` parameter. Relabelling a group's running
+  servers is refused (labels are given when a server boots).
 - delete: stack delete; a stack that is gone is a completed delete.
 - per-server bundles (`node_bundle`): a driver whose servers need files only it can render
   (certificates from the cluster's CAs) overrides `bundle_parameters`; create and resize pass
@@ -34,7 +37,7 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Outcome,
 )
-from dockyard.drivers.heat import node_bundle, options, scaling
+from dockyard.drivers.heat import node_bundle, nodegroups, options, scaling
 from dockyard.drivers.heat.options import HeatSettings
 from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition, worker_count
 from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
@@ -156,6 +159,20 @@ class HeatDriver(ClusterDriver):
         for the user when the cluster cannot have them."""
         return {}
 
+    def group_bundles(
+        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
+    ) -> dict[str, Any]:
+        """The `bundles` of nodegroup `group` (in `slot`) for its servers at `indices`, as a
+        `*_bundles` parameter value; none by default (see `bundle_parameters`)."""
+        return {}
+
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        if nodegroup.node_taints:
+            raise exceptions.NotSupported(
+                operation=f"node_taints on a nodegroup of driver {self.name} (its servers get "
+                "their node labels when they boot; no taints are set on them)"
+            )
+
     def validate_template(self, heat: Orchestration, spec: ClusterSpec) -> dict[str, Any]:
         """Heat's template-validate of this cluster's stack (no extra environments), the
         top-level template and each fragment the environment selects: Heat checks the
@@ -218,6 +235,8 @@ class HeatDriver(ClusterDriver):
     ) -> DriverResult:
         if nodegroup.role == "master":
             raise exceptions.NotSupported(operation="Resizing the master nodegroup")
+        if not nodegroup.is_default:
+            return self._resize_group(ctx, spec, nodegroup, node_count, nodes_to_remove)
         name, stack_id = self._stack_ref(spec)
         heat = self.heat(ctx, spec)
         try:
@@ -248,6 +267,93 @@ class HeatDriver(ClusterDriver):
             events.append(f"nodes removed first (resource names): {', '.join(removal)}")
         return self._in_progress(None, events)
 
+    # -- nodegroups beyond the default ones (nodegroups.py) -----------------------------
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """A slot and a nested stack for the group, with its node count."""
+        state, slot = nodegroups.allocate(spec.driver_state, nodegroup.uuid)
+        event = (
+            f"stack update started: nodegroup {nodegroup.name} (slot {slot}): "
+            f"{nodegroup.node_count} node(s)"
+        )
+        return self._update_groups(ctx, spec, "nodegroup_create", state, {}, event)
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's entry leaves the stack, so Heat deletes its servers (the nested
+        stack stays, empty, holding the slot)."""
+        if nodegroup.uuid not in nodegroups.slots(spec.driver_state):
+            return DriverResult(
+                Outcome.COMPLETE, reason=f"nodegroup {nodegroup.name} had no stack resources"
+            )
+        state = nodegroups.remove(spec.driver_state, nodegroup.uuid)
+        event = f"stack update started: nodegroup {nodegroup.name}: its servers are deleted"
+        return self._update_groups(ctx, spec, "nodegroup_delete", state, {}, event)
+
+    def _resize_group(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        nodegroup: NodeGroupSpec,
+        node_count: int,
+        nodes_to_remove: list[str],
+    ) -> DriverResult:
+        known = nodegroups.slots(spec.driver_state).get(nodegroup.uuid)
+        if known is None or known["removed"]:
+            return DriverResult(
+                Outcome.FAILED, reason=f"nodegroup {nodegroup.name} has no stack resources"
+            )
+        name, stack_id = self._stack_ref(spec)
+        try:
+            stack = self.heat(ctx, spec).get(name, stack_id)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        outputs = nodegroups.group_outputs(stack.outputs if stack else {}, int(known["slot"]))
+        removal = scaling.nodes_to_remove(outputs, node_count, nodes_to_remove)
+        event = f"stack update started: nodegroup {nodegroup.name}: {node_count} node(s)"
+        if removal:
+            event += f"; nodes removed first (resource names): {', '.join(removal)}"
+        changes = {nodegroup.uuid: (node_count, removal)}
+        return self._update_groups(ctx, spec, "resize", dict(spec.driver_state), changes, event)
+
+    def _update_groups(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        operation: str,
+        state: dict[str, Any],
+        changes: Mapping[str, tuple[int, list[str]]],
+        event: str,
+    ) -> DriverResult:
+        """A PATCH update of the `nodegroups` parameter from `state`'s slots; running
+        servers keep what they booted with."""
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        try:
+            stack = heat.get(name, stack_id)
+            if stack is None:
+                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+            if stack.in_progress:  # a retry of a call whose update was sent
+                return self.poll(ctx, spec, operation)
+            params = nodegroups.parameters(
+                spec, state, stack.outputs, self._group_renderer(spec, name), changes
+            )
+            params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
+            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        except ValueError as exc:  # bundles that cannot be rendered for this group
+            return DriverResult(Outcome.FAILED, reason=str(exc))
+        return self._in_progress(state, [event])
+
+    def _group_renderer(self, spec: ClusterSpec, stack: str) -> nodegroups.GroupBundles:
+        def render(slot: int, group: NodeGroupSpec, indices: Sequence[int]) -> dict[str, Any]:
+            return self.group_bundles(spec, stack, slot, group, indices)
+
+        return render
+
     def rekey_by_update(
         self, ctx: RequestContext, spec: ClusterSpec, operation: str, what: str
     ) -> DriverResult:
@@ -267,6 +373,8 @@ class HeatDriver(ClusterDriver):
             params = self.bundle_parameters(spec, name, _used_indices(stack.outputs))
             if not params:
                 raise exceptions.NotSupported(operation=f"{what} with driver {self.name}")
+            renderer = self._group_renderer(spec, name)
+            params.update(nodegroups.parameters(spec, spec.driver_state, stack.outputs, renderer))
             params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.REBUILD
             heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
         except HeatError as exc:
@@ -323,10 +431,14 @@ class HeatDriver(ClusterDriver):
         if stack.in_progress:
             return self._in_progress(None, [])
         facts = self.definition.facts(spec, stack.outputs, stack.id)
+        groups = nodegroups.addresses(spec.driver_state, stack.outputs)
+        facts.nodegroup_addresses = groups or None
         if stack.status == f"{action}_COMPLETE":
             used = _used_indices(stack.outputs)
             high = max([*used, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))])
             state = {**spec.driver_state, NODE_INDEX_HIGH: high} if used else None
+            settled = nodegroups.settled_state(state or spec.driver_state, stack.outputs)
+            state = settled if settled is not None else state
             return DriverResult(
                 Outcome.COMPLETE, reason=stack.reason or None, facts=facts, driver_state=state
             )

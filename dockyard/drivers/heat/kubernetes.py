@@ -21,17 +21,20 @@ import datetime as dt
 import hashlib
 import ipaddress
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
-from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
 from dockyard.drivers.heat import node_bundle
 from dockyard.drivers.heat.driver import HeatDriver
 from dockyard.drivers.heat.node_bundle import ServerBundle
+from dockyard.drivers.heat.template_def import default_workers
 from dockyard.drivers.kube_node import config as kube
 
 DEFAULT_FIXED_CIDR = "10.0.0.0/24"  # cluster.yaml's fixed_network_cidr
@@ -41,6 +44,11 @@ LB_OFFSET = 5
 MASTER_OFFSET = 10
 NODE_OFFSET = 20
 MAX_MASTERS = NODE_OFFSET - MASTER_OFFSET
+#: Nodegroups beyond the default ones: slot n's servers from .128 + 16 n (8 slots of 16).
+GROUP_OFFSET = 128
+GROUP_BLOCK = 16
+MAX_GROUP_SLOTS = (256 - GROUP_OFFSET) // GROUP_BLOCK
+MAX_DEFAULT_NODES = GROUP_OFFSET - NODE_OFFSET
 #: Where a server's bundle, wait condition and systemd units live on the VM.
 VM_DIRS = kube.NodeDirs(
     config="/etc/kubernetes",
@@ -86,7 +94,23 @@ class AddressPlan:
         return self._host(MASTER_OFFSET + index)
 
     def node(self, index: int) -> str:
+        if index >= MAX_DEFAULT_NODES:
+            raise PlanError(f"the default worker group has at most {MAX_DEFAULT_NODES} indices")
         return self._host(NODE_OFFSET + index)
+
+    def group_node(self, slot: int, index: int) -> str:
+        """Server `index` of the nodegroup in `slot` (see `nodegroups`)."""
+        if slot >= MAX_GROUP_SLOTS:
+            raise PlanError(
+                f"a Kubernetes cluster on Heat has at most {MAX_GROUP_SLOTS} nodegroups beyond "
+                "the default ones over its life (their servers' addresses are planned)"
+            )
+        if index >= GROUP_BLOCK:
+            raise PlanError(
+                f"a nodegroup of a Kubernetes cluster on Heat has at most {GROUP_BLOCK} server "
+                "indices over its life (removed servers' indices are not reused)"
+            )
+        return self._host(GROUP_OFFSET + GROUP_BLOCK * slot + index)
 
     @property
     def load_balancer(self) -> str:
@@ -148,10 +172,12 @@ def render(
     cas: kube.ClusterCAs,
     days: int,
     dockerd: list[str],
+    node_labels: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[bytes, int]]:
     """One server's files by absolute path: `node_files` under `dirs.config`, its command
     lines as `run/NN-name.args`, and `node.env` (what the fragment needs to know)."""
-    files = kube.node_files(shape, member, dirs, kube.Issuer(cas, days, {}), dockerd)
+    issuer = kube.Issuer(cas, days, {})
+    files = kube.node_files(shape, member, dirs, issuer, dockerd, node_labels=node_labels)
     out: dict[str, tuple[bytes, int]] = {
         os.path.join(dirs.config, relative): content for relative, content in files.files.items()
     }
@@ -193,7 +219,7 @@ def cluster_cas(spec: ClusterSpec) -> kube.ClusterCAs:
 
 def server_name(stack: str, role: str, index: int) -> str:
     """The server's name as cluster.yaml gives it (`<stack>-<master|node>-<index>`), which
-    is also its Kubernetes node name."""
+    is also its Kubernetes node name; nodegroup.yaml's are `<stack>-<group>-node-<index>`."""
     return f"{stack}-{role}-{index}"
 
 
@@ -204,6 +230,20 @@ class KubernetesHeatDriver(HeatDriver):
         self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
     ) -> dict[str, object]:
         return bundles(spec, stack, node_indices)
+
+    def group_bundles(
+        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
+    ) -> dict[str, Any]:
+        return group_bundles(spec, stack, slot, group, indices)
+
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        super().check_nodegroup(coe, nodegroup)
+        if nodegroup.node_count > GROUP_BLOCK:
+            raise exceptions.InvalidParameterValue(
+                f"nodegroup {nodegroup.name}: a nodegroup of a Kubernetes cluster on Heat has "
+                f"at most {GROUP_BLOCK} nodes (their addresses are planned in blocks of "
+                f"{GROUP_BLOCK})"
+            )
 
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
@@ -216,9 +256,26 @@ class KubernetesHeatDriver(HeatDriver):
         return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")
 
 
-def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
-    """The stack parameters of `spec`'s servers: `master_bundles` (every master),
-    `node_bundles` (nodes at `node_indices`) and the load balancer's planned VIP."""
+@dataclass(frozen=True, slots=True)
+class _Cluster:
+    """What every server's bundle of one cluster is rendered from."""
+
+    plan: AddressPlan
+    cas: kube.ClusterCAs
+    shape: kube.ClusterShape
+    dockerd: list[str]
+    days: int
+
+    def bundle(self, member: kube.Member, labels: Mapping[str, str]) -> ServerBundle:
+        files = render(self.shape, member, VM_DIRS, self.cas, self.days, self.dockerd, labels)
+        return ServerBundle(member.address, files)
+
+    def worker(self, name: str, address: str, labels: Mapping[str, str]) -> ServerBundle:
+        member = kube.Member(name, address, kube.WORKER, self.plan.pod_subnet(address))
+        return self.bundle(member, labels)
+
+
+def _cluster(spec: ClusterSpec, stack: str) -> _Cluster:
     plan = plan_for(spec)
     cas = cluster_cas(spec)
     private, public = service_account_key(cas)
@@ -242,19 +299,42 @@ def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[
         api_sans=("127.0.0.1", "localhost", api_host),
     )
     storage = str(spec.template.get("docker_storage_driver") or "overlay2")
-    dockerd = vm_dockerd(VM_DIRS, storage)
+    return _Cluster(plan, cas, shape, vm_dockerd(VM_DIRS, storage), spec.node_cert_days)
 
-    def one(member: kube.Member) -> ServerBundle:
-        files = render(shape, member, VM_DIRS, cas, spec.node_cert_days, dockerd)
-        return ServerBundle(member.address, files)
 
-    workers = {}
-    for i in node_indices:
-        address = plan.node(i)
-        name = server_name(stack, "node", i)
-        workers[i] = one(kube.Member(name, address, kube.WORKER, plan.pod_subnet(address)))
-    return {
-        node_bundle.MASTER_BUNDLES: node_bundle.parameter(dict(enumerate(map(one, masters)))),
-        node_bundle.NODE_BUNDLES: node_bundle.parameter(workers),
-        "lb_vip_address": plan.load_balancer,
+def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
+    """The stack parameters of `spec`'s servers: `master_bundles` (every master),
+    `node_bundles` (nodes of the default worker group at `node_indices`, with its node
+    labels) and the load balancer's planned VIP."""
+    cluster = _cluster(spec, stack)
+    group = default_workers(spec)
+    labels = group.labels_for_nodes if group is not None else {}
+    workers = {
+        i: cluster.worker(server_name(stack, "node", i), cluster.plan.node(i), labels)
+        for i in node_indices
     }
+    masters = {i: cluster.bundle(m, {}) for i, m in enumerate(cluster.shape.masters)}
+    return {
+        node_bundle.MASTER_BUNDLES: node_bundle.parameter(masters),
+        node_bundle.NODE_BUNDLES: node_bundle.parameter(workers),
+        "lb_vip_address": cluster.plan.load_balancer,
+    }
+
+
+def group_bundles(
+    spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Iterable[int]
+) -> dict[str, Any]:
+    """The bundles of nodegroup `group`'s servers at `indices` (its slot's planned
+    addresses, its node labels on the kubelet)."""
+    cluster = _cluster(spec, stack)
+    labels = group.labels_for_nodes
+    return node_bundle.parameter(
+        {
+            i: cluster.worker(
+                server_name(stack, f"{group.name}-node", i),
+                cluster.plan.group_node(slot, i),
+                labels,
+            )
+            for i in indices
+        }
+    )

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Swarm @COE_VERSION@ agent on Fedora Atomic, joining the manager at @MASTER_ADDRESS@.
+# Swarm @COE_VERSION@ agent of nodegroup @NODEGROUP@ on Fedora Atomic, joining @MASTER_ADDRESS@.
 set -eu
 export HTTP_PROXY="@HTTP_PROXY@" HTTPS_PROXY="@HTTPS_PROXY@" NO_PROXY="@NO_PROXY@"
 echo "STORAGE_DRIVER=@DOCKER_STORAGE_DRIVER@" > /etc/sysconfig/docker-storage-setup
 mkdir -p /etc/swarm
+# The nodegroup's node labels (k=v,k=v) as engine labels, so services can be placed on it.
+labels=""
+for label in $(echo "@NODE_LABELS@" | tr ',' ' '); do labels="$labels --label=$label"; done
+echo "OPTIONS='$labels'" > /etc/sysconfig/docker-labels
 cat > /etc/swarm/agent.env <<CONF
 SWARM_DISCOVERY=etcd://@ETCD_SERVER@/v2/keys/swarm
 SWARM_MANAGER=@MASTER_ADDRESS@:@API_PORT@
