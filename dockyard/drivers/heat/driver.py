@@ -24,8 +24,10 @@ periodic sync (see `dockyard.providers.openstack.sessions`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -37,7 +39,7 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Outcome,
 )
-from dockyard.drivers.heat import node_bundle, nodegroups, options, scaling
+from dockyard.drivers.heat import addresses, node_bundle, nodegroups, options, scaling
 from dockyard.drivers.heat.options import HeatSettings
 from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition, worker_count
 from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
@@ -64,6 +66,10 @@ NO_CREDENTIALS = (
     "no Keystone service credentials ([keystone_authtoken] or [heat]: auth_type, auth_url, "
     "username, password, project), so no Heat endpoint can be found"
 )
+
+
+#: A resize's node count and the nodes the caller named for removal.
+Resize = tuple[int, list[str]]
 
 
 def stack_name(spec: ClusterSpec) -> str:
@@ -236,36 +242,30 @@ class HeatDriver(ClusterDriver):
         if nodegroup.role == "master":
             raise exceptions.NotSupported(operation="Resizing the master nodegroup")
         if not nodegroup.is_default:
-            return self._resize_group(ctx, spec, nodegroup, node_count, nodes_to_remove)
-        name, stack_id = self._stack_ref(spec)
-        heat = self.heat(ctx, spec)
-        try:
-            stack = heat.get(name, stack_id)
-            if stack is None:
-                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
-            if stack.status.startswith("UPDATE_") and stack.in_progress:
-                return self.poll(ctx, spec, "resize")
-            removal = scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove)
+            return self._resize_group(ctx, spec, nodegroup, (node_count, nodes_to_remove))
+        removal: list[str] = []
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            removal.extend(scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove))
             params: dict[str, Any] = {
                 "number_of_minions": node_count,
                 "minions_to_remove": ",".join(removal),
             }
-            indices = _node_indices(
-                stack.outputs, node_count, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))
-            )
-            bundles = self.bundle_parameters(spec, name, indices)
+            high = int(spec.driver_state.get(NODE_INDEX_HIGH, -1))
+            indices = _node_indices(stack.outputs, node_count, high)
+            bundles = self.bundle_parameters(spec, stack.name, indices)
             if bundles:  # new nodes boot with theirs; running servers keep what they have
                 params[node_bundle.NODE_BUNDLES] = bundles[node_bundle.NODE_BUNDLES]
                 params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
-            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
-        except HeatError as exc:
-            return DriverResult(Outcome.FAILED, reason=exc.message)
-        except ValueError as exc:
-            return DriverResult(Outcome.FAILED, reason=str(exc))
-        events = [f"stack update started: {node_count} node(s)"]
-        if removal:
-            events.append(f"nodes removed first (resource names): {', '.join(removal)}")
-        return self._in_progress(None, events)
+            return params
+
+        def events() -> list[str]:
+            lines = [f"stack update started: {node_count} node(s)"]
+            if removal:
+                lines.append(f"nodes removed first (resource names): {', '.join(removal)}")
+            return lines
+
+        return self._update(ctx, spec, "resize", params_of, None, events)
 
     # -- nodegroups beyond the default ones (nodegroups.py) -----------------------------
     def create_nodegroup(
@@ -293,13 +293,10 @@ class HeatDriver(ClusterDriver):
         return self._update_groups(ctx, spec, "nodegroup_delete", state, {}, event)
 
     def _resize_group(
-        self,
-        ctx: RequestContext,
-        spec: ClusterSpec,
-        nodegroup: NodeGroupSpec,
-        node_count: int,
-        nodes_to_remove: list[str],
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec, to: Resize
     ) -> DriverResult:
+        """`to`: the group's new node count and the nodes the caller wants gone first."""
+        node_count, nodes_to_remove = to
         known = nodegroups.slots(spec.driver_state).get(nodegroup.uuid)
         if known is None or known["removed"]:
             return DriverResult(
@@ -329,24 +326,39 @@ class HeatDriver(ClusterDriver):
     ) -> DriverResult:
         """A PATCH update of the `nodegroups` parameter from `state`'s slots; running
         servers keep what they booted with."""
-        name, stack_id = self._stack_ref(spec)
-        heat = self.heat(ctx, spec)
-        try:
-            stack = heat.get(name, stack_id)
-            if stack is None:
-                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
-            if stack.in_progress:  # a retry of a call whose update was sent
-                return self.poll(ctx, spec, operation)
-            params = nodegroups.parameters(
-                spec, state, stack.outputs, self._group_renderer(spec, name), changes
-            )
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            renderer = self._group_renderer(spec, stack.name)
+            params = nodegroups.parameters(spec, state, stack.outputs, renderer, changes)
             params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
-            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
+            return params
+
+        return self._update(ctx, spec, operation, params_of, state, lambda: [event])
+
+    def _update(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        operation: str,
+        params_of: Callable[[Stack], dict[str, Any]],
+        state: dict[str, Any] | None,
+        events: Callable[[], list[str]],
+    ) -> DriverResult:
+        """A PATCH update of the cluster's idle stack with `params_of(stack)`; IN_PROGRESS
+        with `state` and `events()`. Parameters that cannot be rendered (ValueError) and
+        Heat's refusals are the operation's failure."""
+        try:
+            idle = self._idle_stack(ctx, spec, operation)
+            if isinstance(idle, DriverResult):
+                return idle
+            heat, stack = idle
+            params = params_of(stack)
+            heat.update(stack.name, stack.id, params, disable_rollback=not spec.rollback)
         except HeatError as exc:
             return DriverResult(Outcome.FAILED, reason=exc.message)
-        except ValueError as exc:  # bundles that cannot be rendered for this group
+        except ValueError as exc:
             return DriverResult(Outcome.FAILED, reason=str(exc))
-        return self._in_progress(state, [event])
+        return self._in_progress(state, events())
 
     def _group_renderer(self, spec: ClusterSpec, stack: str) -> nodegroups.GroupBundles:
         def render(slot: int, group: NodeGroupSpec, indices: Sequence[int]) -> dict[str, Any]:
@@ -362,28 +374,22 @@ class HeatDriver(ClusterDriver):
         REBUILD, so Nova rebuilds each server in place (same address and volumes) and it
         boots with its new bundle. For drivers with `bundle_parameters`, which expose it as
         their `rotate_ca` and `renew_certificates` (`operation` names the one running)."""
-        name, stack_id = self._stack_ref(spec)
-        heat = self.heat(ctx, spec)
-        try:
-            stack = heat.get(name, stack_id)
-            if stack is None:
-                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
-            if stack.in_progress:
-                return self.poll(ctx, spec, operation)
-            params = self.bundle_parameters(spec, name, _used_indices(stack.outputs))
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            params = self.bundle_parameters(spec, stack.name, _used_indices(stack.outputs))
             if not params:
-                raise exceptions.NotSupported(operation=f"{what} with driver {self.name}")
-            renderer = self._group_renderer(spec, name)
+                raise exceptions.NotSupported(
+                    operation=f"{what} with driver {self.name} on a cluster whose servers get "
+                    "no bundles (a template-named fixed network: their addresses are not "
+                    "planned)"
+                )
+            renderer = self._group_renderer(spec, stack.name)
             params.update(nodegroups.parameters(spec, spec.driver_state, stack.outputs, renderer))
             params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.REBUILD
-            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
-        except HeatError as exc:
-            return DriverResult(Outcome.FAILED, reason=exc.message)
-        except ValueError as exc:
-            return DriverResult(Outcome.FAILED, reason=str(exc))
-        return self._in_progress(
-            None, [f"stack update started: {what}: every server rebuilt with new certificates"]
-        )
+            return params
+
+        line = f"stack update started: {what}: every server rebuilt with new certificates"
+        return self._update(ctx, spec, operation, params_of, None, lambda: [line])
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         if not spec.driver_state.get(STACK_ID):
@@ -469,6 +475,21 @@ class HeatDriver(ClusterDriver):
             poll_after=self.settings.operation_poll_interval,
         )
 
+    def _idle_stack(
+        self, ctx: RequestContext, spec: ClusterSpec, operation: str
+    ) -> tuple[Orchestration, Stack] | DriverResult:
+        """Heat and the cluster's stack when no action runs on it; else what the call
+        answers: FAILED when the stack is gone, the poll's result while an action runs (a
+        retried call whose update was already sent). Raises HeatError."""
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        stack = heat.get(name, stack_id)
+        if stack is None:
+            return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+        if stack.in_progress:
+            return self.poll(ctx, spec, operation)
+        return heat, stack
+
     def _stack_ref(self, spec: ClusterSpec) -> tuple[str, str]:
         stack_id = spec.driver_state.get(STACK_ID)
         if not stack_id:
@@ -517,3 +538,48 @@ def _node_indices(outputs: Mapping[str, Any], node_count: int, highest: int) -> 
     used = _used_indices(outputs)
     start = max([*used, highest], default=-1) + 1
     return sorted({*used, *range(start, start + node_count)})
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRenderer:
+    """How a driver renders its servers' bundles: `servers(spec, stack, node_indices)` gives
+    `bundle_parameters`, `group(spec, stack, slot, group, indices)` gives `group_bundles`."""
+
+    servers: Callable[[ClusterSpec, str, Sequence[int]], dict[str, Any]]
+    group: Callable[[ClusterSpec, str, int, NodeGroupSpec, Sequence[int]], dict[str, Any]]
+
+
+class RekeyedHeatDriver(HeatDriver):
+    """A Heat driver whose servers get bundles from its `renderer`, at planned addresses
+    (`addresses`): its CA rotation and certificate renewal are `rekey_by_update`."""
+
+    renderer: ClassVar[BundleRenderer]
+
+    def bundle_parameters(
+        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
+    ) -> dict[str, Any]:
+        return self.renderer.servers(spec, stack, node_indices)
+
+    def group_bundles(
+        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
+    ) -> dict[str, Any]:
+        return self.renderer.group(spec, stack, slot, group, indices)
+
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        super().check_nodegroup(coe, nodegroup)
+        if nodegroup.node_count > addresses.GROUP_BLOCK:
+            raise exceptions.InvalidParameterValue(
+                f"nodegroup {nodegroup.name}: a nodegroup of a {self.name} cluster has at most "
+                f"{addresses.GROUP_BLOCK} nodes (its servers' addresses are planned in blocks "
+                f"of {addresses.GROUP_BLOCK})"
+            )
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        """Every bundle is rendered with new certificates, so all of them were issued after
+        `issued_before`."""
+        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")

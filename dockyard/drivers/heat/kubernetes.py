@@ -17,38 +17,24 @@ rotation replaces it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import ipaddress
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from dockyard.common import exceptions
-from dockyard.common.context import RequestContext
-from dockyard.drivers.base import ClusterSpec, DriverResult, NodeGroupSpec
+from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.heat import node_bundle
-from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.addresses import AddressPlan, PlanError, plan_for, server_name
+from dockyard.drivers.heat.driver import BundleRenderer, RekeyedHeatDriver
 from dockyard.drivers.heat.node_bundle import ServerBundle
 from dockyard.drivers.heat.template_def import default_workers
 from dockyard.drivers.kube_node import config as kube
 
-DEFAULT_FIXED_CIDR = "10.0.0.0/24"  # cluster.yaml's fixed_network_cidr
-DEFAULT_POD_CIDR = "10.100.0.0/16"  # label flannel_network_cidr
 DEFAULT_SERVICE_CIDR = "10.254.0.0/16"  # Magnum's service_cluster_ip_range
-LB_OFFSET = 5
-MASTER_OFFSET = 10
-NODE_OFFSET = 20
-MAX_MASTERS = NODE_OFFSET - MASTER_OFFSET
-#: Nodegroups beyond the default ones: slot n's servers from .128 + 16 n (8 slots of 16).
-GROUP_OFFSET = 128
-GROUP_BLOCK = 16
-MAX_GROUP_SLOTS = (256 - GROUP_OFFSET) // GROUP_BLOCK
-MAX_DEFAULT_NODES = GROUP_OFFSET - NODE_OFFSET
 #: Where a server's bundle, wait condition and systemd units live on the VM.
 VM_DIRS = kube.NodeDirs(
     config="/etc/kubernetes",
@@ -67,75 +53,6 @@ DOCKERD_FLAGS = (
     "--ip-masq=false",
     "--exec-opt=native.cgroupdriver=cgroupfs",
 )
-
-
-class PlanError(ValueError):
-    """The cluster cannot be given planned addresses."""
-
-
-@dataclass(frozen=True, slots=True)
-class AddressPlan:
-    """Fixed addresses of a stack's servers on the network the stack makes."""
-
-    network: ipaddress.IPv4Network
-    pods: ipaddress.IPv4Network
-
-    def _host(self, offset: int) -> str:
-        address = self.network.network_address + offset
-        if address >= self.network.broadcast_address - 1:
-            raise PlanError(
-                f"the cluster network {self.network} has no address for offset {offset}"
-            )
-        return str(address)
-
-    def master(self, index: int) -> str:
-        if index >= MAX_MASTERS:
-            raise PlanError(f"at most {MAX_MASTERS} masters")
-        return self._host(MASTER_OFFSET + index)
-
-    def node(self, index: int) -> str:
-        if index >= MAX_DEFAULT_NODES:
-            raise PlanError(f"the default worker group has at most {MAX_DEFAULT_NODES} indices")
-        return self._host(NODE_OFFSET + index)
-
-    def group_node(self, slot: int, index: int) -> str:
-        """Server `index` of the nodegroup in `slot` (see `nodegroups`)."""
-        if slot >= MAX_GROUP_SLOTS:
-            raise PlanError(
-                f"a Kubernetes cluster on Heat has at most {MAX_GROUP_SLOTS} nodegroups beyond "
-                "the default ones over its life (their servers' addresses are planned)"
-            )
-        if index >= GROUP_BLOCK:
-            raise PlanError(
-                f"a nodegroup of a Kubernetes cluster on Heat has at most {GROUP_BLOCK} server "
-                "indices over its life (removed servers' indices are not reused)"
-            )
-        return self._host(GROUP_OFFSET + GROUP_BLOCK * slot + index)
-
-    @property
-    def load_balancer(self) -> str:
-        return self._host(LB_OFFSET)
-
-    def pod_subnet(self, address: str) -> str:
-        """The /24 of the pod network numbered like the server's host part."""
-        number = int(ipaddress.IPv4Address(address)) - int(self.network.network_address)
-        for i, subnet in enumerate(self.pods.subnets(new_prefix=24)):
-            if i == number:
-                return str(subnet)
-        raise PlanError(f"the pod network {self.pods} has no /24 for {address}")
-
-
-def plan_for(spec: ClusterSpec) -> AddressPlan:
-    """The plan of `spec`'s stack; refuses a template that names its own network (its
-    addresses are not Dockyard's to plan)."""
-    if spec.template.get("fixed_network") or spec.template.get("fixed_subnet"):
-        raise PlanError(
-            "Kubernetes clusters on Heat place their servers at planned addresses of the "
-            "network the stack creates; a template's fixed_network/fixed_subnet is not "
-            "supported by this driver yet"
-        )
-    pods = ipaddress.IPv4Network(spec.labels.get("flannel_network_cidr") or DEFAULT_POD_CIDR)
-    return AddressPlan(ipaddress.IPv4Network(DEFAULT_FIXED_CIDR), pods)
 
 
 def service_account_key(ca: kube.ClusterCAs) -> tuple[bytes, bytes]:
@@ -217,45 +134,6 @@ def cluster_cas(spec: ClusterSpec) -> kube.ClusterCAs:
     )
 
 
-def server_name(stack: str, role: str, index: int) -> str:
-    """The server's name as cluster.yaml gives it (`<stack>-<master|node>-<index>`), which
-    is also its Kubernetes node name; nodegroup.yaml's are `<stack>-<group>-node-<index>`."""
-    return f"{stack}-{role}-{index}"
-
-
-class KubernetesHeatDriver(HeatDriver):
-    """A Heat driver whose servers become Kubernetes nodes from their bundles."""
-
-    def bundle_parameters(
-        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
-    ) -> dict[str, object]:
-        return bundles(spec, stack, node_indices)
-
-    def group_bundles(
-        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
-    ) -> dict[str, Any]:
-        return group_bundles(spec, stack, slot, group, indices)
-
-    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
-        super().check_nodegroup(coe, nodegroup)
-        if nodegroup.node_count > GROUP_BLOCK:
-            raise exceptions.InvalidParameterValue(
-                f"nodegroup {nodegroup.name}: a nodegroup of a Kubernetes cluster on Heat has "
-                f"at most {GROUP_BLOCK} nodes (their addresses are planned in blocks of "
-                f"{GROUP_BLOCK})"
-            )
-
-    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
-
-    def renew_certificates(
-        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
-    ) -> DriverResult:
-        """Every bundle is rendered with new certificates, so all of them were issued after
-        `issued_before`."""
-        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")
-
-
 @dataclass(frozen=True, slots=True)
 class _Cluster:
     """What every server's bundle of one cluster is rendered from."""
@@ -302,7 +180,7 @@ def _cluster(spec: ClusterSpec, stack: str) -> _Cluster:
     return _Cluster(plan, cas, shape, vm_dockerd(VM_DIRS, storage), spec.node_cert_days)
 
 
-def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
+def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, Any]:
     """The stack parameters of `spec`'s servers: `master_bundles` (every master),
     `node_bundles` (nodes of the default worker group at `node_indices`, with its node
     labels) and the load balancer's planned VIP."""
@@ -338,3 +216,9 @@ def group_bundles(
             for i in indices
         }
     )
+
+
+class KubernetesHeatDriver(RekeyedHeatDriver):
+    """A Heat driver whose servers become Kubernetes nodes from their bundles."""
+
+    renderer = BundleRenderer(bundles, group_bundles)

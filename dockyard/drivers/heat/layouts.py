@@ -5,10 +5,8 @@ wrappers, its API endpoint and versions). The wrappers are generated from this d
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from dockyard.drivers.base import ClusterSpec
 from dockyard.drivers.heat.template_def import (
     ApiEndpoint,
     ConfigFragment,
@@ -67,44 +65,56 @@ def _kubernetes(folder: str, distro: str) -> DriverLayout:
     )
 
 
-def _version(value: str) -> Callable[[ClusterSpec], str]:
-    """A COE version that does not depend on the cluster (Swarm, Mesos)."""
-    return lambda spec: value
+#: A scripted wrapper: (script in the driver's templates/fragments, summary, settings).
+Script = tuple[str, str, tuple[str, ...]]
+
+
+def _scripted(
+    folder: str, api: ApiEndpoint, version: str, master: Script, node: Script
+) -> DriverLayout:
+    """A driver whose wrappers run its own scripts, at a COE version of its own."""
+
+    def fragment(script: Script) -> ConfigFragment:
+        name, summary, settings = script
+        return ConfigFragment(summary, f"{folder}/fragments/{name}", settings)
+
+    return DriverLayout(
+        folder=folder,
+        templates=DRIVERS / folder / "templates",
+        api=api,
+        coe_version=lambda spec: version,
+        master=fragment(master),
+        node=fragment(node),
+    )
 
 
 K8S_FEDORA_ATOMIC = _kubernetes("k8s_fedora_atomic", "Fedora Atomic")
 K8S_COREOS = _kubernetes("k8s_coreos", "CoreOS")
-SWARM_FEDORA_ATOMIC = DriverLayout(
-    folder="swarm_fedora_atomic",
-    templates=DRIVERS / "swarm_fedora_atomic" / "templates",
-    api=ApiEndpoint("tcp", 2376, "tcp", 2375),
-    coe_version=_version("1.2.5"),
-    master=ConfigFragment(
+SWARM_FEDORA_ATOMIC = _scripted(
+    "swarm_fedora_atomic",
+    ApiEndpoint("tcp", 2376, "tcp", 2375),
+    "1.2.5",
+    (
+        "configure-swarm-master.sh",
         "etcd, the Swarm manager (--strategy from swarm_strategy) and a TLS Docker API on 2376",
-        "swarm_fedora_atomic/fragments/configure-swarm-master.sh",
-        (*COMMON_SETTINGS, "swarm_strategy"),
+        (*(k for k in COMMON_SETTINGS if k != "master_address"), "swarm_strategy"),
     ),
-    node=ConfigFragment(
+    (
+        "configure-swarm-node.sh",
         "the Swarm agent joining the manager's discovery, its engine labelled with its "
         "nodegroup's node labels",
-        "swarm_fedora_atomic/fragments/configure-swarm-node.sh",
-        (*COMMON_SETTINGS, "swarm_strategy", *NODE_SETTINGS),
+        (*COMMON_SETTINGS, *NODE_SETTINGS),
     ),
 )
-MESOS_UBUNTU = DriverLayout(
-    folder="mesos_ubuntu",
-    templates=DRIVERS / "mesos_ubuntu" / "templates",
-    api=ApiEndpoint("http", 8080, "http", 8080),
-    coe_version=_version("1.0.0"),
-    master=ConfigFragment(
-        "ZooKeeper, mesos-master and Marathon on 8080",
-        "mesos_ubuntu/fragments/configure-mesos-master.sh",
-        (*COMMON_SETTINGS, *MESOS_SETTINGS),
-    ),
-    node=ConfigFragment(
+MESOS_UBUNTU = _scripted(
+    "mesos_ubuntu",
+    ApiEndpoint("http", 8080, "http", 8080),
+    "1.0.0",
+    ("configure-mesos-master.sh", "ZooKeeper, mesos-master and Marathon on 8080", COMMON_SETTINGS),
+    (
+        "configure-mesos-slave.sh",
         "mesos-slave with the isolation, image providers, work dir and executor environment "
         "from the labels, and its nodegroup's node labels as agent attributes",
-        "mesos_ubuntu/fragments/configure-mesos-slave.sh",
         (*COMMON_SETTINGS, *MESOS_SETTINGS, *NODE_SETTINGS),
     ),
 )

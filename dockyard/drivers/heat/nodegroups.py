@@ -16,11 +16,10 @@ group, see `driver._node_indices`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
-from dockyard.drivers.heat import node_bundle
 from dockyard.drivers.heat.template_def import label_text
 
 #: driver_state key: nodegroup uuid -> {"slot": int, "high": int, "removed": bool}.
@@ -132,13 +131,3 @@ def addresses(state: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str,
             value = per_slot(outputs, "nodegroup_addresses", int(slot["slot"])) or []
             found[uuid] = [str(a) for a in value]
     return found
-
-
-def used_indices(outputs: Mapping[str, Any], slot: int) -> list[int]:
-    refs = per_slot(outputs, "nodegroup_refs_maps", slot) or {}
-    return sorted(int(k) for k in refs)
-
-
-def no_bundles(slot: int, group: NodeGroupSpec, wanted: Iterable[int]) -> dict[str, Any]:
-    """The renderer of a driver without bundles."""
-    return node_bundle.parameter({})

@@ -6,10 +6,10 @@ from typing import ClassVar
 
 from dockyard.drivers.base import Provides
 from dockyard.drivers.heat import layouts
-from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.tls_servers import TlsHeatDriver
 
 
-class MesosUbuntuDriver(HeatDriver):
+class MesosUbuntuDriver(TlsHeatDriver):
     """Apache Mesos (with Marathon) on Ubuntu (server type vm, image os_distro `ubuntu`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "ubuntu", "mesos"),)

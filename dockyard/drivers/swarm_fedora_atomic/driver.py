@@ -6,10 +6,10 @@ from typing import ClassVar
 
 from dockyard.drivers.base import Provides
 from dockyard.drivers.heat import layouts
-from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.tls_servers import TlsHeatDriver
 
 
-class SwarmFedoraAtomicDriver(HeatDriver):
+class SwarmFedoraAtomicDriver(TlsHeatDriver):
     """Docker Swarm on Fedora Atomic (server type vm, image os_distro `fedora-atomic`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "fedora-atomic", "swarm"),)
