@@ -430,6 +430,9 @@ def test_cluster_lifecycle_with_the_client(
     assert shrunk["node_addresses"] == seen["stack_shrunk"].outputs["node_addresses"]
     messages = [e["message"] for e in seen["events"]["events"]]
     assert "nodes removed first (resource names): 0" in messages
+    assert seen["deleted"]["status"] == "DELETE_COMPLETE"
+    gone = seen["stack_deleted"]
+    assert gone is None or gone.status == "DELETE_COMPLETE"
     if driver_name in NODEGROUP_DRIVERS:
         _check_nodegroup(seen["nodegroup"], nodes)
 
@@ -460,9 +463,6 @@ def _check_nodegroup(seen: dict[str, Any], nodes: str) -> None:
     assert seen["deleted"]["status"] == "GONE"
     assert seen["stack_deleted"].outputs["nodegroup_addresses"]["0"] == []
     assert seen["cluster"]["node_count"] == 1
-    assert seen["deleted"]["status"] == "DELETE_COMPLETE"
-    gone = seen["stack_deleted"]
-    assert gone is None or gone.status == "DELETE_COMPLETE"
 
 
 def test_failed_create_reports_heats_reason(
