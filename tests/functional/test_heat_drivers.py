@@ -355,6 +355,22 @@ def _nodegroup(
     groups = _group_resources(heat, stack)
     seen["node"] = _group_node_settings(heat, groups["0"])
     seen["listed"] = alice.json("coe", "nodegroup", "list", name)
+    # What cannot work is refused before anything is queued, naming why.
+    groups_path = f"/v1/clusters/{name}/nodegroups"
+    taint = {"key": "gpu", "value": "yes", "effect": "NoSchedule"}
+    seen["refused"] = {
+        "too_big": call(
+            dockyard, token, "POST", groups_path, json={"name": "big", "node_count": 17}
+        ),
+        "tainted": call(
+            dockyard, token, "POST", groups_path,
+            json={"name": "tainted", "node_count": 1, "node_taints": [taint]},
+        ),
+        "relabel": call(
+            dockyard, token, "PATCH", f"{groups_path}/pool",
+            json=[{"op": "replace", "path": "/node_labels", "value": {"tier": "b"}}],
+        ),
+    }  # fmt: skip
     alice.run("coe", "cluster", "resize", name, "1", "--nodegroup", "pool")
     seen["resized"] = wait_nodegroup(
         dockyard, token, name, "pool", "UPDATE_COMPLETE", "UPDATE_FAILED"
@@ -457,6 +473,10 @@ def _check_nodegroup(seen: dict[str, Any], nodes: str) -> None:
     if "swarm" in config.lower():
         assert settings["node_labels"] in config and "--label=" in config, config[:600]
     assert {g["name"] for g in seen["listed"]} == {"default-master", "default-worker", "pool"}
+    refused = {k: (r.status_code, r.text) for k, r in seen["refused"].items()}
+    assert refused["too_big"][0] == 400 and "at most 16 nodes" in refused["too_big"][1], refused
+    assert refused["tainted"][0] == 400 and "node_taints" in refused["tainted"][1], refused
+    assert refused["relabel"][0] == 400 and "Relabelling" in refused["relabel"][1], refused
     resized = seen["resized"]
     assert resized["status"] == "UPDATE_COMPLETE" and resized["node_count"] == 1
     assert seen["stack_resized"].outputs["nodegroup_addresses"]["0"] == ["172.24.0.128"]
