@@ -70,14 +70,16 @@ COMMON += ("--master-flavor", "m1.small")
 COMMON += ("--docker-volume-size", "3", "--dns-nameserver", "8.8.8.8")
 
 
-# Stand-in addresses (tests/heat_standins/standin_port.yaml): floating 172.24.<1 master|2 node>
-# from the port's name, or 172.24.0.<host> for the fixed addresses the Kubernetes drivers plan
-# (dockyard/drivers/heat/kubernetes.py: masters from .10, nodes from .20).
+# Stand-in addresses (tests/heat_standins/standin_port.yaml): 172.24.0.<host> for the fixed
+# addresses every driver's bundles plan (dockyard/drivers/heat/kubernetes.py: masters from
+# .10, nodes from .20, nodegroup slot n from .128 + 16 n).
 def _addresses(driver: str) -> tuple[str, str]:
     """(first master's, node prefix) floating addresses of `driver`'s stand-in servers."""
-    if driver.startswith("k8s_"):
-        return "172.24.0.10", "172.24.0.2"
-    return "172.24.1.10", "172.24.2.1"
+    return "172.24.0.10", "172.24.0.2"
+
+
+# Drivers whose lifecycle also adds, resizes and deletes a nodegroup (one Kubernetes, one not).
+NODEGROUP_DRIVERS = ("k8s_fedora_atomic", "swarm_fedora_atomic")
 
 
 def heat_sections(keystone: KeystoneCloud, **heat: Any) -> dict[str, dict[str, Any]]:
@@ -238,10 +240,9 @@ def _lifecycle(
     assert created["status"] == "CREATE_COMPLETE", f"{driver}: {created['status_reason']}"
     stack_id = seen["created"]["cluster_id"]
     seen["stack_created"] = heat.find(stack_id)
-    if driver.startswith("k8s_"):
-        seen["rotation"] = _rotate(dockyard, alice, token, heat, name, stack_id)
-    else:
-        seen["rotation"] = alice.run("coe", "ca", "rotate", name, ok=False)
+    seen["rotation"] = _rotate(dockyard, alice, token, heat, name, stack_id)
+    if driver in NODEGROUP_DRIVERS:
+        seen["nodegroup"] = _nodegroup(dockyard, alice, token, heat, name, stack_id)
     alice.run("coe", "cluster", "resize", name, "3")
     seen["grown"] = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
     stack = heat.find(stack_id)
@@ -280,12 +281,106 @@ def _bundle_configs(heat: Orchestration, stack_id: str) -> dict[str, str]:
 def _rotate(
     dockyard: Server, alice: OpenStackCli, token: str, heat: Orchestration, name: str, stack: str
 ) -> dict[str, Any]:
-    """`coe ca rotate` on a Kubernetes cluster: a stack update re-renders every bundle."""
+    """`coe ca rotate`: a stack update re-renders every server's bundle."""
     before = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
     alice.run("coe", "ca", "rotate", name)
     done = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
     after = {"ca": alice.run("coe", "ca", "show", name).out, "parts": _bundle_configs(heat, stack)}
     return {"before": before, "after": after, "cluster": done}
+
+
+def wait_nodegroup(server: Server, token: str, cluster: str, group: str, *done: str) -> Any:
+    def shown() -> dict[str, Any]:
+        response = call(server, token, "GET", f"/v1/clusters/{cluster}/nodegroups/{group}")
+        if response.status_code == 404:
+            return {"status": "GONE"}
+        body: dict[str, Any] = response.json()
+        return body
+
+    return wait_until(shown, 150, f"nodegroup {group} of {cluster} in {done}",
+                      until=lambda body: body.get("status") in done, interval=0.5)  # fmt: skip
+
+
+def _group_resources(heat: Orchestration, stack_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The resources of each nested Dockyard::NodeGroup stack, by its slot."""
+    stack = heat.find(stack_id)
+    assert stack is not None
+    resources = heat.api.get(
+        f"/stacks/{stack.name}/{stack.id}/resources", params={"nested_depth": 2}
+    ).json()["resources"]
+    slots = {
+        r["physical_resource_id"]: r["resource_name"]
+        for r in resources
+        if r["resource_type"] == "Dockyard::NodeGroup"
+    }
+    found: dict[str, list[dict[str, Any]]] = {slot: [] for slot in slots.values()}
+    for r in resources:
+        parent = next((link["href"] for link in r["links"] if link["rel"] == "stack"), "")
+        for nested, slot in slots.items():
+            if parent.endswith(nested):
+                found[slot].append(r)
+    return found
+
+
+def _link(resource: dict[str, Any], rel: str) -> str:
+    href: str = next(link["href"] for link in resource["links"] if link["rel"] == rel)
+    return href.split("/v1/", 1)[1].split("/", 1)[1]  # the path below /v1/<project>
+
+
+def _group_node_settings(heat: Orchestration, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A nodegroup stack's node settings (what its fragments get) and its COE node
+    configuration's text."""
+    by_name = {r["resource_name"]: r for r in resources}
+    settings = heat.api.get(_link(by_name["settings"], "self")).json()["resource"]
+    nested = _link(by_name["node_config"], "nested")
+    inner = heat.api.get(f"{nested}/resources/config").json()["resource"]
+    body = heat.api.get(f"/software_configs/{inner['physical_resource_id']}").json()
+    return {
+        "settings": settings["attributes"]["value"],
+        "config": str(body["software_config"]["config"]),
+    }
+
+
+def _nodegroup(
+    dockyard: Server, alice: OpenStackCli, token: str, heat: Orchestration, name: str, stack: str
+) -> dict[str, Any]:
+    """`coe nodegroup create` (2 nodes), `coe cluster resize --nodegroup` (to 1), `coe
+    nodegroup delete`, with the real stack after each step."""
+    seen: dict[str, Any] = {}
+    alice.run("coe", "nodegroup", "create", name, "pool", "--node-count", "2", "--role", "gpu")
+    seen["created"] = wait_nodegroup(
+        dockyard, token, name, "pool", "CREATE_COMPLETE", "CREATE_FAILED"
+    )
+    seen["stack_created"] = heat.find(stack)
+    groups = _group_resources(heat, stack)
+    seen["node"] = _group_node_settings(heat, groups["0"])
+    seen["listed"] = alice.json("coe", "nodegroup", "list", name)
+    # What cannot work is refused before anything is queued, naming why.
+    groups_path = f"/v1/clusters/{name}/nodegroups"
+    taint = {"key": "gpu", "value": "yes", "effect": "NoSchedule"}
+    seen["refused"] = {
+        "too_big": call(
+            dockyard, token, "POST", groups_path, json={"name": "big", "node_count": 17}
+        ),
+        "tainted": call(
+            dockyard, token, "POST", groups_path,
+            json={"name": "tainted", "node_count": 1, "node_taints": [taint]},
+        ),
+        "relabel": call(
+            dockyard, token, "PATCH", f"{groups_path}/pool",
+            json=[{"op": "replace", "path": "/node_labels", "value": {"tier": "b"}}],
+        ),
+    }  # fmt: skip
+    alice.run("coe", "cluster", "resize", name, "1", "--nodegroup", "pool")
+    seen["resized"] = wait_nodegroup(
+        dockyard, token, name, "pool", "UPDATE_COMPLETE", "UPDATE_FAILED"
+    )
+    seen["stack_resized"] = heat.find(stack)
+    alice.run("coe", "nodegroup", "delete", name, "pool")
+    seen["deleted"] = wait_nodegroup(dockyard, token, name, "pool", "GONE", "DELETE_FAILED")
+    seen["stack_deleted"] = heat.find(stack)
+    seen["cluster"] = wait_status(dockyard, token, name, "UPDATE_COMPLETE", "UPDATE_FAILED")
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -321,15 +416,13 @@ def test_cluster_lifecycle_with_the_client(
     assert created["status"] == "CREATE_COMPLETE", created["status_reason"]
     stack = seen["stack_created"]
     rotation = seen["rotation"]
-    if driver_name.startswith("k8s_"):
-        # Every server's bundle part was rendered again, from the new CA.
-        assert rotation["cluster"]["status"] == "UPDATE_COMPLETE", rotation["cluster"]
-        assert rotation["after"]["ca"] != rotation["before"]["ca"]
-        before, after = rotation["before"]["parts"], rotation["after"]["parts"]
-        assert len(before) == 2 and set(before) == set(after)
-        assert all(after[server] != before[server] for server in before), (before, after)
-    else:
-        assert rotation.rc != 0 and "Rotating the CA with driver" in rotation.text, rotation
+    # Every server's bundle part was rendered again, from the new CA (Kubernetes: the node
+    # definition; Swarm and Mesos: their TLS files, tls_servers.py).
+    assert rotation["cluster"]["status"] == "UPDATE_COMPLETE", rotation["cluster"]
+    assert rotation["after"]["ca"] != rotation["before"]["ca"]
+    before, after = rotation["before"]["parts"], rotation["after"]["parts"]
+    assert len(before) == 2 and set(before) == set(after)
+    assert all(after[server] != before[server] for server in before), (before, after)
     # Status, id and addresses come from the real stack (alice's project owns it).
     assert created["cluster_id"] == stack.id and stack.status == "CREATE_COMPLETE"
     assert created["status_reason"] == stack.reason == "Stack CREATE completed successfully"
@@ -356,6 +449,40 @@ def test_cluster_lifecycle_with_the_client(
     assert seen["deleted"]["status"] == "DELETE_COMPLETE"
     gone = seen["stack_deleted"]
     assert gone is None or gone.status == "DELETE_COMPLETE"
+    if driver_name in NODEGROUP_DRIVERS:
+        _check_nodegroup(seen["nodegroup"], nodes)
+
+
+def _check_nodegroup(seen: dict[str, Any], nodes: str) -> None:
+    """A nodegroup's nested stack: its count, its labels in its nodes' configuration, its
+    resize and its deletion, as Dockyard shows them and as the real stack has them."""
+    created = seen["created"]
+    assert created["status"] == "CREATE_COMPLETE", created.get("status_reason")
+    assert created["node_count"] == 2 and created["role"] == "gpu"
+    group_addresses = seen["stack_created"].outputs["nodegroup_addresses"]
+    assert sorted(created["node_addresses"]) == sorted(group_addresses["0"])
+    assert sorted(group_addresses["0"]) == ["172.24.0.128", "172.24.0.129"]
+    # The default worker group is untouched: one node, its own.
+    assert seen["stack_created"].outputs["node_addresses"] == [f"{nodes}0"]
+    # The group's name and role labels reach its nodes' fragments (Swarm: engine labels in
+    # its script; Kubernetes: the kubelet's labels, in the bundles, tests/unit).
+    settings, config = seen["node"]["settings"], seen["node"]["config"]
+    assert settings["nodegroup"] == "pool"
+    labels = set(settings["node_labels"].split(","))
+    assert {"magnum.openstack.org/nodegroup=pool", "magnum.openstack.org/role=gpu"} <= labels
+    if "swarm" in config.lower():
+        assert settings["node_labels"] in config and "--label=" in config, config[:600]
+    assert {g["name"] for g in seen["listed"]} == {"default-master", "default-worker", "pool"}
+    refused = {k: (r.status_code, r.text) for k, r in seen["refused"].items()}
+    assert refused["too_big"][0] == 400 and "at most 16 nodes" in refused["too_big"][1], refused
+    assert refused["tainted"][0] == 400 and "node_taints" in refused["tainted"][1], refused
+    assert refused["relabel"][0] == 400 and "Relabelling" in refused["relabel"][1], refused
+    resized = seen["resized"]
+    assert resized["status"] == "UPDATE_COMPLETE" and resized["node_count"] == 1
+    assert seen["stack_resized"].outputs["nodegroup_addresses"]["0"] == ["172.24.0.128"]
+    assert seen["deleted"]["status"] == "GONE"
+    assert seen["stack_deleted"].outputs["nodegroup_addresses"]["0"] == []
+    assert seen["cluster"]["node_count"] == 1
 
 
 def test_failed_create_reports_heats_reason(

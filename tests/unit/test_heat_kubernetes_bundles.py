@@ -10,7 +10,7 @@ from cryptography import x509 as cx509
 
 from dockyard.certs.x509 import KeyPair, generate_ca
 from dockyard.drivers.base import ClusterSpec
-from dockyard.drivers.heat import kubernetes, node_bundle
+from dockyard.drivers.heat import addresses, kubernetes, node_bundle
 from dockyard.drivers.heat.driver import _node_indices
 
 
@@ -108,9 +108,9 @@ def test_service_account_key_follows_the_cluster_ca() -> None:
 
 
 def test_clusters_the_plan_cannot_serve_are_refused() -> None:
-    with pytest.raises(kubernetes.PlanError, match="fixed_network"):
+    with pytest.raises(addresses.PlanError, match="fixed_network"):
         kubernetes.bundles(_spec(template={"fixed_network": "net"}), "s", [0])
-    with pytest.raises(kubernetes.PlanError, match="need TLS"):
+    with pytest.raises(addresses.PlanError, match="need TLS"):
         kubernetes.bundles(_spec(ca=None), "s", [0])
 
 
@@ -130,7 +130,7 @@ def test_node_indices_cover_what_heat_numbers_next() -> None:
 
 
 def test_pod_subnets_do_not_overlap() -> None:
-    plan = kubernetes.AddressPlan(
+    plan = addresses.AddressPlan(
         ipaddress.IPv4Network("10.0.0.0/24"), ipaddress.IPv4Network("10.100.0.0/16")
     )
     subnets = {plan.pod_subnet(plan.master(i)) for i in range(3)}

@@ -6,6 +6,9 @@ definition (`template_def`).
   default). A retry after a crash finds the stack by name instead of creating a second one.
 - resize: a PATCH update of `number_of_minions`; nodes leave in the order Magnum's heuristic
   gives (`scaling.nodes_to_remove`) through the node ResourceGroup's removal policy.
+- nodegroups beyond the default ones: a nested stack each (`nodegroups`); create, resize and
+  delete are PATCH updates of the `nodegroups` parameter. Relabelling a group's running
+  servers is refused (labels are given when a server boots).
 - delete: stack delete; a stack that is gone is a completed delete.
 - per-server bundles (`node_bundle`): a driver whose servers need files only it can render
   (certificates from the cluster's CAs) overrides `bundle_parameters`; create and resize pass
@@ -21,8 +24,10 @@ periodic sync (see `dockyard.providers.openstack.sessions`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from dockyard.common import exceptions
@@ -34,7 +39,7 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Outcome,
 )
-from dockyard.drivers.heat import node_bundle, options, scaling
+from dockyard.drivers.heat import addresses, node_bundle, nodegroups, options, scaling
 from dockyard.drivers.heat.options import HeatSettings
 from dockyard.drivers.heat.template_def import DriverLayout, TemplateDefinition, worker_count
 from dockyard.providers.openstack.orchestration import HeatError, Orchestration, Stack
@@ -61,6 +66,10 @@ NO_CREDENTIALS = (
     "no Keystone service credentials ([keystone_authtoken] or [heat]: auth_type, auth_url, "
     "username, password, project), so no Heat endpoint can be found"
 )
+
+
+#: A resize's node count and the nodes the caller named for removal.
+Resize = tuple[int, list[str]]
 
 
 def stack_name(spec: ClusterSpec) -> str:
@@ -156,6 +165,20 @@ class HeatDriver(ClusterDriver):
         for the user when the cluster cannot have them."""
         return {}
 
+    def group_bundles(
+        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
+    ) -> dict[str, Any]:
+        """The `bundles` of nodegroup `group` (in `slot`) for its servers at `indices`, as a
+        `*_bundles` parameter value; none by default (see `bundle_parameters`)."""
+        return {}
+
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        if nodegroup.node_taints:
+            raise exceptions.NotSupported(
+                operation=f"node_taints on a nodegroup of driver {self.name} (its servers get "
+                "their node labels when they boot; no taints are set on them)"
+            )
+
     def validate_template(self, heat: Orchestration, spec: ClusterSpec) -> dict[str, Any]:
         """Heat's template-validate of this cluster's stack (no extra environments), the
         top-level template and each fragment the environment selects: Heat checks the
@@ -218,35 +241,130 @@ class HeatDriver(ClusterDriver):
     ) -> DriverResult:
         if nodegroup.role == "master":
             raise exceptions.NotSupported(operation="Resizing the master nodegroup")
-        name, stack_id = self._stack_ref(spec)
-        heat = self.heat(ctx, spec)
-        try:
-            stack = heat.get(name, stack_id)
-            if stack is None:
-                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
-            if stack.status.startswith("UPDATE_") and stack.in_progress:
-                return self.poll(ctx, spec, "resize")
-            removal = scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove)
+        if not nodegroup.is_default:
+            return self._resize_group(ctx, spec, nodegroup, (node_count, nodes_to_remove))
+        removal: list[str] = []
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            removal.extend(scaling.nodes_to_remove(stack.outputs, node_count, nodes_to_remove))
             params: dict[str, Any] = {
                 "number_of_minions": node_count,
                 "minions_to_remove": ",".join(removal),
             }
-            indices = _node_indices(
-                stack.outputs, node_count, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))
-            )
-            bundles = self.bundle_parameters(spec, name, indices)
+            high = int(spec.driver_state.get(NODE_INDEX_HIGH, -1))
+            indices = _node_indices(stack.outputs, node_count, high)
+            bundles = self.bundle_parameters(spec, stack.name, indices)
             if bundles:  # new nodes boot with theirs; running servers keep what they have
                 params[node_bundle.NODE_BUNDLES] = bundles[node_bundle.NODE_BUNDLES]
                 params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
-            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
+            return params
+
+        def events() -> list[str]:
+            lines = [f"stack update started: {node_count} node(s)"]
+            if removal:
+                lines.append(f"nodes removed first (resource names): {', '.join(removal)}")
+            return lines
+
+        return self._update(ctx, spec, "resize", params_of, None, events)
+
+    # -- nodegroups beyond the default ones (nodegroups.py) -----------------------------
+    def create_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """A slot and a nested stack for the group, with its node count."""
+        state, slot = nodegroups.allocate(spec.driver_state, nodegroup.uuid)
+        event = (
+            f"stack update started: nodegroup {nodegroup.name} (slot {slot}): "
+            f"{nodegroup.node_count} node(s)"
+        )
+        return self._update_groups(ctx, spec, "nodegroup_create", state, {}, event)
+
+    def delete_nodegroup(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec
+    ) -> DriverResult:
+        """The group's entry leaves the stack, so Heat deletes its servers (the nested
+        stack stays, empty, holding the slot)."""
+        if nodegroup.uuid not in nodegroups.slots(spec.driver_state):
+            return DriverResult(
+                Outcome.COMPLETE, reason=f"nodegroup {nodegroup.name} had no stack resources"
+            )
+        state = nodegroups.remove(spec.driver_state, nodegroup.uuid)
+        event = f"stack update started: nodegroup {nodegroup.name}: its servers are deleted"
+        return self._update_groups(ctx, spec, "nodegroup_delete", state, {}, event)
+
+    def _resize_group(
+        self, ctx: RequestContext, spec: ClusterSpec, nodegroup: NodeGroupSpec, to: Resize
+    ) -> DriverResult:
+        """`to`: the group's new node count and the nodes the caller wants gone first."""
+        node_count, nodes_to_remove = to
+        known = nodegroups.slots(spec.driver_state).get(nodegroup.uuid)
+        if known is None or known["removed"]:
+            return DriverResult(
+                Outcome.FAILED, reason=f"nodegroup {nodegroup.name} has no stack resources"
+            )
+        name, stack_id = self._stack_ref(spec)
+        try:
+            stack = self.heat(ctx, spec).get(name, stack_id)
+        except HeatError as exc:
+            return DriverResult(Outcome.FAILED, reason=exc.message)
+        outputs = nodegroups.group_outputs(stack.outputs if stack else {}, int(known["slot"]))
+        removal = scaling.nodes_to_remove(outputs, node_count, nodes_to_remove)
+        event = f"stack update started: nodegroup {nodegroup.name}: {node_count} node(s)"
+        if removal:
+            event += f"; nodes removed first (resource names): {', '.join(removal)}"
+        changes = {nodegroup.uuid: (node_count, removal)}
+        return self._update_groups(ctx, spec, "resize", dict(spec.driver_state), changes, event)
+
+    def _update_groups(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        operation: str,
+        state: dict[str, Any],
+        changes: Mapping[str, tuple[int, list[str]]],
+        event: str,
+    ) -> DriverResult:
+        """A PATCH update of the `nodegroups` parameter from `state`'s slots; running
+        servers keep what they booted with."""
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            renderer = self._group_renderer(spec, stack.name)
+            params = nodegroups.parameters(spec, state, stack.outputs, renderer, changes)
+            params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.KEEP
+            return params
+
+        return self._update(ctx, spec, operation, params_of, state, lambda: [event])
+
+    def _update(
+        self,
+        ctx: RequestContext,
+        spec: ClusterSpec,
+        operation: str,
+        params_of: Callable[[Stack], dict[str, Any]],
+        state: dict[str, Any] | None,
+        events: Callable[[], list[str]],
+    ) -> DriverResult:
+        """A PATCH update of the cluster's idle stack with `params_of(stack)`; IN_PROGRESS
+        with `state` and `events()`. Parameters that cannot be rendered (ValueError) and
+        Heat's refusals are the operation's failure."""
+        try:
+            idle = self._idle_stack(ctx, spec, operation)
+            if isinstance(idle, DriverResult):
+                return idle
+            heat, stack = idle
+            params = params_of(stack)
+            heat.update(stack.name, stack.id, params, disable_rollback=not spec.rollback)
         except HeatError as exc:
             return DriverResult(Outcome.FAILED, reason=exc.message)
         except ValueError as exc:
             return DriverResult(Outcome.FAILED, reason=str(exc))
-        events = [f"stack update started: {node_count} node(s)"]
-        if removal:
-            events.append(f"nodes removed first (resource names): {', '.join(removal)}")
-        return self._in_progress(None, events)
+        return self._in_progress(state, events())
+
+    def _group_renderer(self, spec: ClusterSpec, stack: str) -> nodegroups.GroupBundles:
+        def render(slot: int, group: NodeGroupSpec, indices: Sequence[int]) -> dict[str, Any]:
+            return self.group_bundles(spec, stack, slot, group, indices)
+
+        return render
 
     def rekey_by_update(
         self, ctx: RequestContext, spec: ClusterSpec, operation: str, what: str
@@ -256,26 +374,22 @@ class HeatDriver(ClusterDriver):
         REBUILD, so Nova rebuilds each server in place (same address and volumes) and it
         boots with its new bundle. For drivers with `bundle_parameters`, which expose it as
         their `rotate_ca` and `renew_certificates` (`operation` names the one running)."""
-        name, stack_id = self._stack_ref(spec)
-        heat = self.heat(ctx, spec)
-        try:
-            stack = heat.get(name, stack_id)
-            if stack is None:
-                return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
-            if stack.in_progress:
-                return self.poll(ctx, spec, operation)
-            params = self.bundle_parameters(spec, name, _used_indices(stack.outputs))
+
+        def params_of(stack: Stack) -> dict[str, Any]:
+            params = self.bundle_parameters(spec, stack.name, _used_indices(stack.outputs))
             if not params:
-                raise exceptions.NotSupported(operation=f"{what} with driver {self.name}")
+                raise exceptions.NotSupported(
+                    operation=f"{what} with driver {self.name} on a cluster whose servers get "
+                    "no bundles (a template-named fixed network: their addresses are not "
+                    "planned)"
+                )
+            renderer = self._group_renderer(spec, stack.name)
+            params.update(nodegroups.parameters(spec, spec.driver_state, stack.outputs, renderer))
             params[node_bundle.USER_DATA_UPDATE_POLICY] = node_bundle.REBUILD
-            heat.update(name, stack_id, params, disable_rollback=not spec.rollback)
-        except HeatError as exc:
-            return DriverResult(Outcome.FAILED, reason=exc.message)
-        except ValueError as exc:
-            return DriverResult(Outcome.FAILED, reason=str(exc))
-        return self._in_progress(
-            None, [f"stack update started: {what}: every server rebuilt with new certificates"]
-        )
+            return params
+
+        line = f"stack update started: {what}: every server rebuilt with new certificates"
+        return self._update(ctx, spec, operation, params_of, None, lambda: [line])
 
     def delete_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         if not spec.driver_state.get(STACK_ID):
@@ -323,10 +437,14 @@ class HeatDriver(ClusterDriver):
         if stack.in_progress:
             return self._in_progress(None, [])
         facts = self.definition.facts(spec, stack.outputs, stack.id)
+        groups = nodegroups.addresses(spec.driver_state, stack.outputs)
+        facts.nodegroup_addresses = groups or None
         if stack.status == f"{action}_COMPLETE":
             used = _used_indices(stack.outputs)
             high = max([*used, int(spec.driver_state.get(NODE_INDEX_HIGH, -1))])
             state = {**spec.driver_state, NODE_INDEX_HIGH: high} if used else None
+            settled = nodegroups.settled_state(state or spec.driver_state, stack.outputs)
+            state = settled if settled is not None else state
             return DriverResult(
                 Outcome.COMPLETE, reason=stack.reason or None, facts=facts, driver_state=state
             )
@@ -356,6 +474,21 @@ class HeatDriver(ClusterDriver):
             events=events,
             poll_after=self.settings.operation_poll_interval,
         )
+
+    def _idle_stack(
+        self, ctx: RequestContext, spec: ClusterSpec, operation: str
+    ) -> tuple[Orchestration, Stack] | DriverResult:
+        """Heat and the cluster's stack when no action runs on it; else what the call
+        answers: FAILED when the stack is gone, the poll's result while an action runs (a
+        retried call whose update was already sent). Raises HeatError."""
+        name, stack_id = self._stack_ref(spec)
+        heat = self.heat(ctx, spec)
+        stack = heat.get(name, stack_id)
+        if stack is None:
+            return DriverResult(Outcome.FAILED, reason=f"stack {name} ({stack_id}) is gone")
+        if stack.in_progress:
+            return self.poll(ctx, spec, operation)
+        return heat, stack
 
     def _stack_ref(self, spec: ClusterSpec) -> tuple[str, str]:
         stack_id = spec.driver_state.get(STACK_ID)
@@ -405,3 +538,48 @@ def _node_indices(outputs: Mapping[str, Any], node_count: int, highest: int) -> 
     used = _used_indices(outputs)
     start = max([*used, highest], default=-1) + 1
     return sorted({*used, *range(start, start + node_count)})
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRenderer:
+    """How a driver renders its servers' bundles: `servers(spec, stack, node_indices)` gives
+    `bundle_parameters`, `group(spec, stack, slot, group, indices)` gives `group_bundles`."""
+
+    servers: Callable[[ClusterSpec, str, Sequence[int]], dict[str, Any]]
+    group: Callable[[ClusterSpec, str, int, NodeGroupSpec, Sequence[int]], dict[str, Any]]
+
+
+class RekeyedHeatDriver(HeatDriver):
+    """A Heat driver whose servers get bundles from its `renderer`, at planned addresses
+    (`addresses`): its CA rotation and certificate renewal are `rekey_by_update`."""
+
+    renderer: ClassVar[BundleRenderer]
+
+    def bundle_parameters(
+        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
+    ) -> dict[str, Any]:
+        return self.renderer.servers(spec, stack, node_indices)
+
+    def group_bundles(
+        self, spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Sequence[int]
+    ) -> dict[str, Any]:
+        return self.renderer.group(spec, stack, slot, group, indices)
+
+    def check_nodegroup(self, coe: str, nodegroup: NodeGroupSpec) -> None:
+        super().check_nodegroup(coe, nodegroup)
+        if nodegroup.node_count > addresses.GROUP_BLOCK:
+            raise exceptions.InvalidParameterValue(
+                f"nodegroup {nodegroup.name}: a nodegroup of a {self.name} cluster has at most "
+                f"{addresses.GROUP_BLOCK} nodes (its servers' addresses are planned in blocks "
+                f"of {addresses.GROUP_BLOCK})"
+            )
+
+    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
+        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
+
+    def renew_certificates(
+        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
+    ) -> DriverResult:
+        """Every bundle is rendered with new certificates, so all of them were issued after
+        `issued_before`."""
+        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")

@@ -17,30 +17,24 @@ rotation replaces it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import ipaddress
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from dockyard.common.context import RequestContext
-from dockyard.drivers.base import ClusterSpec, DriverResult
+from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.heat import node_bundle
-from dockyard.drivers.heat.driver import HeatDriver
+from dockyard.drivers.heat.addresses import AddressPlan, PlanError, plan_for, server_name
+from dockyard.drivers.heat.driver import BundleRenderer, RekeyedHeatDriver
 from dockyard.drivers.heat.node_bundle import ServerBundle
+from dockyard.drivers.heat.template_def import default_workers
 from dockyard.drivers.kube_node import config as kube
 
-DEFAULT_FIXED_CIDR = "10.0.0.0/24"  # cluster.yaml's fixed_network_cidr
-DEFAULT_POD_CIDR = "10.100.0.0/16"  # label flannel_network_cidr
 DEFAULT_SERVICE_CIDR = "10.254.0.0/16"  # Magnum's service_cluster_ip_range
-LB_OFFSET = 5
-MASTER_OFFSET = 10
-NODE_OFFSET = 20
-MAX_MASTERS = NODE_OFFSET - MASTER_OFFSET
 #: Where a server's bundle, wait condition and systemd units live on the VM.
 VM_DIRS = kube.NodeDirs(
     config="/etc/kubernetes",
@@ -59,59 +53,6 @@ DOCKERD_FLAGS = (
     "--ip-masq=false",
     "--exec-opt=native.cgroupdriver=cgroupfs",
 )
-
-
-class PlanError(ValueError):
-    """The cluster cannot be given planned addresses."""
-
-
-@dataclass(frozen=True, slots=True)
-class AddressPlan:
-    """Fixed addresses of a stack's servers on the network the stack makes."""
-
-    network: ipaddress.IPv4Network
-    pods: ipaddress.IPv4Network
-
-    def _host(self, offset: int) -> str:
-        address = self.network.network_address + offset
-        if address >= self.network.broadcast_address - 1:
-            raise PlanError(
-                f"the cluster network {self.network} has no address for offset {offset}"
-            )
-        return str(address)
-
-    def master(self, index: int) -> str:
-        if index >= MAX_MASTERS:
-            raise PlanError(f"at most {MAX_MASTERS} masters")
-        return self._host(MASTER_OFFSET + index)
-
-    def node(self, index: int) -> str:
-        return self._host(NODE_OFFSET + index)
-
-    @property
-    def load_balancer(self) -> str:
-        return self._host(LB_OFFSET)
-
-    def pod_subnet(self, address: str) -> str:
-        """The /24 of the pod network numbered like the server's host part."""
-        number = int(ipaddress.IPv4Address(address)) - int(self.network.network_address)
-        for i, subnet in enumerate(self.pods.subnets(new_prefix=24)):
-            if i == number:
-                return str(subnet)
-        raise PlanError(f"the pod network {self.pods} has no /24 for {address}")
-
-
-def plan_for(spec: ClusterSpec) -> AddressPlan:
-    """The plan of `spec`'s stack; refuses a template that names its own network (its
-    addresses are not Dockyard's to plan)."""
-    if spec.template.get("fixed_network") or spec.template.get("fixed_subnet"):
-        raise PlanError(
-            "Kubernetes clusters on Heat place their servers at planned addresses of the "
-            "network the stack creates; a template's fixed_network/fixed_subnet is not "
-            "supported by this driver yet"
-        )
-    pods = ipaddress.IPv4Network(spec.labels.get("flannel_network_cidr") or DEFAULT_POD_CIDR)
-    return AddressPlan(ipaddress.IPv4Network(DEFAULT_FIXED_CIDR), pods)
 
 
 def service_account_key(ca: kube.ClusterCAs) -> tuple[bytes, bytes]:
@@ -148,10 +89,12 @@ def render(
     cas: kube.ClusterCAs,
     days: int,
     dockerd: list[str],
+    node_labels: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[bytes, int]]:
     """One server's files by absolute path: `node_files` under `dirs.config`, its command
     lines as `run/NN-name.args`, and `node.env` (what the fragment needs to know)."""
-    files = kube.node_files(shape, member, dirs, kube.Issuer(cas, days, {}), dockerd)
+    issuer = kube.Issuer(cas, days, {})
+    files = kube.node_files(shape, member, dirs, issuer, dockerd, node_labels=node_labels)
     out: dict[str, tuple[bytes, int]] = {
         os.path.join(dirs.config, relative): content for relative, content in files.files.items()
     }
@@ -191,34 +134,26 @@ def cluster_cas(spec: ClusterSpec) -> kube.ClusterCAs:
     )
 
 
-def server_name(stack: str, role: str, index: int) -> str:
-    """The server's name as cluster.yaml gives it (`<stack>-<master|node>-<index>`), which
-    is also its Kubernetes node name."""
-    return f"{stack}-{role}-{index}"
+@dataclass(frozen=True, slots=True)
+class _Cluster:
+    """What every server's bundle of one cluster is rendered from."""
+
+    plan: AddressPlan
+    cas: kube.ClusterCAs
+    shape: kube.ClusterShape
+    dockerd: list[str]
+    days: int
+
+    def bundle(self, member: kube.Member, labels: Mapping[str, str]) -> ServerBundle:
+        files = render(self.shape, member, VM_DIRS, self.cas, self.days, self.dockerd, labels)
+        return ServerBundle(member.address, files)
+
+    def worker(self, name: str, address: str, labels: Mapping[str, str]) -> ServerBundle:
+        member = kube.Member(name, address, kube.WORKER, self.plan.pod_subnet(address))
+        return self.bundle(member, labels)
 
 
-class KubernetesHeatDriver(HeatDriver):
-    """A Heat driver whose servers become Kubernetes nodes from their bundles."""
-
-    def bundle_parameters(
-        self, spec: ClusterSpec, stack: str, node_indices: Sequence[int]
-    ) -> dict[str, object]:
-        return bundles(spec, stack, node_indices)
-
-    def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
-        return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
-
-    def renew_certificates(
-        self, ctx: RequestContext, spec: ClusterSpec, issued_before: dt.datetime
-    ) -> DriverResult:
-        """Every bundle is rendered with new certificates, so all of them were issued after
-        `issued_before`."""
-        return self.rekey_by_update(ctx, spec, "renew_certificates", "Renewing node certificates")
-
-
-def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, object]:
-    """The stack parameters of `spec`'s servers: `master_bundles` (every master),
-    `node_bundles` (nodes at `node_indices`) and the load balancer's planned VIP."""
+def _cluster(spec: ClusterSpec, stack: str) -> _Cluster:
     plan = plan_for(spec)
     cas = cluster_cas(spec)
     private, public = service_account_key(cas)
@@ -242,19 +177,48 @@ def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[
         api_sans=("127.0.0.1", "localhost", api_host),
     )
     storage = str(spec.template.get("docker_storage_driver") or "overlay2")
-    dockerd = vm_dockerd(VM_DIRS, storage)
+    return _Cluster(plan, cas, shape, vm_dockerd(VM_DIRS, storage), spec.node_cert_days)
 
-    def one(member: kube.Member) -> ServerBundle:
-        files = render(shape, member, VM_DIRS, cas, spec.node_cert_days, dockerd)
-        return ServerBundle(member.address, files)
 
-    workers = {}
-    for i in node_indices:
-        address = plan.node(i)
-        name = server_name(stack, "node", i)
-        workers[i] = one(kube.Member(name, address, kube.WORKER, plan.pod_subnet(address)))
-    return {
-        node_bundle.MASTER_BUNDLES: node_bundle.parameter(dict(enumerate(map(one, masters)))),
-        node_bundle.NODE_BUNDLES: node_bundle.parameter(workers),
-        "lb_vip_address": plan.load_balancer,
+def bundles(spec: ClusterSpec, stack: str, node_indices: Iterable[int]) -> dict[str, Any]:
+    """The stack parameters of `spec`'s servers: `master_bundles` (every master),
+    `node_bundles` (nodes of the default worker group at `node_indices`, with its node
+    labels) and the load balancer's planned VIP."""
+    cluster = _cluster(spec, stack)
+    group = default_workers(spec)
+    labels = group.labels_for_nodes if group is not None else {}
+    workers = {
+        i: cluster.worker(server_name(stack, "node", i), cluster.plan.node(i), labels)
+        for i in node_indices
     }
+    masters = {i: cluster.bundle(m, {}) for i, m in enumerate(cluster.shape.masters)}
+    return {
+        node_bundle.MASTER_BUNDLES: node_bundle.parameter(masters),
+        node_bundle.NODE_BUNDLES: node_bundle.parameter(workers),
+        "lb_vip_address": cluster.plan.load_balancer,
+    }
+
+
+def group_bundles(
+    spec: ClusterSpec, stack: str, slot: int, group: NodeGroupSpec, indices: Iterable[int]
+) -> dict[str, Any]:
+    """The bundles of nodegroup `group`'s servers at `indices` (its slot's planned
+    addresses, its node labels on the kubelet)."""
+    cluster = _cluster(spec, stack)
+    labels = group.labels_for_nodes
+    return node_bundle.parameter(
+        {
+            i: cluster.worker(
+                server_name(stack, f"{group.name}-node", i),
+                cluster.plan.group_node(slot, i),
+                labels,
+            )
+            for i in indices
+        }
+    )
+
+
+class KubernetesHeatDriver(RekeyedHeatDriver):
+    """A Heat driver whose servers become Kubernetes nodes from their bundles."""
+
+    renderer = BundleRenderer(bundles, group_bundles)

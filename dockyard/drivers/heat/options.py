@@ -2,7 +2,8 @@
 
 Like `drivers.swarm_local.options`, this is the one module of the Heat drivers that touches
 oslo.config (see the import contracts in pyproject.toml): it turns the group into a plain
-`HeatSettings` and loads the service user's keystoneauth plugin.
+`HeatSettings` and reads the service user's credentials, from which
+`dockyard.providers.openstack.auth` builds its keystoneauth plugin.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oslo_config import cfg
+
+from dockyard.providers.openstack import auth
 
 GROUP = "heat"
 OPTS = [
@@ -86,19 +89,32 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
 
 def _service_auth(conf: Any) -> tuple[Any, str | None]:
     """The service user's plugin and auth_url: from [heat] when it sets auth_type (or
-    auth_section), else from [keystone_authtoken]; (None, None) when neither has one."""
-    from keystoneauth1 import loading as ks_loading
-
+    auth_section), else from [keystone_authtoken]; (None, None) when neither has one. The
+    plugin is built by `dockyard.providers.openstack.auth` from the options read here."""
     for group in (GROUP, FALLBACK_AUTH_GROUP):
-        with contextlib.suppress(cfg.DuplicateOptError):
-            ks_loading.register_auth_conf_options(conf, group)
-        try:
-            plugin = ks_loading.load_auth_from_conf_options(conf, group)
-        except Exception:  # missing options: this group has no usable credentials
-            plugin = None
+        _register(conf, auth.common_conf_options(), group)
+        section = conf[group].auth_section or group
+        _register(conf, auth.common_conf_options(), section)
+        auth_type = conf[section].auth_type
+        plugin = _plugin(conf, section, str(auth_type)) if auth_type else None
         if plugin is not None:
             return plugin, getattr(plugin, "auth_url", None)
     return None, None
+
+
+def _register(conf: Any, opts: list[Any], group: str) -> None:
+    with contextlib.suppress(cfg.DuplicateOptError):
+        conf.register_opts(opts, group=group)
+
+
+def _plugin(conf: Any, section: str, auth_type: str) -> Any:
+    """Plugin `auth_type` from the options of group `section` (None when they are not
+    enough: that group has no usable credentials)."""
+    try:
+        _register(conf, auth.plugin_conf_options(auth_type), section)
+        return auth.service_plugin(auth_type, lambda dest: conf[section][dest])
+    except Exception:  # keystoneauth's: a missing required option, an unknown plugin
+        return None
 
 
 def _environment(path: str) -> tuple[dict[str, Any], dict[str, str]]:

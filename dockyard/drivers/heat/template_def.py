@@ -6,27 +6,30 @@ environment from fragments, Magnum-style (`resource_registry` as feature switche
 | type | chosen by | fragment |
 | --- | --- | --- |
 | Dockyard::Network, Dockyard::Server | always | `network.yaml`, `server.yaml` |
+| Dockyard::NodeGroup | always (one per nodegroup slot) | `nodegroup.yaml` |
 | Dockyard::ApiLoadBalancer | master_lb_enabled | `lb.yaml` or `lb_none.yaml` |
 | Dockyard::NetworkDriverConfig | network_driver | `fragments/network/<driver>.yaml` |
 | Dockyard::VolumeDriverConfig | volume_driver | `fragments/volume/<driver or none>.yaml` |
-| Dockyard::MasterConfig, Dockyard::NodeConfig | the driver | `<driver>/templates/*-config.yaml` |
+| Dockyard::MasterConfig, Dockyard::NodeConfig | the driver | generated from its `DriverLayout` |
 
-So a new network or volume driver adds one fragment, and a new cluster driver adds its two
-configuration fragments and their scripts. Parameters come from `PARAMETERS` (cluster and
-template attributes) and `LABEL_PARAMETERS` (the user guide's labels, already validated by
-`dockyard.domain.coe`); outputs map back through `facts`.
+So a new network or volume driver adds one fragment, and a new cluster driver adds an entry to
+`layouts.py` (its wrappers are generated from it) and its scripts. Parameters come from
+`PARAMETERS` (cluster and template attributes) and `LABEL_PARAMETERS` (the user guide's
+labels, already validated by `dockyard.domain.coe`); outputs map back through `facts`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from dockyard.domain import coe as coe_rules
-from dockyard.drivers.base import ClusterFacts, ClusterSpec
+from dockyard.drivers.base import ClusterFacts, ClusterSpec, NodeGroupSpec
 
 HEAT_TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOP_LEVEL = "dockyard/cluster.yaml"
@@ -55,6 +58,7 @@ PARAMETERS: tuple[ParameterMapping, ...] = (
     ParameterMapping("coe", lambda s: s.coe),
     ParameterMapping("number_of_masters", lambda s: s.master_count),
     ParameterMapping("number_of_minions", lambda s: worker_count(s)),
+    ParameterMapping("default_node_labels", lambda s: _default_node_labels(s)),
     ParameterMapping("server_image", _template("image_id")),
     ParameterMapping("master_flavor", lambda s: s.master_flavor_id),
     ParameterMapping("minion_flavor", lambda s: s.flavor_id),
@@ -108,12 +112,31 @@ def _master_lb(spec: ClusterSpec) -> bool:
     return bool(spec.template.get("master_lb_enabled"))
 
 
+def default_workers(spec: ClusterSpec) -> NodeGroupSpec | None:
+    """The default worker group (None for a spec without nodegroups)."""
+    return next((ng for ng in spec.nodegroups if ng.role != "master" and ng.is_default), None)
+
+
 def worker_count(spec: ClusterSpec) -> int:
-    workers = [ng for ng in spec.nodegroups if ng.role != "master"]
-    return sum(ng.node_count for ng in workers) if workers else spec.node_count
+    """The default worker group's size: the stack's `number_of_minions` (the other groups
+    are nested stacks of their own, see `nodegroups.py`)."""
+    group = default_workers(spec)
+    return group.node_count if group is not None else spec.node_count
+
+
+def label_text(labels: Mapping[str, str]) -> str:
+    """Node labels as the node fragments take them: `k=v,k=v`, sorted."""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _default_node_labels(spec: ClusterSpec) -> str:
+    group = default_workers(spec)
+    return label_text(group.labels_for_nodes) if group is not None else ""
 
 
 def _walk(root: Path, prefix: str) -> Iterator[tuple[str, str]]:
+    if not root.is_dir():
+        return
     for path in sorted(root.rglob("*")):
         if path.is_file():
             yield f"{prefix}/{path.relative_to(root).as_posix()}", path.read_text()
@@ -143,15 +166,68 @@ def kubernetes_version(spec: ClusterSpec) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigFragment:
+    """One generated configuration wrapper (Dockyard::MasterConfig or ::NodeConfig): a
+    SoftwareConfig running `script` (a path of the `files` map) with each `@KEY@`
+    placeholder replaced by the `key` entry of the server's settings, and each of `fixed`
+    by its literal value."""
+
+    summary: str
+    script: str
+    settings: tuple[str, ...]
+    fixed: Mapping[str, str] = field(default_factory=dict)
+
+    def template(self, kind: str, folder: str) -> str:
+        """The wrapper's HOT text (`kind`: Dockyard::MasterConfig or Dockyard::NodeConfig)."""
+        params: dict[str, Any] = {f"@{k.upper()}@": v for k, v in self.fixed.items()}
+        params.update({f"@{k.upper()}@": {"get_param": ["settings", k]} for k in self.settings})
+        body = {
+            "heat_template_version": "2021-04-16",
+            "description": f"{kind} of {folder} - {self.summary} (generated from its "
+            "DriverLayout by dockyard/drivers/heat/template_def.py).",
+            "parameters": {
+                "settings": {"type": "json", "description": "the server's settings map"}
+            },
+            "resources": {
+                "config": {
+                    "type": "OS::Heat::SoftwareConfig",
+                    "properties": {
+                        "group": "ungrouped",
+                        "config": {
+                            "str_replace": {"template": {"get_file": self.script}, "params": params}
+                        },
+                    },
+                }
+            },
+            "outputs": {"OS::stack_id": {"value": {"get_resource": "config"}}},
+        }
+        return str(yaml.safe_dump(body, sort_keys=False, width=100))
+
+
+@dataclass(frozen=True, slots=True)
 class DriverLayout:
-    """What one Heat driver adds to the shared stack: its folder of config templates, how its
-    COE's API is reached, and the versions it reports."""
+    """What one Heat driver adds to the shared stack: its folder (its scripts in
+    `templates/`, if any), its two configuration wrappers, how its COE's API is reached,
+    and the versions it reports."""
 
     folder: str
     templates: Path
     api: ApiEndpoint
     coe_version: Callable[[ClusterSpec], str]
+    master: ConfigFragment
+    node: ConfigFragment
     container_version: str = "1.12.6"
+
+    def wrappers(self) -> dict[str, str]:
+        """The `files` entries of the two generated wrappers."""
+        return {
+            f"{self.folder}/master-config.yaml": self.master.template(
+                "Dockyard::MasterConfig", self.folder
+            ),
+            f"{self.folder}/node-config.yaml": self.node.template(
+                "Dockyard::NodeConfig", self.folder
+            ),
+        }
 
 
 class TemplateDefinition:
@@ -167,6 +243,7 @@ class TemplateDefinition:
         self.files: dict[str, str] = {
             **dict(_walk(HEAT_TEMPLATES, SHARED)),
             **dict(_walk(templates, folder)),
+            **layout.wrappers(),
         }
         self.template = self.files[TOP_LEVEL]
 
@@ -180,6 +257,7 @@ class TemplateDefinition:
         return {
             "Dockyard::Network": f"{SHARED}/network.yaml",
             "Dockyard::Server": f"{SHARED}/server.yaml",
+            "Dockyard::NodeGroup": f"{SHARED}/nodegroup.yaml",
             "Dockyard::ApiLoadBalancer": f"{SHARED}/{'lb' if _master_lb(spec) else 'lb_none'}.yaml",
             "Dockyard::NetworkDriverConfig": f"{SHARED}/fragments/network/{network_driver}.yaml",
             "Dockyard::VolumeDriverConfig": f"{SHARED}/fragments/volume/{volume_driver}.yaml",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dockyard.drivers.base import Provides
+from dockyard.drivers.heat import layouts
 from dockyard.drivers.heat.kubernetes import KubernetesHeatDriver
-from dockyard.drivers.k8s_fedora_atomic import template_def
 
 
 class K8sFedoraAtomicDriver(KubernetesHeatDriver):
     """Kubernetes on Fedora Atomic (server type vm, image os_distro `fedora-atomic`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "fedora-atomic", "kubernetes"),)
-    layout = template_def.LAYOUT
+    layout = layouts.K8S_FEDORA_ATOMIC

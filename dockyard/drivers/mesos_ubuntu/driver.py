@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dockyard.drivers.base import Provides
-from dockyard.drivers.heat.driver import HeatDriver
-from dockyard.drivers.mesos_ubuntu import template_def
+from dockyard.drivers.heat import layouts
+from dockyard.drivers.heat.tls_servers import TlsHeatDriver
 
 
-class MesosUbuntuDriver(HeatDriver):
+class MesosUbuntuDriver(TlsHeatDriver):
     """Apache Mesos (with Marathon) on Ubuntu (server type vm, image os_distro `ubuntu`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "ubuntu", "mesos"),)
-    layout = template_def.LAYOUT
+    layout = layouts.MESOS_UBUNTU

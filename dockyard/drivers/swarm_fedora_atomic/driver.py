@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from dockyard.drivers.base import Provides
-from dockyard.drivers.heat.driver import HeatDriver
-from dockyard.drivers.swarm_fedora_atomic import template_def
+from dockyard.drivers.heat import layouts
+from dockyard.drivers.heat.tls_servers import TlsHeatDriver
 
 
-class SwarmFedoraAtomicDriver(HeatDriver):
+class SwarmFedoraAtomicDriver(TlsHeatDriver):
     """Docker Swarm on Fedora Atomic (server type vm, image os_distro `fedora-atomic`)."""
 
     provides: ClassVar[tuple[Provides, ...]] = (Provides("vm", "fedora-atomic", "swarm"),)
-    layout = template_def.LAYOUT
+    layout = layouts.SWARM_FEDORA_ATOMIC
