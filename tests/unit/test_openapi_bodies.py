@@ -42,7 +42,7 @@ def problems(app: FastAPI) -> list[str]:
     found: list[str] = []
     for route in api_routes(app.routes):
         path = route.path.rstrip("/") or "/"
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             where = f"{method} {route.path}"
             operation: dict[str, Any] | None = document["paths"].get(path, {}).get(method.lower())
             if operation is None:
