@@ -5,6 +5,7 @@ Usage (from the repository root):
     .venv/bin/python bench/api_memory.py                 # SQLite, 2 workers, 500 requests
     .venv/bin/python bench/api_memory.py --database postgresql+psycopg://postgres@127.0.0.1:5432/x
     .venv/bin/python bench/api_memory.py --workers 4 --requests 2000 --json out.json
+    .venv/bin/python bench/api_memory.py --src /tmp/main   # a copy of another tree, to A/B
 
 It starts `.venv/bin/dockyard-api` in a fresh temp dir (the TEST-ONLY fake driver on its
 PYTHONPATH, as bench/api.py does), waits until it answers, creates 20 cluster templates and
@@ -68,7 +69,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def start(tmp: Path, workers: int, database: str | None) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    tmp: Path, workers: int, database: str | None, src: str | None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     lines = [
         "[DEFAULT]",
@@ -83,7 +86,8 @@ def start(tmp: Path, workers: int, database: str | None) -> tuple[subprocess.Pop
         lines += ["[database]", f"connection = {database}"]
     config = tmp / "dockyard.conf"
     config.write_text("\n".join(lines) + "\n")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(FAKE_DRIVERS), str(ROOT)]))
+    path = [src] if src else []
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([*path, str(FAKE_DRIVERS), str(ROOT)]))
     binary = Path(sys.executable).parent / "dockyard-api"
     log = (tmp / "dockyard-api.log").open("wb")
     process = subprocess.Popen(
@@ -119,9 +123,11 @@ def exercise(url: str, requests: int) -> None:
         httpx.get(url + path, headers=HEADERS, timeout=30).raise_for_status()
 
 
-def measure(workers: int, requests: int, database: str | None) -> dict[str, object]:
+def measure(
+    workers: int, requests: int, database: str | None, src: str | None = None
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="dockyard-mem-") as tmp:
-        process, url = start(Path(tmp), workers, database)
+        process, url = start(Path(tmp), workers, database, src)
         try:
             exercise(url, requests)
             time.sleep(1)  # let the last answers' buffers go
@@ -148,8 +154,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--database", help="an SQLAlchemy URL (default: SQLite in the temp dir)")
     parser.add_argument("--json", help="also write the result to this file")
+    parser.add_argument("--src", help="serve the `dockyard` package found in this directory")
     args = parser.parse_args()
-    result = measure(args.workers, args.requests, args.database)
+    result = measure(args.workers, args.requests, args.database, args.src)
     print(f"{'process':<11}{'pid':>8}" + "".join(f"{f:>15}" for f in FIELDS) + "   (MiB)")
     for row in result["processes"]:  # type: ignore[attr-defined]
         values = "".join(f"{row[f]:>15.1f}" for f in FIELDS)

@@ -7,9 +7,9 @@ in a loop without a word (issue #13). `[api] worker_healthcheck_timeout` sets it
 
 Workers are forked from the supervisor, which has imported everything they run (uvicorn
 spawns fresh interpreters instead): a worker starts without importing anything and shares the
-supervisor's pages of code and module objects until it writes to them
-(docs/benchmarks.md#memory-of-dockyard-api). Each worker still builds its own runtime and app
-(database pool, threads), after the fork.
+supervisor's pages of code and module objects until it writes to them (docs/benchmarks.md,
+"Memory of dockyard-api"). Each worker still builds its own runtime and app (database pool,
+threads) after the fork.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from starlette.routing import BaseRoute
 
 from dockyard.api import deps
 from dockyard.api.app import ROUTERS
+from dockyard.api.docker_plugin.protocol import CONTENT_TYPE, HANDLERS
+from dockyard.api.schemas import docker_plugin
 from dockyard.api.schemas import openapi as oa
 
 
@@ -102,3 +104,16 @@ def test_an_undeclared_body_is_found() -> None:
     assert "POST /v1/things: declares 422 (Dockyard answers 400)" not in found  # no parameters
     assert "POST /v1/things: no Magnum error envelope for 4xx" in found
     assert not [line for line in found if line.startswith("PATCH")]
+
+
+def test_the_volume_plugin_document_declares_every_call() -> None:
+    """The Docker volume plugin is served on unix sockets, not by the app: its own document
+    declares each call's body and answer (tests/functional/test_fuzz_api.py fuzzes it)."""
+    document = docker_plugin.document()
+    assert set(document["paths"]) == set(HANDLERS)
+    for call, operations in document["paths"].items():
+        body = operations["post"]["requestBody"]["content"][oa.JSON]["schema"]
+        assert body["type"] == "object", call
+        answers = operations["post"]["responses"]
+        assert answers["200"]["content"][CONTENT_TYPE]["schema"]["type"] == "object", call
+        assert answers["400"]["content"][CONTENT_TYPE]["schema"] == docker_plugin.ERR, call
