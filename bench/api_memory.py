@@ -7,9 +7,9 @@ Usage (from the repository root):
     .venv/bin/python bench/api_memory.py --workers 4 --requests 2000 --json out.json
     .venv/bin/python bench/api_memory.py --src /tmp/main   # a copy of another tree, to A/B
 
-It starts `.venv/bin/dockyard-api` in a fresh temp dir (the TEST-ONLY fake driver on its
-PYTHONPATH, as bench/api.py does), waits until it answers, creates 20 cluster templates and
-sends --requests list and show requests spread over the workers, then reads
+It starts `.venv/bin/dockyard-api` in a fresh temp dir as bench/api.py does (the TEST-ONLY
+fake driver on its PYTHONPATH, noauth callers as admin), waits until it answers, creates 20
+cluster templates and sends --requests list and show requests spread over the workers, reads
 `/proc/<pid>/smaps_rollup` of the supervisor and of every process below it (what `smem`
 shows): RSS counts each shared page fully in every process; PSS divides a shared page among
 the processes that map it, so PSS values add up to what the group really uses. The total PSS
@@ -20,28 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from api import start_server  # bench/api.py: the same server, config and fake driver
 
-ROOT = Path(__file__).resolve().parent.parent
-FAKE_DRIVERS = ROOT / "tests" / "fake_drivers"
 MAGNUM_TWO_WORKERS_MIB = 331
 HEADERS = {"OpenStack-API-Version": "container-infra latest"}
 FIELDS = ("Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rollup(pid: int) -> dict[str, float]:
@@ -69,45 +57,6 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def start(
-    tmp: Path, workers: int, database: str | None, src: str | None
-) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    lines = [
-        "[DEFAULT]",
-        f"state_path = {tmp / 'state'}",
-        "[api]",
-        f"port = {port}",
-        f"workers = {workers}",
-        "[auth]",
-        "default_roles = admin,member,reader",
-    ]
-    if database:
-        lines += ["[database]", f"connection = {database}"]
-    config = tmp / "dockyard.conf"
-    config.write_text("\n".join(lines) + "\n")
-    path = [src] if src else []
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([*path, str(FAKE_DRIVERS), str(ROOT)]))
-    binary = Path(sys.executable).parent / "dockyard-api"
-    log = (tmp / "dockyard-api.log").open("wb")
-    process = subprocess.Popen(
-        [str(binary), "--config-file", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit((tmp / "dockyard-api.log").read_text())
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("dockyard-api did not answer within 120 s")
-
-
 def exercise(url: str, requests: int) -> None:
     """Templates to read, then list and show requests on fresh connections (so both workers
     serve some: the kernel spreads new connections over the processes accepting)."""
@@ -127,15 +76,17 @@ def measure(
     workers: int, requests: int, database: str | None, src: str | None = None
 ) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="dockyard-mem-") as tmp:
-        process, url = start(Path(tmp), workers, database, src)
+        server = start_server(
+            Path(tmp), database, workers, pin=False, src=Path(src) if src else None
+        )
+        process = server.process
         try:
-            exercise(url, requests)
+            exercise(server.url, requests)
             time.sleep(1)  # let the last answers' buffers go
             rows = [("supervisor", process.pid, rollup(process.pid))]
             rows += [(role_of(pid), pid, rollup(pid)) for pid in descendants(process.pid)]
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+            server.stop()
     total_pss = sum(r[2]["Pss"] for r in rows)
     return {
         "workers": workers,

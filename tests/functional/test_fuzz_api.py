@@ -202,15 +202,12 @@ def budget(operation: Operation, mode: GenerationMode) -> int:
 def fuzz(
     operation: Operation,
     mode: GenerationMode,
-    base_url: str,
-    session: requests.Session,
-    leaked: Callable[[int, str], str | None],
+    examples: int,
+    send_and_check: Callable[[schemathesis.Case[Operation]], None],
 ) -> tuple[int, str | None]:
-    """Run this operation's cases in `mode`: (cases sent, the first failure or None)."""
+    """Run up to `examples` cases of `operation` in `mode`, each through `send_and_check`:
+    (cases sent, the first failure or None). Seeded and unshrunk: the same cases every run."""
     sent = 0
-    examples = budget(operation, mode)
-    if not examples:
-        return 0, None
 
     @hypothesis.seed(SEED)
     @settings(
@@ -226,6 +223,22 @@ def fuzz(
     def run(case: schemathesis.Case[Operation]) -> None:
         nonlocal sent
         sent += 1
+        send_and_check(case)
+
+    if examples:
+        try:
+            run()
+        except AssertionError as exc:
+            return sent, f"{operation.label} ({mode.value}): {exc}"
+        except hypothesis.errors.Unsatisfiable:
+            pass  # nothing to negate in this operation
+    return sent, None
+
+
+def api_check(
+    base_url: str, session: requests.Session, leaked: Callable[[int, str], str | None]
+) -> Callable[[schemathesis.Case[Operation]], None]:
+    def send_and_check(case: schemathesis.Case[Operation]) -> None:
         response = case.call(base_url=base_url, session=session, headers=FUZZER, timeout=30)
         # A 413 refuses the whole body before it is read: a rejection whatever it held.
         checks = CHECKS if response.status_code != 413 else CHECKS[:-1]
@@ -236,13 +249,7 @@ def fuzz(
         problem = leaked(response.status_code, response.text)
         assert problem is None, f"{problem}\n{case.as_curl_command(FUZZER)}"[:REPORT]
 
-    try:
-        run()
-    except AssertionError as exc:
-        return sent, f"{operation.label} ({mode.value}): {exc}"
-    except hypothesis.errors.Unsatisfiable:
-        pass  # nothing to negate in this operation
-    return sent, None
+    return send_and_check
 
 
 @pytest.mark.timeout(900)
@@ -257,9 +264,10 @@ def test_fuzz_every_route(target: Target) -> None:
     total = 0
     started = time.monotonic()
     with requests.Session() as session:
+        check = api_check(target.server.url, session, leaked)
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                sent, failure = fuzz(operation, mode, target.server.url, session, leaked)
+                sent, failure = fuzz(operation, mode, budget(operation, mode), check)
                 total += sent
                 if failure:
                     failures.append(failure)
@@ -325,6 +333,24 @@ def plugin_call(http: httpx.Client, case: schemathesis.Case[Operation]) -> httpx
     return http.post(case.formatted_path, content=body, headers=headers)
 
 
+def plugin_check(
+    http: httpx.Client, leaked: Callable[[int, str], str | None]
+) -> Callable[[schemathesis.Case[Operation]], None]:
+    def send_and_check(case: schemathesis.Case[Operation]) -> None:
+        response = plugin_call(http, case)
+        try:
+            case.validate_response(response, checks=CHECKS[:-1])
+        except (Exception, BaseExceptionGroup) as exc:
+            raise AssertionError(f"{exc}\n{case.body!r}"[:REPORT]) from None
+        problem = leaked(response.status_code, response.text)
+        assert problem is None, f"{problem}: {response.text}"[:REPORT]
+        # The plugin's 500: an exception it did not expect, answered as an Err.
+        unexpected = "Dockyard volume plugin error" in response.text
+        assert not unexpected, f"{response.text}\n{case.body!r}"[:REPORT]
+
+    return send_and_check
+
+
 @pytest.mark.timeout(600)
 def test_fuzz_the_volume_plugin(plugin: str, target: Target) -> None:
     """Every plugin call, fuzzed over its socket: answers as declared
@@ -338,41 +364,13 @@ def test_fuzz_the_volume_plugin(plugin: str, target: Target) -> None:
     total = 0
     transport = httpx.HTTPTransport(uds=plugin)
     with httpx.Client(transport=transport, base_url="http://plugin", timeout=30) as http:
+        check = plugin_check(http, leaked)
         for operation in operations:
             for mode, examples in PLUGIN_CASES.items():
-                sent = 0
-
-                @hypothesis.seed(SEED)
-                @settings(
-                    max_examples=examples,
-                    database=None,
-                    deadline=None,
-                    phases=[Phase.generate],
-                    suppress_health_check=list(HealthCheck),
-                    verbosity=hypothesis.Verbosity.quiet,
-                )
-                @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
-                def run(case: schemathesis.Case[Operation]) -> None:
-                    nonlocal sent
-                    sent += 1
-                    response = plugin_call(http, case)
-                    try:
-                        case.validate_response(response, checks=CHECKS[:-1])
-                    except (Exception, BaseExceptionGroup) as exc:
-                        raise AssertionError(f"{exc}\n{case.body!r}"[:REPORT]) from None
-                    problem = leaked(response.status_code, response.text)
-                    assert problem is None, f"{problem}: {response.text}"[:REPORT]
-                    # The plugin's 500: an exception it did not expect, answered as an Err.
-                    unexpected = "Dockyard volume plugin error" in response.text
-                    assert not unexpected, f"{response.text}\n{case.body!r}"[:REPORT]
-
-                try:
-                    run()
-                except AssertionError as exc:
-                    failures.append(f"{operation.label} ({mode.value}): {exc}")
-                except hypothesis.errors.Unsatisfiable:
-                    pass
+                sent, failure = fuzz(operation, mode, examples, check)
                 total += sent
+                if failure:
+                    failures.append(failure)
     print(f"\nfuzz: {total} volume plugin cases over {len(operations)} calls")
     assert not failures, "\n\n".join(failures)
     assert total >= len(HANDLERS) * 50

@@ -21,6 +21,7 @@ from dockyard.api.schemas import parse, patch
 from dockyard.api.views import nodegroups as view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
 from dockyard.common import exceptions
+from dockyard.domain import bounds
 from dockyard.services import nodegroups as service
 
 router = APIRouter()
@@ -133,6 +134,9 @@ def update_nodegroup(
             raise exceptions.InvalidField(
                 field=key, value=value, reason="expected a non-negative integer"
             )
+        reason = bounds.out_of_range(value, bounds.NODE_COUNT) if value is not None else None
+        if reason:
+            raise exceptions.InvalidField(field=key, value=value, reason=reason)
     if not changes:
         return json_response(view.render(current, cluster, app_url(request), full=True), 202)
     cluster, ng = service.update(rt, ctx, cluster.uuid, current.uuid, changes)

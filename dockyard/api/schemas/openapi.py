@@ -248,24 +248,17 @@ CERTIFICATES: Schema = obj(
 MSERVICES: Schema = collection(
     "mservices", obj(("id", "host", "binary", "state"), id=INTEGER, host=STRING, state=STRING)
 )
+_OWNED: dict[str, Schema] = {  # what volumes and containers show alike
+    "uuid": STRING,
+    "name": NULLABLE_STRING,
+    "status": STRING,
+    "project_id": NULLABLE_STRING,
+    "links": LINKS,
+}
 VOLUME: Schema = obj(
-    ("uuid", "name", "size", "status", "links"),
-    uuid=STRING,
-    name=NULLABLE_STRING,
-    size=INTEGER,
-    status=STRING,
-    project_id=NULLABLE_STRING,
-    options=OBJECT,
-    links=LINKS,
+    ("uuid", "name", "size", "status", "links"), size=INTEGER, options=OBJECT, **_OWNED
 )
-CONTAINER: Schema = obj(
-    ("uuid", "name", "status", "links"),
-    uuid=STRING,
-    name=NULLABLE_STRING,
-    status=STRING,
-    project_id=NULLABLE_STRING,
-    links=LINKS,
-)
+CONTAINER: Schema = obj(("uuid", "name", "status", "links"), **_OWNED)
 LOGS: Schema = obj(("logs",), logs=STRING)
 VERSIONS: Schema = obj(("versions",), versions=array_of(obj(("id", "links"), id=STRING)))
 V1: Schema = obj(("id", "links", "media_types"), id=STRING, links=LINKS)
