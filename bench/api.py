@@ -360,7 +360,7 @@ def start_server(
         cmd = ["taskset", "-c", "0", *cmd]
     process, log_path = launch(cmd, workdir, "server.log", [FAKE_DRIVERS, src or ROOT])
     server = Server(process, f"http://127.0.0.1:{port}", log_path)
-    # Spawned uvicorn workers import everything again: slow when the machine is busy.
+    # A busy machine slows the start-up (the workers are forked, the supervisor imports).
     wait_until_serving(server, 30 + 30 * workers)
     return server
 

@@ -93,9 +93,25 @@ async def get_json_body(request: Request) -> Any:
     if not raw.strip():
         raise exceptions.Invalid("Request is not in valid JSON format: the body is empty.")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         raise exceptions.Invalid("Request is not in valid JSON format.") from None
+    if b"\\u0000" in raw and _has_nul(body):  # JSON can only spell NUL as \u0000
+        raise exceptions.Invalid(
+            "Invalid request: a string of the body contains a NUL character (\\u0000)."
+        )
+    return body
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a string in `value` (a key too) holds NUL, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 JsonBody = Annotated[Any, Depends(get_json_body)]

@@ -127,6 +127,13 @@ class OpenStackMiddleware:
             ]
         else:
             version = microversions.MAX_VERSION
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # PostgreSQL cannot store or compare strings holding NUL: refused for every route.
+            detail = "Invalid request: the URL contains a NUL character (%00)."
+            await self._reply(
+                errors.error_response(400, detail, request_id), scope, receive, send, extra_headers
+            )
+            return
         if (
             content_length is not None
             and content_length.isdigit()

@@ -170,6 +170,7 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
     LOG.info("Dockyard API listening on http://%s:%s/v1", host, port)
     if workers > 1 and not with_conductor:
         os.environ[_ARGV_ENV] = json.dumps(sys.argv[1:])
+        rt.db.dispose()  # workers are forked: none may inherit a pooled connection
         with shared_metrics_dir():
             api_workers.run(
                 f"{__name__}:worker_app",

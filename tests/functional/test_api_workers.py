@@ -49,7 +49,7 @@ def test_two_workers_serve_within_60_s_beside_two_cpu_burners(
 
 
 def _workers(server: Server) -> list[psutil.Process]:
-    """The worker processes (multiprocessing also starts a resource tracker child)."""
+    """The worker processes (a spawned worker set also had a resource tracker child)."""
     children = psutil.Process(server.process.pid).children()
     return [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
 
@@ -63,5 +63,29 @@ def test_a_replaced_worker_is_logged_with_its_cause(tmp_path: Path) -> None:
         wait_until(lambda: expected in server.log.read_text(), 30, "the replaced worker's log line")
         response = httpx.get(server.url + "/v1/clusters", headers=LATEST, timeout=30)
         assert response.status_code == 200
+    finally:
+        server.stop()
+
+
+MAGNUM_TWO_WORKERS_MIB = 331  # real Magnum's two uWSGI workers, PSS (issue 13)
+
+
+def test_workers_are_forked_and_together_use_less_than_magnum(tmp_path: Path) -> None:
+    """Workers are forked from the supervisor, which imported everything first: they run the
+    supervisor's command line (a spawned worker runs multiprocessing's), and the three
+    processes' PSS (shared pages divided among them, bench/api_memory.py) stays below
+    Magnum's two workers."""
+    server = start_server(tmp_path, "dockyard-api", {"api": {"workers": 2}}, start_timeout=60)
+    try:
+        for _ in range(50):  # new connections, spread over both workers
+            response = httpx.get(server.url + "/v1/clustertemplates", headers=LATEST, timeout=30)
+            assert response.status_code == 200, response.text
+        supervisor = psutil.Process(server.process.pid)
+        children = supervisor.children()
+        assert len(children) == 2, [c.cmdline() for c in children]  # no resource tracker
+        assert all(c.cmdline() == supervisor.cmdline() for c in children)
+        pss = sum(p.memory_full_info().pss for p in (supervisor, *children)) / 2**20
+        print(f"dockyard-api, 2 workers: PSS {pss:.0f} MiB in all")
+        assert pss < MAGNUM_TWO_WORKERS_MIB
     finally:
         server.stop()

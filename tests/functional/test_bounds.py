@@ -81,3 +81,27 @@ def test_node_quota(api: Api) -> None:
     assert grow.status_code == 403, grow.text
     fits = api.post(f"/v1/clusters/{cluster}/actions/resize", {"node_count": 3}, headers=member)
     assert fits.status_code == 202, fits.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("node_count", BIG, "2147483647"),
+        ("min_node_count", BIG, "2147483647"),
+        ("max_node_count", BIG, "2147483647"),
+        ("docker_volume_size", HUGE, "16384"),
+    ],
+)
+def test_nodegroup_create_and_patch_fields(api: Api, field: str, value: int, limit: str) -> None:
+    template = api.template(name="t")
+    cluster = api.post("/v1/clusters", {"cluster_template_id": template["uuid"]}).json()["uuid"]
+    api.wait_status(cluster, "CREATE_COMPLETE")
+    nodegroups = f"/v1/clusters/{cluster}/nodegroups"
+    response = api.post(nodegroups, {"name": "ng", field: value})
+    assert response.status_code == 400, response.text
+    assert field in _error(response) and limit in _error(response)
+    if field in ("min_node_count", "max_node_count"):  # the patchable ones
+        patch = [{"op": "replace", "path": f"/{field}", "value": value}]
+        response = api.patch(f"{nodegroups}/default-worker", patch)
+        assert response.status_code == 400, response.text
+        assert field in _error(response) and limit in _error(response)

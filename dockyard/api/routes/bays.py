@@ -16,6 +16,7 @@ from dockyard.api import microversions
 from dockyard.api.deps import ContextDep, JsonBody, RuntimeDep, VersionDep, query_args
 from dockyard.api.microversions import Version
 from dockyard.api.routes import clusters
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.views import clusters as view
 from dockyard.api.views.common import app_url, json_response, no_content
 from dockyard.common import exceptions
@@ -61,7 +62,7 @@ def _from_bay(body: Any) -> dict[str, Any]:
     return {renamed.get(str(k), str(k)): v for k, v in body.items()}
 
 
-@router.get("/v1/bays")
+@router.get("/v1/bays", **oa.doc(answer=oa.collection(COLLECTION, oa.BAY), query=oa.PAGE_QUERY))
 @router.get("/v1/bays/", include_in_schema=False)
 def list_bays(request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep) -> Response:
     return clusters.list_response(
@@ -69,7 +70,9 @@ def list_bays(request: Request, rt: RuntimeDep, ctx: ContextDep, version: Versio
     )
 
 
-@router.get("/v1/bays/detail")
+@router.get(
+    "/v1/bays/detail", **oa.doc(answer=oa.collection(COLLECTION, oa.BAY), query=oa.PAGE_QUERY)
+)
 def list_bays_detail(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -78,7 +81,9 @@ def list_bays_detail(
     )
 
 
-@router.post("/v1/bays")
+@router.post(
+    "/v1/bays", **oa.doc(status=201, answer=oa.BAY, body=oa.BAY_CREATE, also={202: oa.UUID_ANSWER})
+)
 @router.post("/v1/bays/", include_in_schema=False)
 def create_bay(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
@@ -104,7 +109,7 @@ def _bay_answer(
     return json_response(render_bay(bay, app_url(request), version, full=True), sync_status)
 
 
-@router.get("/v1/bays/{ident}")
+@router.get("/v1/bays/{ident}", **oa.doc(answer=oa.BAY))
 def get_bay(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -113,7 +118,15 @@ def get_bay(
     return json_response(render_bay(bay, app_url(request), version, full=True, with_faults=True))
 
 
-@router.patch("/v1/bays/{ident}")
+@router.patch(
+    "/v1/bays/{ident}",
+    **oa.doc(
+        answer=oa.BAY,
+        body=oa.JSON_PATCH,
+        also={202: oa.UUID_ANSWER},
+        query={"rollback": oa.BOOLEAN},
+    ),
+)
 def update_bay(
     request: Request,
     ident: str,
@@ -126,7 +139,7 @@ def update_bay(
     return _bay_answer(request, rt, ctx, version, bay_uuid, 200)
 
 
-@router.delete("/v1/bays/{ident}")
+@router.delete("/v1/bays/{ident}", **oa.doc(status=204))
 def delete_bay(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     service.delete(rt, ctx, ident)
     return no_content()

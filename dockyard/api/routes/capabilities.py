@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from dockyard.api.deps import ContextDep, RuntimeDep
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.views.common import json_response
 from dockyard.services import capabilities as service
 from dockyard.services import images as image_service
@@ -14,13 +15,13 @@ from dockyard.services import images as image_service
 router = APIRouter()
 
 
-@router.get("/v1/capabilities")
+@router.get("/v1/capabilities", **oa.doc(answer=oa.CAPABILITIES))
 @router.get("/v1/capabilities/", include_in_schema=False)
 def get_capabilities(rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response(service.describe(rt, ctx))
 
 
-@router.get("/v1/images")
+@router.get("/v1/images", **oa.doc(answer=oa.IMAGES))
 @router.get("/v1/images/", include_in_schema=False)
 def list_images(rt: RuntimeDep, ctx: ContextDep) -> Response:
     images = image_service.list_images(rt, ctx)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from dockyard.api import microversions
 from dockyard.api.deps import ContextDep, JsonBody, RuntimeDep, VersionDep, query_args
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse
 from dockyard.api.views.certificates import render_certificate
 from dockyard.api.views.common import app_url, json_response, links
@@ -41,7 +42,7 @@ def _render(
     return body
 
 
-@router.get("/v1/certificates/{ident}")
+@router.get("/v1/certificates/{ident}", **oa.doc(answer=oa.CA, query={"ca_cert_type": oa.STRING}))
 def get_ca(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -50,7 +51,7 @@ def get_ca(
     return json_response(_render(request, version, cluster.uuid, pem=pem))
 
 
-@router.post("/v1/certificates")
+@router.post("/v1/certificates", **oa.doc(status=201, answer=oa.SIGNED, body=CertificateCreate))
 @router.post("/v1/certificates/", include_in_schema=False)
 def sign(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
@@ -65,12 +66,12 @@ def sign(
     return json_response(_render(request, version, cluster.uuid, csr=attrs.csr, pem=pem), 201)
 
 
-@router.patch("/v1/certificates/{ident}")
+@router.patch("/v1/certificates/{ident}", **oa.doc(status=202, answer=oa.UUID_ANSWER))
 def rotate_ca(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response({"uuid": service.rotate_ca(rt, ctx, ident)}, 202)
 
 
-@router.get("/v1/clusters/{ident}/certificates")
+@router.get("/v1/clusters/{ident}/certificates", **oa.doc(answer=oa.CERTIFICATES))
 def cluster_certificates(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     """Dockyard extension: the cluster's CAs, admin and node certificates, first to expire
     first."""
@@ -86,7 +87,9 @@ def cluster_certificates(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Respons
     )
 
 
-@router.post("/v1/clusters/{ident}/actions/renew_certificates")
+@router.post(
+    "/v1/clusters/{ident}/actions/renew_certificates", **oa.doc(status=202, answer=oa.UUID_ANSWER)
+)
 def renew_certificates(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     """Dockyard extension: re-issue the node certificates from the cluster's current CA."""
     return json_response({"uuid": service.renew(rt, ctx, ident)}, 202)

@@ -18,6 +18,7 @@ from dockyard.api.deps import (
     query_args,
 )
 from dockyard.api.schemas import clusters as schema
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse, patch
 from dockyard.api.views import clusters as view
 from dockyard.api.views import events as event_view
@@ -59,7 +60,9 @@ def list_response(
     return json_response(body)
 
 
-@router.get("/v1/clusters")
+@router.get(
+    "/v1/clusters", **oa.doc(answer=oa.collection(COLLECTION, oa.CLUSTER), query=oa.PAGE_QUERY)
+)
 @router.get("/v1/clusters/", include_in_schema=False)
 async def list_clusters(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
@@ -67,7 +70,10 @@ async def list_clusters(
     return list_response(request, rt, ctx, version, detail=False)
 
 
-@router.get("/v1/clusters/detail")
+@router.get(
+    "/v1/clusters/detail",
+    **oa.doc(answer=oa.collection(COLLECTION, oa.CLUSTER), query=oa.PAGE_QUERY),
+)
 async def list_clusters_detail(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -99,7 +105,7 @@ def create_cluster_uuid(
         raise
 
 
-@router.post("/v1/clusters")
+@router.post("/v1/clusters", **oa.doc(status=202, answer=oa.UUID_ANSWER, body=schema.ClusterCreate))
 @router.post("/v1/clusters/", include_in_schema=False)
 def create_cluster(
     request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
@@ -111,7 +117,7 @@ def create_cluster(
     return json_response({"uuid": uuid}, 202)
 
 
-@router.get("/v1/clusters/{ident}")
+@router.get("/v1/clusters/{ident}", **oa.doc(answer=oa.CLUSTER))
 async def get_cluster(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -187,7 +193,10 @@ def _check_health(health: dict[str, Any]) -> None:
         raise exceptions.Invalid("health_status_reason must be an object of strings.")
 
 
-@router.patch("/v1/clusters/{ident}")
+@router.patch(
+    "/v1/clusters/{ident}",
+    **oa.doc(status=202, answer=oa.UUID_ANSWER, body=oa.JSON_PATCH, query={"rollback": oa.BOOLEAN}),
+)
 def update_cluster(
     request: Request,
     ident: str,
@@ -199,13 +208,16 @@ def update_cluster(
     return json_response({"uuid": patch_cluster_uuid(request, ident, rt, ctx, version, body)}, 202)
 
 
-@router.delete("/v1/clusters/{ident}")
+@router.delete("/v1/clusters/{ident}", **oa.doc(status=204))
 def delete_cluster(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     service.delete(rt, ctx, ident)
     return no_content()
 
 
-@router.post("/v1/clusters/{ident}/actions/resize")
+@router.post(
+    "/v1/clusters/{ident}/actions/resize",
+    **oa.doc(status=202, answer=oa.UUID_ANSWER, body=schema.ClusterResize),
+)
 def resize_cluster(
     ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
 ) -> Response:
@@ -226,7 +238,10 @@ def resize_cluster(
     return json_response({"uuid": cluster_uuid}, 202)
 
 
-@router.post("/v1/clusters/{ident}/actions/upgrade")
+@router.post(
+    "/v1/clusters/{ident}/actions/upgrade",
+    **oa.doc(status=202, answer=oa.UUID_ANSWER, body=schema.ClusterUpgrade),
+)
 def upgrade_cluster(
     ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody
 ) -> Response:
@@ -240,7 +255,10 @@ def upgrade_cluster(
     return json_response({"uuid": cluster_uuid}, 202)
 
 
-@router.get("/v1/clusters/{ident}/events")
+@router.get(
+    "/v1/clusters/{ident}/events",
+    **oa.doc(answer=oa.EVENTS, query={"after": oa.INTEGER, "limit": oa.INTEGER}),
+)
 def cluster_events(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     """Dockyard extension: the cluster's timeline and its operations."""
     args = query_args(request, ("after", "limit"))

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from dockyard.api.deps import PAGE_ARGS, ContextDep, JsonBody, RuntimeDep, page_from, query_args
 from dockyard.api.schemas import clustertemplates as schema
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse, patch
 from dockyard.api.views import clustertemplates as view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
@@ -41,13 +42,19 @@ def list_response(
     return json_response(body)
 
 
-@router.get("/v1/clustertemplates")
+@router.get(
+    "/v1/clustertemplates",
+    **oa.doc(answer=oa.collection(COLLECTION, oa.TEMPLATE), query=oa.PAGE_QUERY),
+)
 @router.get("/v1/clustertemplates/", include_in_schema=False)
 async def list_templates(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return list_response(request, rt, ctx, COLLECTION, COLLECTION)
 
 
-@router.get("/v1/clustertemplates/detail")
+@router.get(
+    "/v1/clustertemplates/detail",
+    **oa.doc(answer=oa.collection(COLLECTION, oa.TEMPLATE), query=oa.PAGE_QUERY),
+)
 async def list_templates_detail(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return list_response(request, rt, ctx, COLLECTION, f"{COLLECTION}/detail")
 
@@ -65,13 +72,16 @@ def create_response(
     )
 
 
-@router.post("/v1/clustertemplates")
+@router.post(
+    "/v1/clustertemplates",
+    **oa.doc(status=201, answer=oa.TEMPLATE, body=schema.ClusterTemplateAttributes),
+)
 @router.post("/v1/clustertemplates/", include_in_schema=False)
 def create_template(request: Request, rt: RuntimeDep, ctx: ContextDep, body: JsonBody) -> Response:
     return create_response(request, rt, ctx, body, COLLECTION, "cluster_template")
 
 
-@router.get("/v1/clustertemplates/{ident}")
+@router.get("/v1/clustertemplates/{ident}", **oa.doc(answer=oa.TEMPLATE))
 async def get_template(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     query_args(request, ())
     return json_response(view.render(service.get(rt, ctx, ident), app_url(request)))
@@ -100,14 +110,14 @@ def patch_response(
     return json_response(view.render(template, app_url(request), collection))
 
 
-@router.patch("/v1/clustertemplates/{ident}")
+@router.patch("/v1/clustertemplates/{ident}", **oa.doc(answer=oa.TEMPLATE, body=oa.JSON_PATCH))
 def update_template(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, body: JsonBody
 ) -> Response:
     return patch_response(request, ident, rt, ctx, body, COLLECTION)
 
 
-@router.delete("/v1/clustertemplates/{ident}")
+@router.delete("/v1/clustertemplates/{ident}", **oa.doc(status=204))
 def delete_template(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     service.delete(rt, ctx, ident)
     return no_content()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dockyard.api.deps import PAGE_ARGS, ContextDep, JsonBody, RuntimeDep, page_from, query_args
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse
 from dockyard.api.schemas.containers import ContainerCreate
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
@@ -22,7 +23,7 @@ router = APIRouter()
 _TRUE = ("true", "1", "yes")
 
 
-@router.post("/v1/containers")
+@router.post("/v1/containers", **oa.doc(status=201, answer=oa.CONTAINER, body=ContainerCreate))
 @router.post("/v1/containers/", include_in_schema=False)
 def create_container(request: Request, rt: RuntimeDep, ctx: ContextDep, body: JsonBody) -> Response:
     parsed = parse(ContainerCreate, body, "container")
@@ -30,7 +31,10 @@ def create_container(request: Request, rt: RuntimeDep, ctx: ContextDep, body: Js
     return json_response(render(row, app_url(request)), 201)
 
 
-@router.get("/v1/containers")
+@router.get(
+    "/v1/containers",
+    **oa.doc(answer=oa.collection("containers", oa.CONTAINER), query=oa.PAGE_QUERY),
+)
 @router.get("/v1/containers/", include_in_schema=False)
 def list_containers(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     args = query_args(request, PAGE_ARGS)
@@ -45,22 +49,22 @@ def list_containers(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Respon
     return json_response(body)
 
 
-@router.get("/v1/containers/{ident}")
+@router.get("/v1/containers/{ident}", **oa.doc(answer=oa.CONTAINER))
 def get_container(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response(render(service.get(rt, ctx, ident), app_url(request)))
 
 
-@router.post("/v1/containers/{ident}/start")
+@router.post("/v1/containers/{ident}/start", **oa.doc(answer=oa.CONTAINER))
 def start_container(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response(render(service.start(rt, ctx, ident), app_url(request)))
 
 
-@router.post("/v1/containers/{ident}/stop")
+@router.post("/v1/containers/{ident}/stop", **oa.doc(answer=oa.CONTAINER))
 def stop_container(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     return json_response(render(service.stop(rt, ctx, ident), app_url(request)))
 
 
-@router.get("/v1/containers/{ident}/logs")
+@router.get("/v1/containers/{ident}/logs", **oa.doc(answer=oa.LOGS, query={"tail": oa.INTEGER}))
 def container_logs(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     args = query_args(request, ("tail",))
     tail: int | None = None
@@ -74,7 +78,7 @@ def container_logs(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep
     return json_response({"logs": service.logs(rt, ctx, ident, tail)})
 
 
-@router.delete("/v1/containers/{ident}")
+@router.delete("/v1/containers/{ident}", **oa.doc(status=204, query={"force": oa.BOOLEAN}))
 def delete_container(ident: str, request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     args = query_args(request, ("force",))
     force = args.get("force", "false").lower()

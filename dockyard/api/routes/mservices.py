@@ -6,13 +6,14 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from dockyard.api.deps import ContextDep, RuntimeDep
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.views.common import json_response, timestamp
 from dockyard.services import mservices as service
 
 router = APIRouter()
 
 
-@router.get("/v1/mservices")
+@router.get("/v1/mservices", **oa.doc(answer=oa.MSERVICES))
 @router.get("/v1/mservices/", include_in_schema=False)
 def list_services(rt: RuntimeDep, ctx: ContextDep) -> Response:
     items = [

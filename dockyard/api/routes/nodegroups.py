@@ -16,10 +16,12 @@ from dockyard.api.deps import (
     query_args,
 )
 from dockyard.api.schemas import nodegroups as schema
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse, patch
 from dockyard.api.views import nodegroups as view
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
 from dockyard.common import exceptions
+from dockyard.domain import bounds
 from dockyard.services import nodegroups as service
 
 router = APIRouter()
@@ -29,7 +31,12 @@ def _require(version: microversions.Version) -> None:
     microversions.require(version, microversions.NODEGROUPS, "nodegroups")
 
 
-@router.get("/v1/clusters/{cluster_ident}/nodegroups")
+@router.get(
+    "/v1/clusters/{cluster_ident}/nodegroups",
+    **oa.doc(
+        answer=oa.collection("nodegroups", oa.NODEGROUP), query={**oa.PAGE_QUERY, "role": oa.STRING}
+    ),
+)
 @router.get("/v1/clusters/{cluster_ident}/nodegroups/", include_in_schema=False)
 def list_nodegroups(
     request: Request, cluster_ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
@@ -56,7 +63,7 @@ def list_nodegroups(
     return json_response(body)
 
 
-@router.get("/v1/clusters/{cluster_ident}/nodegroups/{ident}")
+@router.get("/v1/clusters/{cluster_ident}/nodegroups/{ident}", **oa.doc(answer=oa.NODEGROUP))
 def get_nodegroup(
     request: Request,
     cluster_ident: str,
@@ -70,7 +77,10 @@ def get_nodegroup(
     return json_response(view.render(ng, cluster, app_url(request), full=True))
 
 
-@router.post("/v1/clusters/{cluster_ident}/nodegroups")
+@router.post(
+    "/v1/clusters/{cluster_ident}/nodegroups",
+    **oa.doc(status=202, answer=oa.NODEGROUP, body=schema.NodeGroupCreate),
+)
 @router.post("/v1/clusters/{cluster_ident}/nodegroups/", include_in_schema=False)
 def create_nodegroup(
     request: Request,
@@ -92,7 +102,10 @@ def create_nodegroup(
     return json_response(view.render(ng, cluster, app_url(request), full=True), 202)
 
 
-@router.patch("/v1/clusters/{cluster_ident}/nodegroups/{ident}")
+@router.patch(
+    "/v1/clusters/{cluster_ident}/nodegroups/{ident}",
+    **oa.doc(status=202, answer=oa.NODEGROUP, body=oa.JSON_PATCH),
+)
 def update_nodegroup(
     request: Request,
     cluster_ident: str,
@@ -121,13 +134,16 @@ def update_nodegroup(
             raise exceptions.InvalidField(
                 field=key, value=value, reason="expected a non-negative integer"
             )
+        reason = bounds.out_of_range(value, bounds.NODE_COUNT) if value is not None else None
+        if reason:
+            raise exceptions.InvalidField(field=key, value=value, reason=reason)
     if not changes:
         return json_response(view.render(current, cluster, app_url(request), full=True), 202)
     cluster, ng = service.update(rt, ctx, cluster.uuid, current.uuid, changes)
     return json_response(view.render(ng, cluster, app_url(request), full=True), 202)
 
 
-@router.delete("/v1/clusters/{cluster_ident}/nodegroups/{ident}")
+@router.delete("/v1/clusters/{cluster_ident}/nodegroups/{ident}", **oa.doc(status=204))
 def delete_nodegroup(
     cluster_ident: str, ident: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:

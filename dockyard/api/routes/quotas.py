@@ -15,6 +15,7 @@ from dockyard.api.deps import (
     page_from,
     query_args,
 )
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse
 from dockyard.api.schemas.quotas import QuotaBody
 from dockyard.api.views.common import app_url, json_response, next_link, no_content
@@ -24,7 +25,13 @@ from dockyard.services import quotas as service
 router = APIRouter()
 
 
-@router.get("/v1/quotas")
+@router.get(
+    "/v1/quotas",
+    **oa.doc(
+        answer=oa.collection("quotas", oa.QUOTA),
+        query={**oa.INT_PAGE_QUERY, "all_tenants": oa.BOOLEAN},
+    ),
+)
 @router.get("/v1/quotas/", include_in_schema=False)
 def list_quotas(request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep) -> Response:
     microversions.require(version, microversions.QUOTAS, "quotas")
@@ -47,7 +54,7 @@ def list_quotas(request: Request, rt: RuntimeDep, ctx: ContextDep, version: Vers
     return json_response(body)
 
 
-@router.get("/v1/quotas/{project_id}/{resource}")
+@router.get("/v1/quotas/{project_id}/{resource}", **oa.doc(answer=oa.QUOTA))
 def get_quota(
     project_id: str, resource: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:
@@ -55,7 +62,7 @@ def get_quota(
     return json_response(render(service.get(rt, ctx, project_id, resource)))
 
 
-@router.post("/v1/quotas")
+@router.post("/v1/quotas", **oa.doc(status=201, answer=oa.QUOTA, body=QuotaBody))
 @router.post("/v1/quotas/", include_in_schema=False)
 def create_quota(rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: JsonBody) -> Response:
     microversions.require(version, microversions.QUOTAS, "quotas")
@@ -65,7 +72,9 @@ def create_quota(rt: RuntimeDep, ctx: ContextDep, version: VersionDep, body: Jso
     )
 
 
-@router.patch("/v1/quotas/{project_id}/{resource}")
+@router.patch(
+    "/v1/quotas/{project_id}/{resource}", **oa.doc(status=202, answer=oa.QUOTA, body=QuotaBody)
+)
 def update_quota(
     project_id: str,
     resource: str,
@@ -81,7 +90,7 @@ def update_quota(
     )
 
 
-@router.delete("/v1/quotas/{project_id}/{resource}")
+@router.delete("/v1/quotas/{project_id}/{resource}", **oa.doc(status=204))
 def delete_quota(
     project_id: str, resource: str, rt: RuntimeDep, ctx: ContextDep, version: VersionDep
 ) -> Response:

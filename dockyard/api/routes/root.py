@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dockyard.api import microversions
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.views.common import app_url, json_response
 
 router = APIRouter()
@@ -24,7 +25,7 @@ _V1_COLLECTIONS = (
 )
 
 
-@router.get("/")
+@router.get("/", **oa.doc(status=200, answer=oa.VERSIONS))
 def versions(request: Request) -> Response:
     base = app_url(request)
     return json_response(
@@ -45,7 +46,7 @@ def versions(request: Request) -> Response:
     )
 
 
-@router.get("/v1")
+@router.get("/v1", **oa.doc(status=200, answer=oa.V1))
 @router.get("/v1/", include_in_schema=False)
 def v1(request: Request) -> Response:
     base = app_url(request)
@@ -75,6 +76,6 @@ def v1(request: Request) -> Response:
     return json_response(body)
 
 
-@router.get("/healthcheck")
+@router.get("/healthcheck", **oa.doc(answer=oa.HEALTH, media_type="text/plain"))
 def healthcheck() -> Response:
     return Response("OK", media_type="text/plain")

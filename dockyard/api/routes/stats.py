@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from dockyard.api import microversions
 from dockyard.api.deps import ContextDep, RuntimeDep, VersionDep, query_args
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.views.common import json_response
 from dockyard.common import exceptions
 from dockyard.services import stats as service
@@ -14,7 +15,9 @@ from dockyard.services import stats as service
 router = APIRouter()
 
 
-@router.get("/v1/stats")
+@router.get(
+    "/v1/stats", **oa.doc(answer=oa.STATS, query={"project_id": oa.STRING, "type": oa.STRING})
+)
 @router.get("/v1/stats/", include_in_schema=False)
 def get_stats(request: Request, rt: RuntimeDep, ctx: ContextDep, version: VersionDep) -> Response:
     microversions.require(version, microversions.STATS, "stats")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from dockyard.api.deps import PAGE_ARGS, ContextDep, JsonBody, RuntimeDep, page_from, query_args
+from dockyard.api.schemas import openapi as oa
 from dockyard.api.schemas import parse, patch
 from dockyard.api.schemas import volumes as schema
 from dockyard.api.views import volumes as view
@@ -28,7 +29,9 @@ def _detail(request: Request, rt: RuntimeDep, volume: Any) -> dict[str, Any]:
     )
 
 
-@router.get("/v1/volumes")
+@router.get(
+    "/v1/volumes", **oa.doc(answer=oa.collection(COLLECTION, oa.VOLUME), query=oa.PAGE_QUERY)
+)
 @router.get("/v1/volumes/", include_in_schema=False)
 async def list_volumes(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Response:
     args = query_args(request, PAGE_ARGS)
@@ -41,7 +44,7 @@ async def list_volumes(request: Request, rt: RuntimeDep, ctx: ContextDep) -> Res
     return json_response(body)
 
 
-@router.post("/v1/volumes")
+@router.post("/v1/volumes", **oa.doc(status=201, answer=oa.VOLUME, body=schema.VolumeCreate))
 @router.post("/v1/volumes/", include_in_schema=False)
 def create_volume(request: Request, rt: RuntimeDep, ctx: ContextDep, body: JsonBody) -> Response:
     attrs = parse(schema.VolumeCreate, body, "volume", schema.READ_ONLY)
@@ -55,13 +58,13 @@ def create_volume(request: Request, rt: RuntimeDep, ctx: ContextDep, body: JsonB
     )
 
 
-@router.get("/v1/volumes/{ident}")
+@router.get("/v1/volumes/{ident}", **oa.doc(answer=oa.VOLUME))
 def get_volume(request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     query_args(request, ())
     return json_response(_detail(request, rt, service.get(rt, ctx, ident)))
 
 
-@router.patch("/v1/volumes/{ident}")
+@router.patch("/v1/volumes/{ident}", **oa.doc(answer=oa.VOLUME, body=oa.JSON_PATCH))
 def update_volume(
     request: Request, ident: str, rt: RuntimeDep, ctx: ContextDep, body: JsonBody
 ) -> Response:
@@ -82,7 +85,7 @@ def update_volume(
     return json_response(_detail(request, rt, volume))
 
 
-@router.delete("/v1/volumes/{ident}")
+@router.delete("/v1/volumes/{ident}", **oa.doc(status=204))
 def delete_volume(ident: str, rt: RuntimeDep, ctx: ContextDep) -> Response:
     service.delete(rt, ctx, ident)
     return no_content()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from dockyard.api.schemas.types import Labels, Str255
+from dockyard.api.schemas.types import DockerVolumeSize, Labels, NodeCount, Str255
 
 READ_ONLY = (
     "id",
@@ -29,11 +29,11 @@ class NodeGroupCreate(BaseModel):
 
     uuid: str | None = None  # accepted and replaced, as for clusters
     name: Str255
-    node_count: int = Field(default=1, ge=0)
-    min_node_count: int = Field(default=0, ge=0)
-    max_node_count: int | None = Field(default=None, ge=0)
+    node_count: NodeCount = 1
+    min_node_count: NodeCount = 0
+    max_node_count: NodeCount | None = None
     role: Str255 = "worker"
-    docker_volume_size: int | None = Field(default=None, ge=1)
+    docker_volume_size: DockerVolumeSize | None = None
     labels: Labels | None = None
     merge_labels: bool = False
     flavor_id: Str255 | None = None
