@@ -334,6 +334,11 @@ class ClusterDriver(ABC):
         """Move the cluster to another template's versions."""
         raise exceptions.NotSupported(operation=f"Upgrading clusters with driver {self.name}")
 
+    def rekey_refusal(self, template: Mapping[str, Any]) -> str | None:
+        """Why this driver cannot rotate the CA or renew node certificates of a cluster made
+        from `template` (checked before the operation is accepted), or None."""
+        return None
+
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         """Re-key the cluster's nodes after its CA changed."""
         raise exceptions.NotSupported(operation=f"Rotating the CA with driver {self.name}")

@@ -16,7 +16,7 @@ from dockyard.db.repositories import templates as template_repo
 from dockyard.domain.status import OperationKind
 from dockyard.drivers.base import ClusterDriver
 from dockyard.notifications import clusters as notify
-from dockyard.services import operations
+from dockyard.services import cluster_templates, operations
 from dockyard.services.runtime import Runtime
 
 # The API's ca_cert_type values -> the cluster column of that CA.
@@ -120,6 +120,11 @@ def _start(
         method = kind.value  # the driver method is named after the operation
         if getattr(type(driver), method) is getattr(ClusterDriver, method):
             raise exceptions.NotSupported(operation=f"{operation} with driver {driver.name}")
+        refusal = driver.rekey_refusal(cluster_templates.fields(template))
+        if refusal:
+            raise exceptions.NotSupported(
+                f"{operation} is not supported on cluster {cluster.name}: {refusal}."
+            )
         operations.start(
             session,
             ctx,

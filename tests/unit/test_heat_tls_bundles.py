@@ -18,6 +18,7 @@ from cryptography import x509 as cx509
 from dockyard.certs.x509 import KeyPair, generate_ca, issue
 from dockyard.drivers.base import ClusterSpec, NodeGroupSpec
 from dockyard.drivers.heat import node_bundle, tls_servers
+from dockyard.drivers.swarm_fedora_atomic.driver import SwarmFedoraAtomicDriver
 
 
 def _spec(ca: KeyPair | None, **template: object) -> ClusterSpec:
@@ -162,3 +163,12 @@ def test_after_a_rotation_the_old_ca_client_certificate_is_refused(tmp_path: Pat
             _connect(port, files["ca.pem"], old_client, tmp_path, "old")  # refused by the read
     assert outcomes[0] == "accepted"
     assert len(outcomes) == 2 and "certificate" in outcomes[1], outcomes
+
+
+def test_a_rotation_is_refused_up_front_when_the_template_names_its_network() -> None:
+    # The refusal is what the API answers (400) before accepting the rotation: servers of a
+    # template-named network never got bundles, so a rebuild could not re-key them.
+    driver = SwarmFedoraAtomicDriver()
+    assert driver.rekey_refusal({"fixed_network": None, "fixed_subnet": None}) is None
+    refusal = driver.rekey_refusal({"fixed_network": "private", "fixed_subnet": None})
+    assert refusal is not None and "names its own fixed network" in refusal

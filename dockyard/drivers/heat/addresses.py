@@ -10,7 +10,9 @@ its own network is not Dockyard's to plan.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.drivers.base import ClusterSpec
 
@@ -85,7 +87,12 @@ class AddressPlan:
 
 def plannable(spec: ClusterSpec) -> bool:
     """Whether the stack makes its own network (a template's is not Dockyard's to plan)."""
-    return not (spec.template.get("fixed_network") or spec.template.get("fixed_subnet"))
+    return plannable_template(spec.template)
+
+
+def plannable_template(template: Mapping[str, Any]) -> bool:
+    """Whether stacks of `template` make their own network (see `plannable`)."""
+    return not (template.get("fixed_network") or template.get("fixed_subnet"))
 
 
 def plan_for(spec: ClusterSpec) -> AddressPlan:

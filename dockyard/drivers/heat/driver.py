@@ -574,6 +574,15 @@ class RekeyedHeatDriver(HeatDriver):
                 f"of {addresses.GROUP_BLOCK})"
             )
 
+    def rekey_refusal(self, template: Mapping[str, Any]) -> str | None:
+        if addresses.plannable_template(template):
+            return None
+        return (
+            f"its servers get no certificate bundles: the template names its own fixed "
+            f"network, and {self.name} plans server addresses only on the network its stack "
+            "creates"
+        )
+
     def rotate_ca(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         return self.rekey_by_update(ctx, spec, "rotate_ca", "Rotating the CA")
 
