@@ -254,16 +254,56 @@ def leftovers(state: Mapping[str, Any], dirs: list[Path]) -> list[str]:
     found += [f"link {line.split()[0]}" for line in links.splitlines() if key in line]
     rules = sh("iptables", "-w", "-S")
     found += [f"iptables {line}" for line in rules.splitlines() if key in line]
-    mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    found += mounts_below(dirs)
     for directory in dirs:
-        found += [
-            f"mount {m.split()[4]}" for m in mounts if m.split()[4].startswith(str(directory))
-        ]
         if directory.exists() and any(directory.iterdir()):
             found.append(f"directory {directory} not empty: {sorted(os.listdir(directory))}")
     for node in state["nodes"]:
         if node.get("pid") and _alive(node["pid"], node["start_time"]):
             found.append(f"process {node['pid']} ({node['hostname']})")
+    found += processes_using(dirs)
+    if state.get("api_port"):
+        listening = sh("ss", "-Hltn", "sport", "=", str(state["api_port"])).strip()
+        found += [f"listener {line}" for line in listening.splitlines()]
+    for hierarchy in Path("/sys/fs/cgroup").iterdir():
+        if (hierarchy / "dockyard" / key).exists():
+            found.append(f"cgroup {hierarchy / 'dockyard' / key}")
+    return found
+
+
+def node_leftovers(
+    state: Mapping[str, Any], node: Mapping[str, Any], dirs: list[Path]
+) -> list[str]:
+    """What one removed node (`node`, its entry in `state`) could have left on the host:
+    its namespace, link, cgroup, mounts and directories (`dirs`), and processes."""
+    key, name = state["key"], node["name"]
+    found = [
+        f"netns {line}"
+        for line in sh("ip", "netns", "list").splitlines()
+        if line.split()[0] == f"dockyard-{key}-{name}"
+    ]
+    veth = f"dyv{key}{node['address'].rsplit('.', 1)[1]}"
+    links = sh("ip", "-br", "link").splitlines()
+    found += [f"link {line}" for line in links if line.split()[0].split("@")[0] == veth]
+    for hierarchy in Path("/sys/fs/cgroup").iterdir():
+        if (hierarchy / "dockyard" / key / name).exists():
+            found.append(f"cgroup {hierarchy / 'dockyard' / key / name}")
+    found += mounts_below(dirs)
+    found += [f"directory {directory}" for directory in dirs if directory.exists()]
+    if node.get("pid") and _alive(node["pid"], node["start_time"]):
+        found.append(f"process {node['pid']} ({node['hostname']})")
+    return found + processes_using(dirs)
+
+
+def mounts_below(dirs: list[Path]) -> list[str]:
+    """The host's mounts at or below one of `dirs`."""
+    points = [m.split()[4] for m in Path("/proc/self/mountinfo").read_text().splitlines()]
+    return [f"mount {p}" for p in points if any(p.startswith(str(d)) for d in dirs)]
+
+
+def processes_using(dirs: list[Path]) -> list[str]:
+    """The processes whose command line names one of `dirs`."""
+    found: list[str] = []
     needles = [str(d).encode() for d in dirs]
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -275,12 +315,6 @@ def leftovers(state: Mapping[str, Any], dirs: list[Path]) -> list[str]:
         if any(n in cmdline for n in needles):
             command = cmdline.replace(b"\0", b" ")[:120].decode(errors="replace")
             found.append(f"process {proc.name}: {command}")
-    if state.get("api_port"):
-        listening = sh("ss", "-Hltn", "sport", "=", str(state["api_port"])).strip()
-        found += [f"listener {line}" for line in listening.splitlines()]
-    for hierarchy in Path("/sys/fs/cgroup").iterdir():
-        if (hierarchy / "dockyard" / key).exists():
-            found.append(f"cgroup {hierarchy / 'dockyard' / key}")
     return found
 
 

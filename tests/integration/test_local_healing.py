@@ -26,8 +26,9 @@ import pytest
 from conftest import LATEST, Server, start_server
 from harness.host import require_host
 from harness.waiting import wait_until
-from local_host import free_test_pool, remove_clusters
+from local_host import free_test_pool, node_leftovers, remove_clusters
 
+from dockyard.drivers.swarm_local.layout import ClusterState, Node, StateStore
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import procs
 
@@ -107,7 +108,18 @@ class World:
         return next(n for n in self.state(uuid)["nodes"] if n["hostname"] == hostname)
 
     def events(self, uuid: str) -> list[str]:
-        return [e["event"] for e in self.get(f"/v1/clusters/{uuid}/events")["events"]]
+        return [e["event"] for e in self.timeline(uuid)]
+
+    def timeline(self, uuid: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.get(f"/v1/clusters/{uuid}/events")["events"]
+        return found
+
+    def node_dirs(self, uuid: str, hostname: str) -> list[Path]:
+        """The node's directories: its root (data-root, certificates, log) and exec-root."""
+        state = ClusterState.from_dict(self.state(uuid))
+        node = Node(**self.node(uuid, hostname))
+        paths = StateStore(self.settings).node_paths(state, node)
+        return [Path(paths.root), Path(paths.exec_root)]
 
     def healthy(self, uuid: str) -> dict[str, Any] | None:
         body: dict[str, Any] = self.get(f"/v1/clusters/{uuid}")
@@ -251,3 +263,73 @@ def test_killed_dockyard_finishes_its_create_at_once_after_a_restart(world: Worl
     assert "create.resumed" in world.events(uuid)
     world.server.stop()
     world.restart()  # the module's settings again
+
+
+def make_unrestartable(world: World, uuid: str, hostname: str) -> int:
+    """Kill the node's dockerd and lose its data-root: a regular file takes the directory's
+    place, so a dockerd started from it exits at once ("not a directory"). This is what a
+    node whose disk is lost or unreadable looks like; renaming keeps the old data on the
+    host until the node's teardown (nothing inside it is mounted on the host)."""
+    old = kill_node(world, uuid, hostname)
+    data_root = world.node_dirs(uuid, hostname)[0] / "data"
+    data_root.rename(data_root.with_name("data.lost"))
+    data_root.write_text("this node's data-root is lost\n")
+    return old
+
+
+def swarm_nodes(api_address: str) -> dict[str, tuple[str, str]]:
+    """hostname -> (state, availability) as the swarm lists its nodes."""
+    port = api_address.rsplit(":", 1)[1]
+    listed = httpx.get(f"http://127.0.0.1:{port}/nodes", timeout=10).json()
+    return {
+        n["Description"]["Hostname"]: (n["Status"]["State"], n["Spec"]["Availability"])
+        for n in listed
+    }
+
+
+def test_a_worker_that_cannot_restart_is_replaced(world: World) -> None:
+    uuid = world.create("h4", "plain", 2)
+    created = world.wait_created(uuid)
+    wait_until(lambda: world.healthy(uuid), 60, "h4 healthy")
+    state_before = world.state(uuid)
+    lost = world.node(uuid, "h4-node-1")
+    dirs = world.node_dirs(uuid, "h4-node-1")
+    make_unrestartable(world, uuid, "h4-node-1")
+
+    def replaced() -> dict[str, Any] | None:
+        hostnames = {n["hostname"] for n in world.state(uuid)["nodes"]}
+        done = "heal.complete" in world.events(uuid) and "h4-node-1" not in hostnames
+        return world.healthy(uuid) if done else None
+
+    shown: dict[str, Any] = wait_until(replaced, HEAL_TIMEOUT, "h4-node-1 replaced", interval=1)
+    # The node count is unchanged: a new worker (new name and address) in the old one's place.
+    assert shown["node_count"] == 2
+    workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
+    new = next(n for n in workers if n["hostname"] != "h4-node-0")
+    assert new["hostname"] not in {n["hostname"] for n in state_before["nodes"]}
+    assert new["address"] != lost["address"]
+    assert sorted(shown["node_addresses"]) == sorted(n["address"] for n in workers)
+    assert procs.alive(procs.ProcessRef(new["pid"], new["start_time"]))
+    assert shown["health_status_reason"][new["hostname"]] == "Ready", shown
+    assert "h4-node-1" not in shown["health_status_reason"], shown
+    # The swarm lists the new worker ready and active, and the dead one no more.
+    listed = swarm_nodes(created["api_address"])
+    assert listed == {
+        "h4-master-0": ("ready", "active"),
+        "h4-node-0": ("ready", "active"),
+        new["hostname"]: ("ready", "active"),
+    }, listed
+    # Nothing of the dead node is left on the host.
+    assert node_leftovers(state_before, lost, dirs) == []
+    timeline = world.timeline(uuid)
+    messages = [(e["event"], e["message"]) for e in timeline]
+    assert any(
+        e == "heal.driver" and m.startswith("h4-node-1 did not come back") for e, m in messages
+    ), messages
+    assert ("heal.progress", f"h4-node-1: replaced by {new['hostname']}") in messages, messages
+    assert any(
+        e == "heal.driver" and m.startswith(f"replaced worker h4-node-1 ({lost['address']}) by")
+        for e, m in messages
+    ), messages
+    complete = [m for e, m in messages if e == "heal.complete"]
+    assert any(f"replaced h4-node-1 by {new['hostname']}" in m for m in complete), messages
