@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import ssl
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from typing import Any
 import httpx
 import pytest
 from conftest import LATEST, Server, start_server
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from harness.host import require_host
 from harness.waiting import wait_until
 from local_host import free_test_pool, node_leftovers, remove_clusters
@@ -116,7 +121,8 @@ class World:
 
     def node_dirs(self, uuid: str, hostname: str) -> list[Path]:
         """The node's directories: its root (data-root, certificates, log) and exec-root."""
-        state = ClusterState.from_dict(self.state(uuid))
+        found = self.state(uuid)  # Swarm's or Kubernetes': node paths need only these
+        state = ClusterState(found["uuid"], found["key"], found["subnet"], False, "")
         node = Node(**self.node(uuid, hostname))
         paths = StateStore(self.settings).node_paths(state, node)
         return [Path(paths.root), Path(paths.exec_root)]
@@ -265,13 +271,14 @@ def test_killed_dockyard_finishes_its_create_at_once_after_a_restart(world: Worl
     world.restart()  # the module's settings again
 
 
-def make_unrestartable(world: World, uuid: str, hostname: str) -> int:
-    """Kill the node's dockerd and lose its data-root: a regular file takes the directory's
-    place, so a dockerd started from it exits at once ("not a directory"). This is what a
-    node whose disk is lost or unreadable looks like; renaming keeps the old data on the
-    host until the node's teardown (nothing inside it is mounted on the host)."""
+def make_unrestartable(world: World, uuid: str, hostname: str, data: str = "data") -> int:
+    """Kill the node's dockerd (or supervisor) and lose its data directory (`data`: dockerd's
+    data-root; the kubelet's is "kube-data"): a regular file takes the directory's place, so
+    the restart cannot even create it ("File exists") and fails at once. This is what a node
+    whose disk is lost or unreadable looks like; renaming keeps the old data on the host
+    until the node's teardown (nothing inside it is mounted on the host)."""
     old = kill_node(world, uuid, hostname)
-    data_root = world.node_dirs(uuid, hostname)[0] / "data"
+    data_root = world.node_dirs(uuid, hostname)[0] / data
     data_root.rename(data_root.with_name("data.lost"))
     data_root.write_text("this node's data-root is lost\n")
     return old
@@ -333,3 +340,99 @@ def test_a_worker_that_cannot_restart_is_replaced(world: World) -> None:
     ), messages
     complete = [m for e, m in messages if e == "heal.complete"]
     assert any(f"replaced h4-node-1 by {new['hostname']}" in m for m in complete), messages
+
+
+def kube_nodes(world: World, uuid: str, api_address: str) -> dict[str, bool]:
+    """name -> Ready, as the cluster's kube-apiserver lists its nodes, asked with a client
+    certificate the Magnum API signed (O=system:masters: an administrator)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "healing-test"),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    body = {"cluster_uuid": uuid, "csr": csr.public_bytes(serialization.Encoding.PEM).decode()}
+    with world.http() as http:
+        signed = http.post("/v1/certificates", json=body)
+    assert signed.status_code == 201, signed.text
+    files = world.tmp / f"kube-client-{uuid}"
+    files.mkdir(exist_ok=True)
+    (files / "ca.pem").write_text(world.get(f"/v1/certificates/{uuid}")["pem"])
+    (files / "cert.pem").write_text(signed.json()["pem"])
+    (files / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    tls = ssl.create_default_context(cafile=str(files / "ca.pem"))
+    tls.load_cert_chain(files / "cert.pem", files / "key.pem")
+    with httpx.Client(verify=tls, timeout=20) as client:
+        listed = client.get(f"{api_address}/api/v1/nodes")
+    assert listed.status_code == 200, listed.text
+    return {
+        n["metadata"]["name"]: any(
+            c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"]
+        )
+        for n in listed.json()["items"]
+    }
+
+
+@require_host("kubernetes")
+def test_a_kubernetes_worker_that_cannot_restart_is_replaced(world: World) -> None:
+    world.template("k8s-replace", coe="kubernetes")
+    uuid = world.create("hr", "k8s-replace", 2)
+    created = world.wait_created(uuid, timeout=900)
+    wait_until(lambda: world.healthy(uuid), 120, "hr healthy")
+    state_before = world.state(uuid)
+    lost = world.node(uuid, "hr-node-1")
+    dirs = world.node_dirs(uuid, "hr-node-1")
+    make_unrestartable(world, uuid, "hr-node-1", data="kube-data")
+
+    def replaced() -> dict[str, Any] | None:
+        hostnames = {n["hostname"] for n in world.state(uuid)["nodes"]}
+        done = "heal.complete" in world.events(uuid) and "hr-node-1" not in hostnames
+        return world.healthy(uuid) if done else None
+
+    shown: dict[str, Any] = wait_until(replaced, HEAL_TIMEOUT, "hr-node-1 replaced", interval=1)
+    assert shown["node_count"] == 2
+    workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
+    new = next(n for n in workers if n["hostname"] != "hr-node-0")
+    assert new["hostname"] not in {n["hostname"] for n in state_before["nodes"]}
+    assert new["address"] != lost["address"]
+    assert sorted(shown["node_addresses"]) == sorted(n["address"] for n in workers)
+    # The kube-apiserver has the new node Ready, and the dead one no more.
+    ready = kube_nodes(world, uuid, created["api_address"])
+    assert ready == {"hr-master-0": True, "hr-node-0": True, new["hostname"]: True}, ready
+    assert node_leftovers(state_before, lost, dirs) == []
+    messages = [(e["event"], e["message"]) for e in world.timeline(uuid)]
+    assert ("heal.progress", f"hr-node-1: replaced by {new['hostname']}") in messages, messages
+    assert any(
+        e == "heal.driver" and m.startswith(f"replaced worker hr-node-1 ({lost['address']}) by")
+        for e, m in messages
+    ), messages
+
+
+def test_the_only_manager_that_cannot_restart_is_not_replaced(world: World) -> None:
+    uuid = world.create("h5", "plain", 1)
+    world.wait_created(uuid)
+    wait_until(lambda: world.healthy(uuid), 60, "h5 healthy")
+    make_unrestartable(world, uuid, "h5-master-0")
+
+    def failed() -> dict[str, Any] | None:
+        body: dict[str, Any] = world.get(f"/v1/clusters/{uuid}")
+        return body if body["status"] == "UPDATE_FAILED" else None
+
+    shown = wait_until(failed, HEAL_TIMEOUT, "the heal of h5-master-0 to fail")
+    assert (
+        "manager(s) h5-master-0 did not come back and are not replaced: it is the cluster's "
+        "only manager" in shown["status_reason"]
+    ), shown
+    events = world.events(uuid)
+    assert "heal.failed" in events and "heal.complete" not in events, events
+    # Nothing was added or removed: the manager waits for a person, with its data.
+    nodes = [(n["hostname"], n["removing"]) for n in world.state(uuid)["nodes"]]
+    assert nodes == [("h5-master-0", False), ("h5-node-0", False)], nodes

@@ -2,7 +2,7 @@
 Kubernetes' steps. Nodes that stay down (supervisor dead, or not Ready) are restarted from
 their directories and must report Ready again; a worker that does not is replaced by a new
 one, and the old one is cordoned, drained and removed. Masters are restarted, never removed
-(etcd keeps its quorum)."""
+or replaced (the shared loop's `refusal` says why)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def heal(nodes: KubeNodes, spec: ClusterSpec, wanted: Sequence[str]) -> DriverRe
 
 class KubeHealer(Healer[KubeState]):
     ready = "Ready"
-    lost_role = "master(s)"
-    quorum = "etcd's quorum"
+    master = "master"
+    members_of = "etcd"
 
     def __init__(self, nodes: KubeNodes) -> None:
         self.nodes = nodes

@@ -1,10 +1,11 @@
 """The healing loop of a local cluster (Swarm or Kubernetes), one node at a time.
 
 Nodes that stay down are restarted from their directories and must be ready again; a worker
-that is not is replaced by a new one. A manager or master is never removed or replaced (that
-would cost its raft or etcd quorum a member): one that does not come back fails the heal with
-the reason. A replacement is recorded (new node added, old one marked `removing`) before
-anything changes, so a call repeated after a crash finishes it (`finish_replacements`).
+that is not is replaced by a new one. A manager or master is never removed or replaced: one
+that does not come back fails the heal, with a reason that says why it is refused (`refusal`:
+the only one, no quorum left, or replacement not built), and waits for a person. A
+replacement is recorded (new node added, old one marked `removing`) before anything
+changes, so a call repeated after a crash finishes it (`finish_replacements`).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ class Healer(ABC, Generic[State]):
     restarted_suffix: str = ""
     ready: str = "ready"
     came_back: str = "come back"
-    lost_role: str = "manager(s)"
-    quorum: str = "the managers' quorum"
+    #: A master as reasons name it, and the replicated store its replacement would join.
+    master: str = "manager"
+    members_of: str = "raft"
 
     @abstractmethod
     def lock(self, uuid: str) -> AbstractContextManager[object]:
@@ -145,12 +147,33 @@ class Healer(ABC, Generic[State]):
         if replaced:
             done.append(f"replaced {', '.join(replaced)}")
         if lost:
-            reason = (
-                f"{self.lost_role} {', '.join(lost)} did not come back and are not replaced "
-                f"(that would cost {self.quorum} a member): see the events"
-            )
+            masters = sum(1 for n in state.live_nodes if n.role != WORKER)
+            why = refusal(masters, lost, self.master, self.members_of)
+            reason = f"{'; '.join([why, *done])}: see the events"
             failed = self.complete(state, reason, events)
             failed.outcome = Outcome.FAILED
             return failed
         reason = "healed: " + ("; ".join(done) if done else "every node was running again")
         return self.complete(state, reason, events)
+
+
+def refusal(masters: int, lost: Sequence[str], role: str, store: str) -> str:
+    """Why the masters `lost` (hostnames) of a cluster of `masters` masters, which did not come
+    back, are not replaced (`role`: "manager" or "master"; `store`: "raft" or "etcd")."""
+    left = masters - len(lost)
+    if masters == 1:
+        why = (
+            f"it is the cluster's only {role}: the {store} data it held is the cluster's "
+            f"state, which no new {role} could take over"
+        )
+    elif left <= masters // 2:
+        why = (
+            f"only {left} of {masters} {role}s run, no {store} quorum: no member can be "
+            "removed or added"
+        )
+    else:
+        why = (
+            f"{left} of {masters} {role}s keep the {store} quorum, but replacing a {role} "
+            f"(a new {store} member added, the lost one removed) is not built"
+        )
+    return f"{role}(s) {', '.join(lost)} did not come back and are not replaced: {why}"
