@@ -78,11 +78,14 @@ class World:
             response = http.post("/v1/clustertemplates", json=body)
         assert response.status_code == 201, response.text
 
-    def create(self, name: str, template: str, workers: int, **labels: str) -> str:
+    def create(
+        self, name: str, template: str, workers: int, masters: int = 1, **labels: str
+    ) -> str:
         body = {
             "name": name,
             "cluster_template_id": template,
             "node_count": workers,
+            "master_count": masters,
             "labels": labels,
         }
         with self.http() as http:
@@ -284,6 +287,21 @@ def make_unrestartable(world: World, uuid: str, hostname: str, data: str = "data
     return old
 
 
+def wait_replaced(world: World, uuid: str, hostname: str) -> dict[str, Any]:
+    """Until the heal completed, `hostname` is gone from the driver's nodes and the cluster
+    is HEALTHY; fails at once if the heal fails."""
+
+    def replaced() -> dict[str, Any] | None:
+        status = world.get(f"/v1/clusters/{uuid}")
+        assert not status["status"].endswith("_FAILED"), status
+        hostnames = {n["hostname"] for n in world.state(uuid)["nodes"]}
+        done = "heal.complete" in world.events(uuid) and hostname not in hostnames
+        return world.healthy(uuid) if done else None
+
+    found: dict[str, Any] = wait_until(replaced, HEAL_TIMEOUT, f"{hostname} replaced", interval=1)
+    return found
+
+
 def swarm_nodes(api_address: str) -> dict[str, tuple[str, str]]:
     """hostname -> (state, availability) as the swarm lists its nodes."""
     port = api_address.rsplit(":", 1)[1]
@@ -303,12 +321,7 @@ def test_a_worker_that_cannot_restart_is_replaced(world: World) -> None:
     dirs = world.node_dirs(uuid, "h4-node-1")
     make_unrestartable(world, uuid, "h4-node-1")
 
-    def replaced() -> dict[str, Any] | None:
-        hostnames = {n["hostname"] for n in world.state(uuid)["nodes"]}
-        done = "heal.complete" in world.events(uuid) and "h4-node-1" not in hostnames
-        return world.healthy(uuid) if done else None
-
-    shown: dict[str, Any] = wait_until(replaced, HEAL_TIMEOUT, "h4-node-1 replaced", interval=1)
+    shown = wait_replaced(world, uuid, "h4-node-1")
     # The node count is unchanged: a new worker (new name and address) in the old one's place.
     assert shown["node_count"] == 2
     workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
@@ -392,12 +405,7 @@ def test_a_kubernetes_worker_that_cannot_restart_is_replaced(world: World) -> No
     dirs = world.node_dirs(uuid, "hr-node-1")
     make_unrestartable(world, uuid, "hr-node-1", data="kube-data")
 
-    def replaced() -> dict[str, Any] | None:
-        hostnames = {n["hostname"] for n in world.state(uuid)["nodes"]}
-        done = "heal.complete" in world.events(uuid) and "hr-node-1" not in hostnames
-        return world.healthy(uuid) if done else None
-
-    shown: dict[str, Any] = wait_until(replaced, HEAL_TIMEOUT, "hr-node-1 replaced", interval=1)
+    shown = wait_replaced(world, uuid, "hr-node-1")
     assert shown["node_count"] == 2
     workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
     new = next(n for n in workers if n["hostname"] != "hr-node-0")
@@ -436,3 +444,47 @@ def test_the_only_manager_that_cannot_restart_is_not_replaced(world: World) -> N
     # Nothing was added or removed: the manager waits for a person, with its data.
     nodes = [(n["hostname"], n["removing"]) for n in world.state(uuid)["nodes"]]
     assert nodes == [("h5-master-0", False), ("h5-node-0", False)], nodes
+
+
+def test_a_manager_that_cannot_restart_is_replaced_while_the_others_keep_quorum(
+    world: World,
+) -> None:
+    """3 managers, the first one lost (the one that started the swarm and gave join tokens):
+    the other two keep raft's quorum, so it is demoted and removed, and a new manager joins."""
+    uuid = world.create("h6", "plain", 1, masters=3)
+    created = world.wait_created(uuid)
+    port = int(created["api_address"].rsplit(":", 1)[1])
+    wait_until(lambda: world.healthy(uuid), 60, "h6 healthy")
+    state_before = world.state(uuid)
+    lost = world.node(uuid, "h6-master-0")
+    dirs = world.node_dirs(uuid, "h6-master-0")
+    make_unrestartable(world, uuid, "h6-master-0")
+
+    shown = wait_replaced(world, uuid, "h6-master-0")
+    assert shown["master_count"] == 3 and shown["node_count"] == 1, shown
+    managers = [n for n in world.state(uuid)["nodes"] if n["role"] == "manager"]
+    assert [n["hostname"] for n in managers] == ["h6-master-1", "h6-master-2", "h6-master-3"]
+    new = managers[-1]
+    assert new["address"] != lost["address"]
+    assert sorted(shown["master_addresses"]) == sorted(n["address"] for n in managers)
+    # The swarm has three managers again, all reachable, the lost one gone; the cluster's
+    # endpoint answers (the new manager listens on it too).
+    answer = httpx.get(f"http://127.0.0.1:{port}/nodes", timeout=10).json()
+    raft = {
+        n["Description"]["Hostname"]: (n["Status"]["State"], n["ManagerStatus"]["Reachability"])
+        for n in answer
+        if n["Spec"]["Role"] == "manager"
+    }
+    assert raft == {
+        "h6-master-1": ("ready", "reachable"),
+        "h6-master-2": ("ready", "reachable"),
+        "h6-master-3": ("ready", "reachable"),
+    }, raft
+    assert set(swarm_nodes(created["api_address"])) == {*raft, "h6-node-0"}
+    assert node_leftovers(state_before, lost, dirs) == []
+    messages = [(e["event"], e["message"]) for e in world.timeline(uuid)]
+    assert ("heal.progress", "h6-master-0: replaced by h6-master-3") in messages, messages
+    assert (
+        "heal.driver",
+        f"replaced manager h6-master-0 ({lost['address']}) by h6-master-3",
+    ) in messages, messages

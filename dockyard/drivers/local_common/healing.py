@@ -1,11 +1,13 @@
 """The healing loop of a local cluster (Swarm or Kubernetes), one node at a time.
 
 Nodes that stay down are restarted from their directories and must be ready again; a worker
-that is not is replaced by a new one. A manager or master is never removed or replaced: one
-that does not come back fails the heal, with a reason that says why it is refused (`refusal`:
-the only one, no quorum left, or replacement not built), and waits for a person. A
-replacement is recorded (new node added, old one marked `removing`) before anything
-changes, so a call repeated after a crash finishes it (`finish_replacements`).
+that is not is replaced by a new one. A manager or master that does not come back is
+replaced only by a driver that can (`replaces_masters`: Swarm) and only while the other
+masters keep quorum (`keeps_quorum`); otherwise it fails the heal, with a reason that says
+why it is refused (`refusal`: the only one, no quorum left, or replacement not built), and
+waits for a person. A replacement is recorded (new node added, old one marked `removing`)
+before anything changes, so a call repeated after a crash finishes it
+(`finish_replacements`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Healer(ABC, Generic[State]):
     #: A master as reasons name it, and the replicated store its replacement would join.
     master: str = "manager"
     members_of: str = "raft"
+    #: Whether `replace_master` is built: a lost master is replaced when quorum allows.
+    replaces_masters: bool = False
 
     @abstractmethod
     def lock(self, uuid: str) -> AbstractContextManager[object]:
@@ -77,6 +81,12 @@ class Healer(ABC, Generic[State]):
     ) -> None:
         """Drain and remove the workers `leaving`, and tear them down."""
 
+    def replace_master(
+        self, state: State, spec: ClusterSpec, node: Node, events: list[str]
+    ) -> Node:
+        """A new master in place of `node` (with `replaces_masters`); the new one."""
+        raise NotImplementedError
+
     @abstractmethod
     def save(self, state: State) -> None:
         """Write `state` to its state file."""
@@ -98,7 +108,7 @@ class Healer(ABC, Generic[State]):
             steps = StepCounter(spec.progress, total=PER_NODE * len(targets))
             restarted: list[str] = []
             replaced: list[str] = []
-            lost: list[str] = []
+            failed: list[Node] = []  # masters that did not come back: decided below
             for node in targets:
                 try:
                     self.restart(state, spec, node)
@@ -109,12 +119,21 @@ class Healer(ABC, Generic[State]):
                 except Exception as exc:
                     events.append(f"{node.hostname} did not {self.came_back}: {exc}")
                     if node.role != WORKER:
-                        lost.append(node.hostname)
+                        failed.append(node)
                         continue
                     new = self.replace(state, spec, node, events)
                     steps.step(f"{node.hostname}: replaced by {new.hostname}")
                     steps.step(f"{new.hostname}: {self.ready}")
                     replaced.append(f"{node.hostname} by {new.hostname}")
+            # Once every other node had its restart, quorum is known: the masters running now.
+            lost: list[str] = [n.hostname for n in failed]
+            if self.replaces_masters and keeps_quorum(state, len(failed)):
+                for node in failed:
+                    new = self.replace_master(state, spec, node, events)
+                    steps.step(f"{node.hostname}: replaced by {new.hostname}")
+                    steps.step(f"{new.hostname}: {self.ready}")
+                    replaced.append(f"{node.hostname} by {new.hostname}")
+                lost = []
             self.save(state)
         return self._result(state, restarted, replaced, lost, events)
 
@@ -155,6 +174,13 @@ class Healer(ABC, Generic[State]):
             return failed
         reason = "healed: " + ("; ".join(done) if done else "every node was running again")
         return self.complete(state, reason, events)
+
+
+def keeps_quorum(state: ClusterState, lost: int) -> bool:
+    """Whether the live masters without `lost` of them are a majority of all: then a lost
+    one can be removed and another added (never with one or two masters)."""
+    masters = sum(1 for n in state.live_nodes if n.role != WORKER)
+    return lost > 0 and masters - lost > masters // 2
 
 
 def refusal(masters: int, lost: Sequence[str], role: str, store: str) -> str:

@@ -2,7 +2,9 @@
 
 A node whose dockerd still runs but that swarm reports down is stopped first, so it restarts
 from its data-root like a dead one; a worker that does not come back is replaced by a new one
-that joins the swarm, and the old one is drained and removed.
+that joins the swarm, and the old one is drained and removed. A manager that does not come
+back, while the others keep the raft quorum, is demoted and removed (the raft group shrinks
+by one) before a new manager joins (it grows back).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from contextlib import AbstractContextManager
 from dockyard.drivers.base import ClusterSpec, DriverResult
 from dockyard.drivers.local_common.healing import Healer
 from dockyard.drivers.swarm_local import resize, results
-from dockyard.drivers.swarm_local.layout import ClusterState, Node
+from dockyard.drivers.swarm_local.layout import MANAGER, ClusterState, Node
 from dockyard.drivers.swarm_local.parts import DriverParts
 from dockyard.providers.docker_local import procs, swarm
 
@@ -27,6 +29,7 @@ class SwarmHealer(Healer[ClusterState]):
     restarted = "restarted from its data-root"
     restarted_suffix = " from their data-roots"
     came_back = "come back from its data-root"
+    replaces_masters = True
 
     def __init__(self, parts: DriverParts) -> None:
         self.parts = parts
@@ -46,10 +49,12 @@ class SwarmHealer(Healer[ClusterState]):
     def finish_replacements(
         self, state: ClusterState, spec: ClusterSpec, events: list[str]
     ) -> None:
+        leaving = [n for n in state.nodes if n.removing]
+        self.remove_managers(state, [n for n in leaving if n.role == MANAGER], events)
         unjoined = [n for n in state.live_nodes if not n.swarm_id]
         if unjoined:
             self.start_nodes(state, spec, unjoined)
-        self.remove_workers(state, spec, [n for n in state.nodes if n.removing], events)
+        self.remove_workers(state, spec, [n for n in leaving if n.role != MANAGER], events)
 
     def still_down(
         self, state: ClusterState, spec: ClusterSpec, wanted: Sequence[str]
@@ -87,6 +92,32 @@ class SwarmHealer(Healer[ClusterState]):
         self, state: ClusterState, spec: ClusterSpec, leaving: list[Node], events: list[str]
     ) -> None:
         resize.remove_workers(self.parts, state, leaving, events)
+
+    def replace_master(
+        self, state: ClusterState, spec: ClusterSpec, node: Node, events: list[str]
+    ) -> Node:
+        """Remove the lost manager first (the others keep quorum, checked by the caller),
+        then a new one joins: the raft group is never larger than before."""
+        new = state.add_node(MANAGER, spec.name)
+        node.removing = True
+        self.save(state)  # a repeated call finishes this replacement
+        self.remove_managers(state, [node], events)
+        self.start_nodes(state, spec, [new])  # joins as a manager, and is ready
+        events.append(f"replaced manager {node.hostname} ({node.address}) by {new.hostname}")
+        return new
+
+    def remove_managers(self, state: ClusterState, leaving: list[Node], events: list[str]) -> None:
+        """Demote and remove the managers `leaving` from the swarm, and tear them down."""
+        if not leaving:
+            return
+        with self.parts.swarm.manager(state) as api:
+            for node in leaving:
+                if node.swarm_id:
+                    swarm.remove_manager(api, node.swarm_id, self.parts.settings.start_timeout)
+        events += self.parts.nodes.teardown(state, leaving, graceful=True)
+        for node in leaving:
+            state.nodes.remove(node)
+            self.save(state)
 
     def save(self, state: ClusterState) -> None:
         self.parts.store.save(state)

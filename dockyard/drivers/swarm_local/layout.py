@@ -155,8 +155,9 @@ class ClusterState:
 
     @property
     def api_node(self) -> Node:
-        """The manager that starts the swarm (the first one)."""
-        return self.managers[0]
+        """The manager that starts the swarm, or gives join tokens: the first one that is not
+        being removed (a heal replacing a lost manager removes it)."""
+        return next(n for n in self.managers if not n.removing)
 
     def node(self, name: str) -> Node:
         return next(n for n in self.nodes if n.name == name)
@@ -178,8 +179,8 @@ class ClusterState:
         address = next((h for h in hosts if h not in taken), None)
         if address is None:
             raise RuntimeError(f"no free address left in {self.subnet}")
-        if role == MANAGER:
-            index = len(self.managers)
+        if role == MANAGER:  # after the highest: a replaced manager's name is not reused
+            index = 1 + max((int(n.name[1:]) for n in self.managers), default=-1)
             name, kind = f"m{index}", "master"
         else:
             index = self.next_worker

@@ -134,6 +134,31 @@ def remove(api: Any, node_id: str) -> None:
     api.api.remove_node(node_id, force=True)
 
 
+def remove_manager(api: Any, node_id: str, timeout: float) -> None:
+    """Demote a manager (the leader takes it out of the raft group, which needs the other
+    managers' quorum) and remove it from the swarm's list once it is a worker."""
+    import docker.errors  # here, not at the top: as daemon.client
+
+    node = api.nodes.get(node_id)
+    spec = dict(node.attrs["Spec"])
+    if spec.get("Role") != "worker":
+        spec["Role"] = "worker"
+        node.update(spec)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            remove(api, node_id)
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:  # "is a cluster manager": not demoted yet
+            if time.monotonic() > deadline:
+                raise SwarmError(
+                    f"manager {node_id} not removed within {timeout:.0f}s: {exc}"
+                ) from exc
+            time.sleep(0.5)
+
+
 def wait_ready(
     api: Any, node_ids: set[str], timeout: float, on_ready: Callable[[str], None] | None = None
 ) -> None:
