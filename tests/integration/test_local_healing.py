@@ -1,7 +1,9 @@
 """Acceptance of issue 18 on real local clusters: a real `dockyard` process (SQLite, its
 `local` and `k8s_local` drivers) heals nodes whose engine or supervisor is killed, leaves
 them down when a label says so, and after its own `kill -9` mid-create finishes the create
-at once.
+at once. A node that cannot restart (its data directory lost: `make_unrestartable`) is
+replaced: a Swarm or Kubernetes worker, a Swarm manager while the others keep quorum; the
+only manager is not, and the heal fails saying why.
 
 Healing acts once a node has been down for `heal_grace_seconds` (5 s here) and health is
 checked every 2 s. Waits are generous (the machine is shared); how long healing really takes
@@ -274,17 +276,27 @@ def test_killed_dockyard_finishes_its_create_at_once_after_a_restart(world: Worl
     world.restart()  # the module's settings again
 
 
-def make_unrestartable(world: World, uuid: str, hostname: str, data: str = "data") -> int:
+@dataclass
+class Lost:
+    """A node made unrestartable: the cluster's state before, its entry, its directories."""
+
+    before: dict[str, Any]
+    node: dict[str, Any]
+    dirs: list[Path]
+
+
+def make_unrestartable(world: World, uuid: str, hostname: str, data: str = "data") -> Lost:
     """Kill the node's dockerd (or supervisor) and lose its data directory (`data`: dockerd's
     data-root; the kubelet's is "kube-data"): a regular file takes the directory's place, so
     the restart cannot even create it ("File exists") and fails at once. This is what a node
     whose disk is lost or unreadable looks like; renaming keeps the old data on the host
     until the node's teardown (nothing inside it is mounted on the host)."""
-    old = kill_node(world, uuid, hostname)
-    data_root = world.node_dirs(uuid, hostname)[0] / data
+    lost = Lost(world.state(uuid), world.node(uuid, hostname), world.node_dirs(uuid, hostname))
+    kill_node(world, uuid, hostname)
+    data_root = lost.dirs[0] / data
     data_root.rename(data_root.with_name("data.lost"))
     data_root.write_text("this node's data-root is lost\n")
-    return old
+    return lost
 
 
 def wait_replaced(world: World, uuid: str, hostname: str) -> dict[str, Any]:
@@ -302,6 +314,35 @@ def wait_replaced(world: World, uuid: str, hostname: str) -> dict[str, Any]:
     return found
 
 
+def new_worker(world: World, uuid: str, shown: dict[str, Any], lost: Lost) -> dict[str, Any]:
+    """The worker that replaced `lost`: the node count is unchanged, the new worker has a
+    name and address of its own, and the cluster's addresses are those of its workers now."""
+    before = {n["hostname"]: n for n in lost.before["nodes"]}
+    assert shown["node_count"] == len([n for n in before.values() if n["role"] == "worker"])
+    workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
+    new: dict[str, Any] = next(n for n in workers if n["hostname"] not in before)
+    assert new["address"] != lost.node["address"]
+    assert sorted(shown["node_addresses"]) == sorted(n["address"] for n in workers)
+    return new
+
+
+def replacement_events(
+    world: World, uuid: str, lost: Lost, new: str, role: str
+) -> list[tuple[str, str]]:
+    """The heal's timeline says each step of the replacement of `lost` by `new`; returns
+    the timeline as (event, message)."""
+    old = lost.node["hostname"]
+    messages = [(e["event"], e["message"]) for e in world.timeline(uuid)]
+    driver = [m for e, m in messages if e == "heal.driver"]
+    assert any(m.startswith(f"{old} did not come back") for m in driver), messages
+    assert ("heal.progress", f"{old}: replaced by {new}") in messages, messages
+    progress = [m.lower() for e, m in messages if e == "heal.progress"]  # "ready", "Ready"
+    assert f"{new}: ready" in progress, messages
+    replaced = f"replaced {role} {old} ({lost.node['address']}) by {new}"
+    assert replaced in driver, messages
+    return messages
+
+
 def swarm_nodes(api_address: str) -> dict[str, tuple[str, str]]:
     """hostname -> (state, availability) as the swarm lists its nodes."""
     port = api_address.rsplit(":", 1)[1]
@@ -316,19 +357,10 @@ def test_a_worker_that_cannot_restart_is_replaced(world: World) -> None:
     uuid = world.create("h4", "plain", 2)
     created = world.wait_created(uuid)
     wait_until(lambda: world.healthy(uuid), 60, "h4 healthy")
-    state_before = world.state(uuid)
-    lost = world.node(uuid, "h4-node-1")
-    dirs = world.node_dirs(uuid, "h4-node-1")
-    make_unrestartable(world, uuid, "h4-node-1")
+    lost = make_unrestartable(world, uuid, "h4-node-1")
 
     shown = wait_replaced(world, uuid, "h4-node-1")
-    # The node count is unchanged: a new worker (new name and address) in the old one's place.
-    assert shown["node_count"] == 2
-    workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
-    new = next(n for n in workers if n["hostname"] != "h4-node-0")
-    assert new["hostname"] not in {n["hostname"] for n in state_before["nodes"]}
-    assert new["address"] != lost["address"]
-    assert sorted(shown["node_addresses"]) == sorted(n["address"] for n in workers)
+    new = new_worker(world, uuid, shown, lost)
     assert procs.alive(procs.ProcessRef(new["pid"], new["start_time"]))
     assert shown["health_status_reason"][new["hostname"]] == "Ready", shown
     assert "h4-node-1" not in shown["health_status_reason"], shown
@@ -340,17 +372,8 @@ def test_a_worker_that_cannot_restart_is_replaced(world: World) -> None:
         new["hostname"]: ("ready", "active"),
     }, listed
     # Nothing of the dead node is left on the host.
-    assert node_leftovers(state_before, lost, dirs) == []
-    timeline = world.timeline(uuid)
-    messages = [(e["event"], e["message"]) for e in timeline]
-    assert any(
-        e == "heal.driver" and m.startswith("h4-node-1 did not come back") for e, m in messages
-    ), messages
-    assert ("heal.progress", f"h4-node-1: replaced by {new['hostname']}") in messages, messages
-    assert any(
-        e == "heal.driver" and m.startswith(f"replaced worker h4-node-1 ({lost['address']}) by")
-        for e, m in messages
-    ), messages
+    assert node_leftovers(lost.before, lost.node, lost.dirs) == []
+    messages = replacement_events(world, uuid, lost, new["hostname"], "worker")
     complete = [m for e, m in messages if e == "heal.complete"]
     assert any(f"replaced h4-node-1 by {new['hostname']}" in m for m in complete), messages
 
@@ -400,28 +423,15 @@ def test_a_kubernetes_worker_that_cannot_restart_is_replaced(world: World) -> No
     uuid = world.create("hr", "k8s-replace", 2)
     created = world.wait_created(uuid, timeout=900)
     wait_until(lambda: world.healthy(uuid), 120, "hr healthy")
-    state_before = world.state(uuid)
-    lost = world.node(uuid, "hr-node-1")
-    dirs = world.node_dirs(uuid, "hr-node-1")
-    make_unrestartable(world, uuid, "hr-node-1", data="kube-data")
+    lost = make_unrestartable(world, uuid, "hr-node-1", data="kube-data")
 
     shown = wait_replaced(world, uuid, "hr-node-1")
-    assert shown["node_count"] == 2
-    workers = [n for n in world.state(uuid)["nodes"] if n["role"] == "worker"]
-    new = next(n for n in workers if n["hostname"] != "hr-node-0")
-    assert new["hostname"] not in {n["hostname"] for n in state_before["nodes"]}
-    assert new["address"] != lost["address"]
-    assert sorted(shown["node_addresses"]) == sorted(n["address"] for n in workers)
+    new = new_worker(world, uuid, shown, lost)
     # The kube-apiserver has the new node Ready, and the dead one no more.
     ready = kube_nodes(world, uuid, created["api_address"])
     assert ready == {"hr-master-0": True, "hr-node-0": True, new["hostname"]: True}, ready
-    assert node_leftovers(state_before, lost, dirs) == []
-    messages = [(e["event"], e["message"]) for e in world.timeline(uuid)]
-    assert ("heal.progress", f"hr-node-1: replaced by {new['hostname']}") in messages, messages
-    assert any(
-        e == "heal.driver" and m.startswith(f"replaced worker hr-node-1 ({lost['address']}) by")
-        for e, m in messages
-    ), messages
+    assert node_leftovers(lost.before, lost.node, lost.dirs) == []
+    replacement_events(world, uuid, lost, new["hostname"], "worker")
 
 
 def test_the_only_manager_that_cannot_restart_is_not_replaced(world: World) -> None:
@@ -455,17 +465,14 @@ def test_a_manager_that_cannot_restart_is_replaced_while_the_others_keep_quorum(
     created = world.wait_created(uuid)
     port = int(created["api_address"].rsplit(":", 1)[1])
     wait_until(lambda: world.healthy(uuid), 60, "h6 healthy")
-    state_before = world.state(uuid)
-    lost = world.node(uuid, "h6-master-0")
-    dirs = world.node_dirs(uuid, "h6-master-0")
-    make_unrestartable(world, uuid, "h6-master-0")
+    lost = make_unrestartable(world, uuid, "h6-master-0")
 
     shown = wait_replaced(world, uuid, "h6-master-0")
     assert shown["master_count"] == 3 and shown["node_count"] == 1, shown
     managers = [n for n in world.state(uuid)["nodes"] if n["role"] == "manager"]
     assert [n["hostname"] for n in managers] == ["h6-master-1", "h6-master-2", "h6-master-3"]
     new = managers[-1]
-    assert new["address"] != lost["address"]
+    assert new["address"] != lost.node["address"]
     assert sorted(shown["master_addresses"]) == sorted(n["address"] for n in managers)
     # The swarm has three managers again, all reachable, the lost one gone; the cluster's
     # endpoint answers (the new manager listens on it too).
@@ -481,10 +488,5 @@ def test_a_manager_that_cannot_restart_is_replaced_while_the_others_keep_quorum(
         "h6-master-3": ("ready", "reachable"),
     }, raft
     assert set(swarm_nodes(created["api_address"])) == {*raft, "h6-node-0"}
-    assert node_leftovers(state_before, lost, dirs) == []
-    messages = [(e["event"], e["message"]) for e in world.timeline(uuid)]
-    assert ("heal.progress", "h6-master-0: replaced by h6-master-3") in messages, messages
-    assert (
-        "heal.driver",
-        f"replaced manager h6-master-0 ({lost['address']}) by h6-master-3",
-    ) in messages, messages
+    assert node_leftovers(lost.before, lost.node, lost.dirs) == []
+    replacement_events(world, uuid, lost, "h6-master-3", "manager")
