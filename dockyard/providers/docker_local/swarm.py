@@ -136,22 +136,24 @@ def remove(api: Any, node_id: str) -> None:
 
 def remove_manager(api: Any, node_id: str, timeout: float) -> None:
     """Demote a manager (the leader takes it out of the raft group, which needs the other
-    managers' quorum) and remove it from the swarm's list once it is a worker."""
+    managers' quorum) and remove it from the swarm's list once it is a worker; retried for
+    `timeout` seconds while the swarm has no leader (an election after the lost manager
+    led) or the demotion is not done yet."""
     import docker.errors  # here, not at the top: as daemon.client
 
-    node = api.nodes.get(node_id)
-    spec = dict(node.attrs["Spec"])
-    if spec.get("Role") != "worker":
-        spec["Role"] = "worker"
-        node.update(spec)
     deadline = time.monotonic() + timeout
     while True:
         try:
+            node = api.nodes.get(node_id)
+            spec = dict(node.attrs["Spec"])
+            if spec.get("Role") != "worker":
+                spec["Role"] = "worker"
+                node.update(spec)
             remove(api, node_id)
             return
         except docker.errors.NotFound:
             return
-        except docker.errors.APIError as exc:  # "is a cluster manager": not demoted yet
+        except docker.errors.APIError as exc:
             if time.monotonic() > deadline:
                 raise SwarmError(
                     f"manager {node_id} not removed within {timeout:.0f}s: {exc}"
