@@ -14,8 +14,11 @@ result and the reason for each failure are in docs/api.md, "magnum-tempest-plugi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,9 +36,17 @@ SUBSET = {
 REGEX = "^(" + "|".join(name.replace(".", r"\.") for name in sorted(SUBSET)) + r")\b"
 
 
-def test_plugin_builds_signs_for_and_deletes_a_real_cluster(tmp_path: Path) -> None:
+@pytest.fixture
+def run_dir() -> Iterator[Path]:
+    """A short folder for the run (the cluster's state lives there; socket paths are short)."""
+    made = Path(tempfile.mkdtemp(prefix="dyk-tempest-", dir="/tmp"))
+    yield made
+    shutil.rmtree(made, ignore_errors=True)
+
+
+def test_plugin_builds_signs_for_and_deletes_a_real_cluster(run_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["TEMPEST_RUN_DIR"] = str(tmp_path / "run")
+    env["TEMPEST_RUN_DIR"] = str(run_dir)
     started = time.time()
     proc = subprocess.run(
         [str(ROOT / "scripts" / "run-tempest"), "--fast", "--regex", REGEX],
