@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import openstack
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "tests"), str(Path(__file__).resolve().parent)]
@@ -165,18 +163,8 @@ class Server(ThreadingHTTPServer):
         self.standin = standin
 
 
-def ensure_image(keystone_url: str, admin_password: str) -> None:
-    auth = v3.Password(
-        auth_url=keystone_url,
-        username="admin",
-        password=admin_password,
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-    )
-    conn = openstack.connection.Connection(
-        session=session.Session(auth=auth), region_name="RegionOne"
-    )
+def ensure_image(identity: Identity) -> None:
+    conn = openstack.connection.Connection(session=identity.api.session, region_name="RegionOne")
     if conn.image.find_image(IMAGE) is None:
         conn.image.create_image(
             name=IMAGE,
@@ -189,8 +177,8 @@ def ensure_image(keystone_url: str, admin_password: str) -> None:
 
 def main() -> None:
     keystone_url, admin_password, ready = sys.argv[1:4]
-    ensure_image(keystone_url, admin_password)
     identity = Identity(keystone_url, admin_password)
+    ensure_image(identity)
     Handler.keypairs = Keypairs(identity)
     standin = NovaNeutronStandIn(cloud_data())
     server = Server(standin)
