@@ -1,9 +1,14 @@
-"""Volumes in local Swarm clusters: `volume_driver = rexray` served by Dockyard's plugin.
+"""Nodes of local clusters that Dockyard's volume plugin serves.
 
-Each node of such a cluster gets the plugin's socket in its private plugin dir (bound over
-the node's /run/docker/plugins), named for the node, scoped to the cluster's project, and
-with the cluster's `rexray_preempt` label deciding whether the node may take over a volume
-another node holds.
+- Swarm (`local` driver) clusters whose template says `volume_driver = rexray`: each node's
+  engine finds the plugin's socket in its private plugin dir (bound over the node's
+  /run/docker/plugins), and the cluster's `rexray_preempt` label decides whether a node may
+  take over a volume another node holds.
+- Every Kubernetes (`k8s_local`) cluster: the nodes' `dockyard/volume` FlexVolume driver
+  calls the plugin through the same socket when the kubelet mounts a pod's volume
+  (docs/local-kubernetes.md, "Volumes for pods").
+
+Each socket is named for its node and scoped to the cluster's project.
 """
 
 from __future__ import annotations
@@ -12,33 +17,35 @@ import os
 
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
-from dockyard.drivers.swarm_local.driver import LocalDriver
+from dockyard.drivers.local_common.driver import LocalDriverBase
 from dockyard.services.runtime import Runtime
 
-DRIVER = "local"
+#: Cluster driver -> the template `volume_driver` whose clusters get the plugin (None: all).
+SERVED_DRIVERS: dict[str, str | None] = {"local": "rexray", "k8s_local": None}
 
 
 def engine_sockets(rt: Runtime) -> list[EngineSocket]:
-    """Plugin sockets of the nodes of rexray-enabled local clusters."""
-    driver = rt.drivers.drivers.get(DRIVER)
-    if not isinstance(driver, LocalDriver):
-        return []  # the local driver is not enabled in this process
-    with rt.db.read() as session:
-        clusters = [
-            (c.uuid, c.project_id, dict(c.labels or {}), dict(c.driver_state or {}))
-            for c in cluster_repo.with_volume_driver(session, DRIVER, "rexray")
-        ]
+    """Plugin sockets of the nodes of the local clusters the plugin serves."""
     sockets = []
-    for uuid, project_id, labels, driver_state in clusters:
-        preempt = str(labels.get("rexray_preempt", "false")).lower() == "true"
-        for node, plugins_dir, docker_url in driver.plugin_endpoints(driver_state):
-            sockets.append(
-                EngineSocket(
-                    path=os.path.join(plugins_dir, f"{PLUGIN_NAME}.sock"),
-                    engine=f"cluster:{uuid}/{node}",
-                    project_id=project_id,
-                    preempt=preempt,
-                    docker_url=docker_url,
+    for name, volume_driver in SERVED_DRIVERS.items():
+        driver = rt.drivers.drivers.get(name)
+        if not isinstance(driver, LocalDriverBase):
+            continue  # that driver is not enabled in this process
+        with rt.db.read() as session:
+            clusters = [
+                (c.uuid, c.project_id, dict(c.labels or {}), dict(c.driver_state or {}))
+                for c in cluster_repo.live_of_driver(session, name, volume_driver)
+            ]
+        for uuid, project_id, labels, driver_state in clusters:
+            preempt = str(labels.get("rexray_preempt", "false")).lower() == "true"
+            for node, plugins_dir, docker_url in driver.plugin_endpoints(driver_state):
+                sockets.append(
+                    EngineSocket(
+                        path=os.path.join(plugins_dir, f"{PLUGIN_NAME}.sock"),
+                        engine=f"cluster:{uuid}/{node}",
+                        project_id=project_id,
+                        preempt=preempt,
+                        docker_url=docker_url,
+                    )
                 )
-            )
     return sockets

@@ -8,9 +8,8 @@ node while it holds the volume (not multiattach), the volume cannot be deleted i
 after the pod is deleted the next pod, on the other node, reads what the first wrote. The
 data is in the volume's image at the end.
 
-Which sockets the plugin serves comes from `driver.plugin_endpoints`, turned into
-EngineSockets here the way services/cluster_volumes.py does for rexray Swarm clusters: that
-service does not list k8s_local clusters yet (docs/local-kubernetes.md, "Volumes for pods").
+Which sockets the plugin serves comes from the product's service
+(services/cluster_volumes.engine_sockets) reading the cluster's row, as in a running dockyard.
 
 Needs root, docker.io, loop devices and scripts/install-kubernetes (require_host).
 """
@@ -20,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,13 +34,12 @@ from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.certs.x509 import generate_ca
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
-from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
+from dockyard.db.models import Cluster
 from dockyard.drivers.base import ClusterSpec, Outcome
 from dockyard.drivers.k8s_local.driver import LocalKubernetesDriver
-from dockyard.drivers.k8s_local.settings import KubeSettings
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.kube_local.binaries import KubeBinaries
-from dockyard.services import volumes
+from dockyard.services import cluster_volumes, volumes
 from dockyard.services.runtime import Runtime
 from dockyard.volume_drivers.local import LocalVolumeDriver
 
@@ -166,30 +165,42 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("k8s-volumes")
     db_url = f"sqlite:///{tmp}/dockyard.sqlite"
-    rt = make_runtime(tmp, db_url, {"volume": {"local_root": str(tmp / "volumes")}})
-    # Before the nodes start: volumes mounted later must propagate into their namespaces.
-    volumes.prepare_host(rt)
     pool = free_test_pool()
     local = LocalSettings(
         state_dir=str(tmp / "state"), run_dir=f"/run/dykv-{os.getpid()}", address_pool=pool
     )
-    driver = LocalKubernetesDriver(KubeSettings(local))
+    rt = make_runtime(
+        tmp,
+        db_url,
+        {"volume": {"local_root": str(tmp / "volumes")}},
+        config_sections={
+            "local_driver": {
+                "state_dir": local.state_dir,
+                "run_dir": local.run_dir,
+                "address_pool": pool,
+            }
+        },
+    )
+    # Before the nodes start: volumes mounted later must propagate into their namespaces.
+    volumes.prepare_host(rt)
+    # The runtime's own k8s_local driver, so the sockets the plugin serves come from the
+    # product's service (cluster_volumes.engine_sockets), not from the test.
+    driver = rt.drivers.get("k8s_local")
+    assert isinstance(driver, LocalKubernetesDriver)
     plugin: PluginSockets | None = None
     try:
         spec = make_spec(generate_ca("kv"), name="kv", workers=2, coe="kubernetes")
         created = driver.create_cluster(CTX, spec)
         assert created.outcome is Outcome.COMPLETE, created.reason
         spec = replace(spec, driver_state=created.driver_state or {})
-        sockets = [
-            EngineSocket(
-                path=os.path.join(plugins_dir, f"{PLUGIN_NAME}.sock"),
-                engine=f"cluster:{spec.uuid}/{node}",
-                project_id=spec.project_id,
-                docker_url=docker_url,
-            )
-            for node, plugins_dir, docker_url in driver.plugin_endpoints(spec.driver_state)
-        ]
-        plugin = PluginSockets(rt, engines=lambda: list(sockets))
+        _record(rt, spec)
+        sockets = cluster_volumes.engine_sockets(rt)
+        assert sorted(s.engine for s in sockets) == sorted(
+            f"cluster:{spec.uuid}/{node}"
+            for node, _, _ in driver.plugin_endpoints(spec.driver_state)
+        )
+        assert {s.docker_url for s in sockets} == {None}
+        plugin = PluginSockets(rt, engines=lambda: cluster_volumes.engine_sockets(rt))
         plugin.start()
         state = driver.nodes.load(spec)
         assert state is not None
@@ -210,6 +221,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True)
         rt.db.dispose()
         assert problems == []
+
+
+def _record(rt: Runtime, spec: ClusterSpec) -> None:
+    """The cluster's row, as the conductor leaves it after a create (what the plugin's
+    service reads: driver, project, labels, driver_state)."""
+    with rt.db.write() as session:
+        session.add(
+            Cluster(
+                uuid=spec.uuid,
+                name=spec.name,
+                project_id=spec.project_id,
+                user_id="u",
+                cluster_template_id=str(uuid.uuid4()),
+                driver="k8s_local",
+                labels={},
+                status="CREATE_COMPLETE",
+                driver_state=dict(spec.driver_state),
+            )
+        )
 
 
 def test_a_dockyard_volume_outlives_its_pod_and_moves_to_another_node(world: World) -> None:

@@ -34,18 +34,16 @@ def get_by_uuid(session: Session, cluster_uuid: str) -> Cluster | None:
     return session.scalars(select(Cluster).where(Cluster.uuid == cluster_uuid)).first()
 
 
-def with_volume_driver(session: Session, driver: str, volume_driver: str) -> list[Cluster]:
-    """Clusters of cluster driver `driver` whose template names `volume_driver`, not being
-    deleted."""
-    query = (
-        select(Cluster)
-        .join(ClusterTemplate, ClusterTemplate.uuid == Cluster.cluster_template_id)
-        .where(
-            Cluster.driver == driver,
-            ClusterTemplate.volume_driver == volume_driver,
-            Cluster.status.not_like("DELETE_%"),
-        )
-    )
+def live_of_driver(
+    session: Session, driver: str, volume_driver: str | None = None
+) -> list[Cluster]:
+    """Clusters of cluster driver `driver` not being deleted; only those whose template names
+    `volume_driver` when it is given."""
+    query = select(Cluster).where(Cluster.driver == driver, Cluster.status.not_like("DELETE_%"))
+    if volume_driver is not None:
+        query = query.join(
+            ClusterTemplate, ClusterTemplate.uuid == Cluster.cluster_template_id
+        ).where(ClusterTemplate.volume_driver == volume_driver)
     return list(session.scalars(query))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 from dockyard.common.context import RequestContext
 from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Health, NodeGroupSpec
@@ -46,6 +46,13 @@ class LocalDriverBase(ClusterDriver):
 
     def check_host(self) -> None:
         refuse(self.refused_as, self.host_problems())
+
+    @abstractmethod
+    def plugin_endpoints(
+        self, driver_state: Mapping[str, Any]
+    ) -> list[tuple[str, str, str | None]]:
+        """(node name, plugin dir, docker URL or None) of each node Dockyard's volume plugin
+        serves, from the cluster's driver_state: where the plugin puts the node's socket."""
 
     def create_cluster(self, ctx: RequestContext, spec: ClusterSpec) -> DriverResult:
         self.check_host()

@@ -136,7 +136,9 @@ class LocalDriver(LocalDriverBase):
             return [f"local clusters not resumed: {exc}"]
         return recovery.resume(self._parts, on_disk, inventory)
 
-    def plugin_endpoints(self, driver_state: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    def plugin_endpoints(
+        self, driver_state: Mapping[str, Any]
+    ) -> list[tuple[str, str, str | None]]:
         """(node name, plugin dir, docker URL) of each node of a rexray cluster, from its
         driver_state: where Dockyard's volume plugin puts the node's socket."""
         return volume_plugin.plugin_endpoints(self.nodes, driver_state)

@@ -17,13 +17,13 @@ from dockyard.drivers.swarm_local.nodes import NodeManager
 
 def plugin_endpoints(
     nodes: NodeManager, driver_state: Mapping[str, Any]
-) -> list[tuple[str, str, str]]:
+) -> list[tuple[str, str, str | None]]:
     """(node name, plugin dir, docker URL) of each node of a rexray cluster, from its
     driver_state: where Dockyard's volume plugin puts the node's socket."""
     state = ClusterState.from_driver_state(driver_state)
     if state is None or not state.rexray:
         return []
-    found = []
+    found: list[tuple[str, str, str | None]] = []
     for node in state.live_nodes:
         cfg = nodes.config(state, node)
         found.append((node.name, cfg.plugins_dir, f"unix://{cfg.socket_path}"))

@@ -22,9 +22,11 @@ from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import templates as template_repo
 from dockyard.domain.status import ClusterStatus
 from dockyard.providers.docker_local.tcp_client import ClientTls, tcp_client
-from dockyard.services.cluster_volumes import DRIVER
 from dockyard.services.containers.validation import Mount
 from dockyard.services.runtime import Runtime
+
+#: The cluster driver whose clusters take containers (local Swarm).
+DRIVER = "local"
 
 #: Cluster statuses a new container may be placed in.
 READY = frozenset({ClusterStatus.CREATE_COMPLETE.value, ClusterStatus.UPDATE_COMPLETE.value})
