@@ -284,7 +284,7 @@ def sync_in_progress(rt: Runtime) -> int:
         ).all()
         waiting: dict[str, list[tuple[str, ClusterSpec]]] = {}
         for cluster, op in rows:
-            if op.params.get(runner.POLLING):
+            if op.polling:
                 waiting.setdefault(cluster.driver, []).append(
                     (op.uuid, specs.build(session, cluster))
                 )

@@ -32,7 +32,6 @@ from openstack import connection
 
 from dockyard.common.context import RequestContext
 from dockyard.conductor import periodics
-from dockyard.conductor.runner import POLLING
 from dockyard.conf import load_config
 from dockyard.db import migration
 from dockyard.db.models import Cluster, Operation
@@ -469,7 +468,7 @@ def test_periodic_sync_calls_per_period(
             cluster = session.query(Cluster).filter_by(uuid=cluster_uuid).one()
             cluster.driver_state = {"stack_id": stack_id, "stack_name": name}
             op = session.query(Operation).filter_by(uuid=cluster.active_operation_id).one()
-            op.params = {**op.params, POLLING: True}
+            op.polling = True
     for rt, expected in ((global_list, 1), (per_cluster, 100)):
         periodics.sync_in_progress(rt)  # warm-up: tokens and endpoint discovery
         before = len(heat.settled_requests())
