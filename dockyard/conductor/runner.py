@@ -30,6 +30,7 @@ from dockyard.common.context import RequestContext
 from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import nodegroups as nodegroup_ops
 from dockyard.conductor import progress, retries, specs
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import events as event_repo
@@ -44,7 +45,6 @@ from dockyard.domain.status import (
 )
 from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Outcome
 from dockyard.notifications import clusters as notify
-from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class DriverCall:
 
 
 @contextmanager
-def write(rt: Runtime) -> Iterator[Session]:
+def write(rt: ConductorDeps) -> Iterator[Session]:
     """A write transaction; the notifications it queued are sent once it has committed."""
     with rt.db.write() as session:
         yield session
@@ -88,7 +88,9 @@ def queue_notification(session: Session, op: Operation, cluster: Cluster, outcom
     )
 
 
-def run(rt: Runtime, op_uuid: str, owner: str, cancelled: threading.Event | None = None) -> None:
+def run(
+    rt: ConductorDeps, op_uuid: str, owner: str, cancelled: threading.Event | None = None
+) -> None:
     """Execute (or continue) operation `op_uuid`, which `owner` has just claimed.
 
     `cancelled` is set when the operation was taken over or ended meanwhile (a delete, the
@@ -207,7 +209,7 @@ def _until_cancelled(
         return result
 
 
-def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
+def _retry_later(rt: ConductorDeps, op_uuid: str, owner: str, exc: Exception) -> bool:
     """Queue another try of a call that met a transient error, with backoff, and record why in
     the timeline. False when it cannot be retried (deadline too close, taken over)."""
     with write(rt) as session:
@@ -238,7 +240,7 @@ def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
 
 
 def _replace_once(
-    rt: Runtime, op_uuid: str, already: list[str] | None, replace: Callable[[], list[str]]
+    rt: ConductorDeps, op_uuid: str, already: list[str] | None, replace: Callable[[], list[str]]
 ) -> list[str]:
     """Run `replace` (new certificates stored, returns the references they replaced) once per
     operation: a retry after a crash reuses what the first run made (`already`)."""
@@ -291,7 +293,7 @@ def _call_driver(
     return driver.rotate_ca(ctx, spec)
 
 
-def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
+def record(rt: ConductorDeps, op_uuid: str, owner: str, result: DriverResult) -> None:
     """Write a driver result, if this conductor still owns the operation."""
     with write(rt) as session:
         locked = op_repo.lock(session, op_uuid, owner)

@@ -30,6 +30,7 @@ from harness.keystone import KeystoneCloud
 from harness.waiting import wait_until
 from openstack import connection
 
+from dockyard.cmd.wiring import build_runtime
 from dockyard.common.context import RequestContext
 from dockyard.conductor import periodics
 from dockyard.conf import load_config
@@ -39,7 +40,6 @@ from dockyard.drivers.base import ClusterSpec
 from dockyard.drivers.heat.driver import HeatDriver
 from dockyard.providers.openstack.orchestration import Orchestration
 from dockyard.services import cluster_templates, clusters
-from dockyard.services.runtime import build_runtime
 
 pytest_plugins = ["harness.fixtures"]
 pytestmark = [pytest.mark.client, pytest.mark.keystone, pytest.mark.heat]
