@@ -26,6 +26,7 @@ from dockyard.db.repositories.certificates import DatabaseCertificateRows
 from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
 from dockyard.notifications.notifier import Notifier
+from dockyard.services import service_user
 from dockyard.services.images import ImageCatalog
 from dockyard.services.openstack_checks import OpenStackChecks
 from dockyard.services.policy import PolicyEnforcer
@@ -74,11 +75,11 @@ def build_cert_store(conf: cfg.ConfigOpts, db: Database) -> CertStore:
 
 def _barbican_client(conf: cfg.ConfigOpts) -> Any:
     """A barbicanclient on the [keystone_authtoken] service user's session ([barbican_client])."""
-    from barbicanclient import client as barbican
+    from dockyard.providers.openstack import barbican
 
     options = conf.barbican_client
-    return barbican.Client(
-        session=keystone_authtoken.service_session(conf),
+    return barbican.client(
+        service_user.session(conf),
         region_name=options.region_name,
         interface=options.endpoint_type.removesuffix("URL"),
         endpoint=options.endpoint or None,
@@ -95,10 +96,7 @@ def _service_auth(conf: cfg.ConfigOpts) -> Any:
     """Dockyard's service user from [keystone_authtoken], in keystone mode; else None."""
     if conf.auth.strategy != "keystone":
         return None
-    from keystoneauth1 import loading as ks_loading
-
-    keystone_authtoken.register_auth(conf)
-    return ks_loading.load_auth_from_conf_options(conf, keystone_authtoken.GROUP)
+    return keystone_authtoken.load_auth(conf)
 
 
 def _auth_url(conf: cfg.ConfigOpts) -> str | None:

@@ -18,8 +18,8 @@ from oslo_config import cfg
 
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
-from dockyard.conf import keystone_authtoken
 from dockyard.domain.images import Image
+from dockyard.services import service_user
 from dockyard.services.images import ImageCatalog
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class OpenStackChecks:
             if self._sessions is None:
                 group = self.conf.openstack
                 try:
-                    service = keystone_authtoken.service_session(self.conf)
+                    service = service_user.session(self.conf)
                 except (cfg.Error, ValueError) as exc:
                     raise exceptions.ServiceUnavailable(
                         service="OpenStack lookups",
