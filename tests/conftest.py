@@ -33,11 +33,12 @@ from harness.host import require_host_now  # noqa: E402
 from harness.waiting import wait_until  # noqa: E402
 
 from dockyard.api.app import create_app  # noqa: E402
+from dockyard.cmd.wiring import build_conductor, build_runtime  # noqa: E402
 from dockyard.conductor.worker import Conductor  # noqa: E402
 from dockyard.conf import load_config  # noqa: E402
 from dockyard.db import migration  # noqa: E402
 from dockyard.providers.block_local import mounts  # noqa: E402
-from dockyard.services.runtime import Runtime, build_runtime  # noqa: E402
+from dockyard.services.runtime import Runtime  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MYSQL_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/"
@@ -227,7 +228,7 @@ def running_api(runtime: Runtime) -> Iterator[Api]:
     """The app in-process (TestClient) with an embedded conductor on `runtime`."""
     from fastapi.testclient import TestClient
 
-    conductor = Conductor(runtime)
+    conductor = build_conductor(runtime)
     conductor.start()
     try:
         with TestClient(create_app(runtime)) as client:

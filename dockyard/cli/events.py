@@ -14,10 +14,9 @@ from osc_lib import exceptions
 from osc_lib.command import command
 
 from dockyard.cli.http import item_path, request
+from dockyard.domain.status import settled as cluster_settled
 
 COLUMNS = ("id", "created_at", "event", "level", "status", "progress", "message")
-# Operation states that mean "still going" (see docs/api.md).
-ACTIVE_STATES = ("PENDING", "RUNNING")
 
 
 def percent(fraction: float | None) -> str:
@@ -39,10 +38,9 @@ def line(event: dict[str, Any]) -> str:
 
 
 def settled(body: dict[str, Any]) -> bool:
-    """No operation runs or waits on the cluster any more."""
-    return not str(body.get("status") or "").endswith("_IN_PROGRESS") and not any(
-        op.get("state") in ACTIVE_STATES for op in body.get("operations", [])
-    )
+    """No operation runs or waits on the cluster any more (`domain.status.settled`)."""
+    states = [str(op.get("state")) for op in body.get("operations", [])]
+    return cluster_settled(body.get("status"), states)
 
 
 class Timeline:

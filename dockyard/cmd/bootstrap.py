@@ -10,10 +10,11 @@ from oslo_config import cfg
 from sqlalchemy import exc as sa_exc
 
 from dockyard.cmd import startup
+from dockyard.cmd.wiring import build_runtime
 from dockyard.common import logcontext
 from dockyard.conf import check_values, database_url, load_config
 from dockyard.db import migration
-from dockyard.services.runtime import Runtime, build_runtime
+from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from dockyard.cmd import bootstrap
 from dockyard.common import exceptions
 from dockyard.common.context import admin_context
 from dockyard.domain.certificates import days_left
+from dockyard.domain.status import COMPLETE, settled
 from dockyard.services import certificates, clusters
 from dockyard.services.runtime import Runtime
 
@@ -76,9 +77,9 @@ def _renew(rt: Runtime, cluster: str, wait: bool, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         shown = clusters.get(rt, ctx, uuid).cluster
-        if not shown.status.endswith("_IN_PROGRESS"):
+        if settled(shown.status):
             print(f"{shown.status}: {shown.status_reason or ''}")
-            return 0 if shown.status.endswith("_COMPLETE") else 1
+            return 0 if shown.status in COMPLETE else 1
         time.sleep(1.0)
     print(f"still running after {timeout:.0f}s (is a conductor running?)")
     return 1

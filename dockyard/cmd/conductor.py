@@ -9,7 +9,7 @@ from types import FrameType
 from dockyard.api.docker_plugin.server import PluginSockets
 from dockyard.cmd.bootstrap import prepare
 from dockyard.cmd.startup import one_line_errors
-from dockyard.conductor.worker import Conductor
+from dockyard.cmd.wiring import build_conductor
 
 PROG = "dockyard-conductor"
 
@@ -17,7 +17,7 @@ PROG = "dockyard-conductor"
 def main() -> None:
     with one_line_errors(PROG):
         rt = prepare(prog=PROG)
-    conductor = Conductor(rt)
+    conductor = build_conductor(rt)
     stopped = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -25,11 +25,11 @@ from dockyard.api.metrics import MULTIPROCESS_ENV
 from dockyard.cmd import startup
 from dockyard.cmd import workers as api_workers
 from dockyard.cmd.bootstrap import setup_logging
+from dockyard.cmd.wiring import build_conductor, build_runtime
 from dockyard.conductor import periodics
-from dockyard.conductor.worker import Conductor
 from dockyard.conf import load_config
 from dockyard.services import containers
-from dockyard.services.runtime import Runtime, build_runtime
+from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 # The command line a `dockyard-api` worker process rebuilds its configuration from.
@@ -182,7 +182,7 @@ def serve(rt: Runtime, *, with_conductor: bool, listener: socket.socket | None =
         return
     if workers > 1:
         LOG.warning("[api] workers is ignored by `dockyard`: use dockyard-api for several")
-    conductor = Conductor(rt) if with_conductor else None
+    conductor = build_conductor(rt) if with_conductor else None
     if conductor is not None:
         conductor.start()
     stop = _start_heartbeat(rt)

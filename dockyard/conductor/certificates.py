@@ -12,11 +12,11 @@ import dataclasses
 
 from dockyard.certs import x509
 from dockyard.certs.x509 import KeyPair
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.domain.certificates import CLIENT
 from dockyard.drivers.base import ClusterSpec
-from dockyard.services.runtime import Runtime
 
 # Certificate kind -> the cluster column that references it.
 REF_COLUMNS = {
@@ -32,19 +32,19 @@ def ca_kinds(coe: str) -> tuple[str, ...]:
     return ("ca", "etcd_ca", "front_proxy_ca") if coe == "kubernetes" else ("ca",)
 
 
-def _admin(rt: Runtime, ca: KeyPair) -> KeyPair:
+def _admin(rt: ConductorDeps, ca: KeyPair) -> KeyPair:
     days = int(rt.conf.x509.term_of_validity)
     return x509.issue(ca, "admin", client=True, organization="system:masters", validity_days=days)
 
 
-def _generate(rt: Runtime, name: str, coe: str) -> dict[str, KeyPair]:
+def _generate(rt: ConductorDeps, name: str, coe: str) -> dict[str, KeyPair]:
     days = int(rt.conf.x509.term_of_validity)
     pairs: dict[str, KeyPair] = {kind: x509.generate_ca(name, days) for kind in ca_kinds(coe)}
     pairs[CLIENT] = _admin(rt, pairs["ca"])
     return pairs
 
 
-def _refs(rt: Runtime, cluster_uuid: str) -> dict[str, str | None]:
+def _refs(rt: ConductorDeps, cluster_uuid: str) -> dict[str, str | None]:
     with rt.db.read() as session:
         cluster = cluster_repo.get_by_uuid(session, cluster_uuid)
         if cluster is None:
@@ -52,7 +52,7 @@ def _refs(rt: Runtime, cluster_uuid: str) -> dict[str, str | None]:
         return {kind: getattr(cluster, column) for kind, column in REF_COLUMNS.items()}
 
 
-def _save(rt: Runtime, cluster_uuid: str, pairs: dict[str, KeyPair]) -> list[str]:
+def _save(rt: ConductorDeps, cluster_uuid: str, pairs: dict[str, KeyPair]) -> list[str]:
     """Store `pairs`, point the cluster at them and record their expiry; returns the references
     they replaced (the caller deletes those once the driver is done with them)."""
     refs = {kind: rt.certs.save(cluster_uuid, kind, pair) for kind, pair in pairs.items()}
@@ -71,7 +71,7 @@ def _save(rt: Runtime, cluster_uuid: str, pairs: dict[str, KeyPair]) -> list[str
     return replaced
 
 
-def ensure(rt: Runtime, spec: ClusterSpec) -> None:
+def ensure(rt: ConductorDeps, spec: ClusterSpec) -> None:
     """Give a TLS cluster its CAs and admin client certificate, once (idempotent)."""
     if spec.tls_disabled:
         return
@@ -81,7 +81,7 @@ def ensure(rt: Runtime, spec: ClusterSpec) -> None:
     _save(rt, spec.uuid, _generate(rt, spec.name, spec.coe))
 
 
-def rotate(rt: Runtime, spec: ClusterSpec) -> list[str]:
+def rotate(rt: ConductorDeps, spec: ClusterSpec) -> list[str]:
     """Replace the cluster's CAs and client certificate; returns the old references.
 
     Every certificate signed by the old CA stops working once the driver has re-keyed the
@@ -90,7 +90,7 @@ def rotate(rt: Runtime, spec: ClusterSpec) -> list[str]:
     return _save(rt, spec.uuid, _generate(rt, spec.name, spec.coe))
 
 
-def renew_client(rt: Runtime, spec: ClusterSpec) -> list[str]:
+def renew_client(rt: ConductorDeps, spec: ClusterSpec) -> list[str]:
     """A new admin client certificate from the current CA; returns the old reference. The CAs
     stay, so every certificate they signed keeps working."""
     ca_ref = _refs(rt, spec.uuid).get("ca")
@@ -99,7 +99,7 @@ def renew_client(rt: Runtime, spec: ClusterSpec) -> list[str]:
     return _save(rt, spec.uuid, {CLIENT: _admin(rt, rt.certs.load(ca_ref))})
 
 
-def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
+def attach(rt: ConductorDeps, spec: ClusterSpec) -> ClusterSpec:
     """`spec` with the cluster CA and client certificate loaded (when it has them), and the
     lifetime of the node certificates the driver issues."""
     spec = dataclasses.replace(spec, node_cert_days=node_cert_days(rt))
@@ -118,13 +118,13 @@ def attach(rt: Runtime, spec: ClusterSpec) -> ClusterSpec:
     )
 
 
-def node_cert_days(rt: Runtime) -> int:
+def node_cert_days(rt: ConductorDeps) -> int:
     """[x509] node_term_of_validity, else term_of_validity."""
     x509_opts = rt.conf.x509
     return int(x509_opts.node_term_of_validity or x509_opts.term_of_validity)
 
 
-def forget(rt: Runtime, cluster_uuid: str) -> None:
+def forget(rt: ConductorDeps, cluster_uuid: str) -> None:
     """Delete a deleted cluster's certificates (no-op while the cluster still exists)."""
     if not _refs(rt, cluster_uuid):
         rt.certs.delete_for_cluster(cluster_uuid)

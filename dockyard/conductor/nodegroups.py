@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from dockyard.common.context import RequestContext
 from dockyard.db.models import Cluster, Operation
 from dockyard.db.repositories import nodegroups as ng_repo
-from dockyard.domain.nodegroups import PARAM_PREVIOUS, PARAM_RELABEL
 from dockyard.domain.status import NODEGROUP_KINDS, NODEGROUP_TRANSITIONS, OperationKind
 from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Outcome
 
@@ -31,15 +30,18 @@ def call_driver(
     spec: ClusterSpec,
     kind: OperationKind,
     params: dict[str, Any],
+    *,
+    relabel: bool,
 ) -> DriverResult:
-    """The driver call of nodegroup operation `kind`."""
+    """The driver call of nodegroup operation `kind` (`relabel`: an update changed node
+    labels or taints)."""
     nodegroup = next((ng for ng in spec.nodegroups if ng.uuid == params["nodegroup"]), None)
     if nodegroup is None:
         return DriverResult(Outcome.FAILED, reason=f"nodegroup {params.get('name')} is gone")
     if kind is OperationKind.NODEGROUP_CREATE:
         return driver.create_nodegroup(ctx, spec, nodegroup)
     if kind is OperationKind.NODEGROUP_UPDATE:
-        if not params.get(PARAM_RELABEL):
+        if not relabel:
             return DriverResult(
                 Outcome.COMPLETE, reason=f"nodegroup {nodegroup.name}: node count limits recorded"
             )
@@ -61,6 +63,6 @@ def settle(session: Session, op: Operation, cluster: Cluster, failure: str | Non
             ng.status, ng.status_reason = done.value, None
         else:
             ng.status, ng.status_reason = failed.value, failure
-            for name, value in dict(op.params.get(PARAM_PREVIOUS) or {}).items():
+            for name, value in (op.restore or {}).items():
                 setattr(ng, name, value)
     cluster.node_count = ng_repo.worker_total(session, cluster.uuid)

@@ -13,6 +13,7 @@ from dockyard.common import exceptions, logcontext
 from dockyard.common.context import admin_context
 from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import healing, runner, specs
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import cluster_certificates as cert_repo
 from dockyard.db.repositories import events as event_repo
@@ -22,18 +23,17 @@ from dockyard.domain.certificates import CA_KINDS
 from dockyard.domain.status import COMPLETE, OperationKind, OperationState
 from dockyard.drivers.base import ClusterDriver, ClusterInventory, ClusterSpec, Health
 from dockyard.notifications.notifier import CLUSTER_TYPE_URI
-from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
 
-def heartbeat(rt: Runtime, binary: str) -> None:
+def heartbeat(rt: ConductorDeps, binary: str) -> None:
     """Report this process alive (GET /v1/mservices)."""
     with rt.db.write() as session:
         service_repo.heartbeat(session, rt.conf.host, binary)
 
 
-def check_cert_store_allows_conductor(rt: Runtime, binary: str) -> None:
+def check_cert_store_allows_conductor(rt: ConductorDeps, binary: str) -> None:
     """The `local` certificate store keeps files on one host: refuse a second conductor host."""
     if rt.certs.name != "local":
         return
@@ -56,7 +56,7 @@ def check_cert_store_allows_conductor(rt: Runtime, binary: str) -> None:
         )
 
 
-def enforce_deadlines(rt: Runtime) -> int:
+def enforce_deadlines(rt: ConductorDeps) -> int:
     """Fail operations past their deadline (every operation has one); returns how many.
 
     Each one in its own transaction, with its rows locked: a conductor recording the same
@@ -85,7 +85,7 @@ def enforce_deadlines(rt: Runtime) -> int:
 
 
 def sync_health(
-    rt: Runtime, tracker: healing.DownTracker | None = None, cluster_uuid: str | None = None
+    rt: ConductorDeps, tracker: healing.DownTracker | None = None, cluster_uuid: str | None = None
 ) -> int:
     """Ask each driver for the health of settled clusters (or of `cluster_uuid` alone, if it
     is settled) and record it; with `tracker`, heal as the labels say (healing.py). Returns
@@ -117,7 +117,7 @@ def sync_health(
 
 
 def record_health(
-    rt: Runtime, cluster_uuid: str, health: Health, tracker: healing.DownTracker | None
+    rt: ConductorDeps, cluster_uuid: str, health: Health, tracker: healing.DownTracker | None
 ) -> str | None:
     """Write `health` (status and reason, each whenever it changed) with the certificate
     warning, and decide about healing (with `tracker`). Returns the heal operation started."""
@@ -180,7 +180,7 @@ def record_health(
     return decided.operation
 
 
-def heal_settings(rt: Runtime) -> healing.Settings:
+def heal_settings(rt: ConductorDeps) -> healing.Settings:
     conf = rt.conf.conductor
     return healing.Settings(
         grace=float(conf.heal_grace_seconds),
@@ -216,7 +216,7 @@ def certificate_warning(
     return "; ".join(parts)
 
 
-def resume_clusters(rt: Runtime) -> list[str]:
+def resume_clusters(rt: ConductorDeps) -> list[str]:
     """Once at conductor start: each driver brings back the nodes of its clusters (after a
     machine restart) and removes leftovers of clusters the database does not know. Returns
     (and logs) what the drivers report."""
@@ -257,7 +257,7 @@ def resume_clusters(rt: Runtime) -> list[str]:
     return reports
 
 
-def sync_interval(rt: Runtime) -> float | None:
+def sync_interval(rt: ConductorDeps) -> float | None:
     """How often `sync_in_progress` runs: the shortest interval a driver asks for (None: no
     loaded driver has a batch status check)."""
     intervals = [d.status_sync_interval for d in rt.drivers.drivers.values()]
@@ -265,7 +265,7 @@ def sync_interval(rt: Runtime) -> float | None:
     return min(wanted) if wanted else None
 
 
-def sync_in_progress(rt: Runtime) -> int:
+def sync_in_progress(rt: ConductorDeps) -> int:
     """Drivers with a batch status check (Heat) look at the backend of every cluster whose
     operation waits on it: one call per driver and period in Heat's global-list mode, one per
     cluster otherwise. Operations whose backend settled are made due now, so a conductor
@@ -284,7 +284,7 @@ def sync_in_progress(rt: Runtime) -> int:
         ).all()
         waiting: dict[str, list[tuple[str, ClusterSpec]]] = {}
         for cluster, op in rows:
-            if op.params.get(runner.POLLING):
+            if op.polling:
                 waiting.setdefault(cluster.driver, []).append(
                     (op.uuid, specs.build(session, cluster))
                 )

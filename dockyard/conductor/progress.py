@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import logging
 
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.repositories import events as event_repo
 from dockyard.drivers.base import ProgressReporter, ProgressStep
-from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
 
 def reporter(
-    rt: Runtime, cluster_uuid: str, op_uuid: str, kind: str, request_id: str | None, owner: str
+    rt: ConductorDeps,
+    cluster_uuid: str,
+    op_uuid: str,
+    kind: str,
+    request_id: str | None,
+    owner: str,
 ) -> ProgressReporter:
     """The `ClusterSpec.progress` of one run of operation `op_uuid` by conductor `owner`."""
 

@@ -30,38 +30,47 @@ from dockyard.common.context import RequestContext
 from dockyard.conductor import certificates as cluster_certs
 from dockyard.conductor import nodegroups as nodegroup_ops
 from dockyard.conductor import progress, retries, specs
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.models import Cluster, Operation, utcnow
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.db.repositories import events as event_repo
 from dockyard.db.repositories import nodegroups as ng_repo
 from dockyard.db.repositories import operations as op_repo
-from dockyard.domain.status import TRANSITIONS, ClusterStatus, OperationKind, OperationState
+from dockyard.domain.status import (
+    TRANSITIONS,
+    ClusterStatus,
+    OperationKind,
+    OperationState,
+    in_progress,
+)
 from dockyard.drivers.base import ClusterDriver, ClusterSpec, DriverResult, Outcome
 from dockyard.notifications import clusters as notify
-from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
-# Set in op.params once the driver answered IN_PROGRESS: later runs poll instead of calling.
-POLLING = "_polling"
-# In op.params: the requester's Keystone token (keystone mode), for drivers whose backend acts
-# as the user (Heat). Never shown: params starting with "_" stay out of the timeline.
-AUTH_TOKEN = "_auth_token"
-# Set in op.params of a CA rotation or certificate renewal once its new certificates are
-# stored: the references they replaced (deleted when the operation completes).
-REPLACED_CERTS = "_replaced_certs"
-# Key of an upgrade's target template (its snapshot) in the params handed to the driver.
-UPGRADE_TARGET = "_target_template"
-# In op.params: how many times a transient backend error was retried so far.
-RETRIES = "_retries"
 # How often a conductor waiting for a driver call looks whether it was cancelled.
 _CANCEL_CHECK_SECONDS = 0.2
 # Session.info key of the notifications a transaction sends after it commits.
 _NOTIFY = "dockyard.notifications"
 
 
+@dataclasses.dataclass(frozen=True)
+class DriverCall:
+    """What one run hands the driver, read from the operation row under its lock."""
+
+    kind: OperationKind
+    #: The request's own values (as recorded; shown in the timeline).
+    params: dict[str, Any]
+    #: The driver answered IN_PROGRESS before: poll instead of calling again.
+    polling: bool = False
+    #: A nodegroup update that changed node labels or taints.
+    relabel: bool = False
+    #: An upgrade's target template (a snapshot, `specs.template_snapshot`).
+    target: dict[str, Any] | None = None
+
+
 @contextmanager
-def write(rt: Runtime) -> Iterator[Session]:
+def write(rt: ConductorDeps) -> Iterator[Session]:
     """A write transaction; the notifications it queued are sent once it has committed."""
     with rt.db.write() as session:
         yield session
@@ -79,7 +88,9 @@ def queue_notification(session: Session, op: Operation, cluster: Cluster, outcom
     )
 
 
-def run(rt: Runtime, op_uuid: str, owner: str, cancelled: threading.Event | None = None) -> None:
+def run(
+    rt: ConductorDeps, op_uuid: str, owner: str, cancelled: threading.Event | None = None
+) -> None:
     """Execute (or continue) operation `op_uuid`, which `owner` has just claimed.
 
     `cancelled` is set when the operation was taken over or ended meanwhile (a delete, the
@@ -105,11 +116,11 @@ def run(rt: Runtime, op_uuid: str, owner: str, cancelled: threading.Event | None
             return
         if _another_running(session, op):
             # A superseded operation is still winding down; the delete waits for it.
-            op_repo.release(session, op_uuid, owner, utcnow() + dt.timedelta(seconds=1), op.params)
+            op_repo.release(session, op_uuid, owner, utcnow() + dt.timedelta(seconds=1))
             return
         if op.attempts > 1:
             _event(session, op, "resumed", f"resumed by {owner} (attempt {op.attempts})", owner)
-        elif not op.params.get(POLLING):
+        elif not op.polling:
             _event(session, op, "started", f"{op.kind} started on {owner}", owner)
         spec = dataclasses.replace(
             specs.build(session, cluster),
@@ -118,33 +129,41 @@ def run(rt: Runtime, op_uuid: str, owner: str, cancelled: threading.Event | None
         )
         driver_name = cluster.driver
         kind = OperationKind(op.kind)
-        params = dict(op.params)
-        if kind is OperationKind.UPGRADE:  # the target as it is now, for this call only
-            params[UPGRADE_TARGET] = specs.template_snapshot(session, params["cluster_template"])
+        call = DriverCall(
+            kind=kind,
+            params=dict(op.params),
+            polling=op.polling,
+            relabel=op.relabel,
+            # An upgrade's target template as it is now, for this call only.
+            target=(
+                specs.template_snapshot(session, op.params["cluster_template"])
+                if kind is OperationKind.UPGRADE
+                else None
+            ),
+        )
         ctx = RequestContext(
             project_id=op.project_id,
             user_id=op.user_id,
             request_id=op.request_id or "",
-            auth_token=op.params.get(AUTH_TOKEN),
+            auth_token=op.auth_token,
         )
+        already_replaced = op.replaced_certs
     replaced_certs: list[str] = []
     try:
         if kind is OperationKind.CREATE:
             cluster_certs.ensure(rt, spec)
         elif kind is OperationKind.ROTATE_CA:
             replaced_certs = _replace_once(
-                rt, op_uuid, params, lambda: cluster_certs.rotate(rt, spec)
+                rt, op_uuid, already_replaced, lambda: cluster_certs.rotate(rt, spec)
             )
         elif kind is OperationKind.RENEW_CERTIFICATES:
             replaced_certs = _replace_once(
-                rt, op_uuid, params, lambda: cluster_certs.renew_client(rt, spec)
+                rt, op_uuid, already_replaced, lambda: cluster_certs.renew_client(rt, spec)
             )
         spec = cluster_certs.attach(rt, spec)
         driver = rt.drivers.get(driver_name)
         call_spec = spec
-        result = _until_cancelled(
-            lambda: _call_driver(driver, ctx, call_spec, kind, params), cancelled
-        )
+        result = _until_cancelled(lambda: _call_driver(driver, ctx, call_spec, call), cancelled)
     except Exception as exc:  # a driver failure fails the operation, never the conductor
         if retries.is_transient(exc) and _retry_later(rt, op_uuid, owner, exc):
             return
@@ -190,7 +209,7 @@ def _until_cancelled(
         return result
 
 
-def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
+def _retry_later(rt: ConductorDeps, op_uuid: str, owner: str, exc: Exception) -> bool:
     """Queue another try of a call that met a transient error, with backoff, and record why in
     the timeline. False when it cannot be retried (deadline too close, taken over)."""
     with write(rt) as session:
@@ -200,7 +219,7 @@ def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
         op, cluster = locked
         if cluster is None or cluster.active_operation_id != op.uuid:
             return False
-        retry = int(op.params.get(RETRIES, 0)) + 1
+        retry = op.retries + 1
         conf = rt.conf.conductor
         wait = retries.delay(retry, float(conf.retry_initial_delay), float(conf.retry_max_delay))
         next_run = utcnow() + dt.timedelta(seconds=wait)
@@ -215,23 +234,23 @@ def _retry_later(rt: Runtime, op_uuid: str, owner: str, exc: Exception) -> bool:
             owner,
             level="WARNING",
         )
-        op_repo.release(session, op_uuid, owner, next_run, {**op.params, RETRIES: retry})
+        op_repo.release(session, op_uuid, owner, next_run, retries=retry)
     LOG.warning("operation %s: transient error %s; retry %d in %.1f s", op_uuid, what, retry, wait)
     return True
 
 
 def _replace_once(
-    rt: Runtime, op_uuid: str, params: dict[str, Any], replace: Callable[[], list[str]]
+    rt: ConductorDeps, op_uuid: str, already: list[str] | None, replace: Callable[[], list[str]]
 ) -> list[str]:
     """Run `replace` (new certificates stored, returns the references they replaced) once per
-    operation: a retry after a crash reuses what the first run made."""
-    if REPLACED_CERTS in params:
-        return list(params[REPLACED_CERTS])
+    operation: a retry after a crash reuses what the first run made (`already`)."""
+    if already is not None:
+        return list(already)
     replaced = replace()
     with rt.db.write() as session:
         op = op_repo.get(session, op_uuid)
         if op is not None:
-            op.params = {**op.params, REPLACED_CERTS: replaced}
+            op.replaced_certs = replaced
     return replaced
 
 
@@ -247,29 +266,25 @@ def _another_running(session: Session, op: Operation) -> bool:
 
 
 def _call_driver(
-    driver: ClusterDriver,
-    ctx: RequestContext,
-    spec: ClusterSpec,
-    kind: OperationKind,
-    params: dict[str, Any],
+    driver: ClusterDriver, ctx: RequestContext, spec: ClusterSpec, call: DriverCall
 ) -> DriverResult:
-    if params.get(POLLING):
+    kind, params = call.kind, call.params
+    if call.polling:
         return driver.poll(ctx, spec, kind.value)
     if kind is OperationKind.CREATE:
         return driver.create_cluster(ctx, spec)
     if kind is OperationKind.DELETE:
         return driver.delete_cluster(ctx, spec)
     if nodegroup_ops.handles(kind):
-        return nodegroup_ops.call_driver(driver, ctx, spec, kind, params)
+        return nodegroup_ops.call_driver(driver, ctx, spec, kind, params, relabel=call.relabel)
     if kind in (OperationKind.UPDATE, OperationKind.RESIZE):
         nodegroup = next(ng for ng in spec.nodegroups if ng.uuid == params["nodegroup"])
         return driver.resize_cluster(
             ctx, spec, nodegroup, int(params["node_count"]), list(params.get("nodes_to_remove", []))
         )
     if kind is OperationKind.UPGRADE:
-        return driver.upgrade_cluster(
-            ctx, spec, params[UPGRADE_TARGET], int(params["max_batch_size"])
-        )
+        assert call.target is not None  # set for every upgrade
+        return driver.upgrade_cluster(ctx, spec, call.target, int(params["max_batch_size"]))
     if kind is OperationKind.RENEW_CERTIFICATES:
         issued_before = dt.datetime.fromisoformat(params["issued_before"])
         return driver.renew_certificates(ctx, spec, issued_before)
@@ -278,7 +293,7 @@ def _call_driver(
     return driver.rotate_ca(ctx, spec)
 
 
-def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
+def record(rt: ConductorDeps, op_uuid: str, owner: str, result: DriverResult) -> None:
     """Write a driver result, if this conductor still owns the operation."""
     with write(rt) as session:
         locked = op_repo.lock(session, op_uuid, owner)
@@ -301,9 +316,8 @@ def record(rt: Runtime, op_uuid: str, owner: str, result: DriverResult) -> None:
             _supersede(session, op, owner)
             return
         if result.outcome is Outcome.IN_PROGRESS:
-            params = {**op.params, POLLING: True}
             next_run = utcnow() + dt.timedelta(seconds=result.poll_after)
-            op_repo.release(session, op_uuid, owner, next_run, params)
+            op_repo.release(session, op_uuid, owner, next_run, polling=True)
             return
         if result.outcome is Outcome.COMPLETE:
             _complete(session, op, cluster, owner, result)
@@ -336,7 +350,7 @@ def _complete(
     if kind is OperationKind.UPGRADE:  # the cluster now runs the new template's settings
         cluster.cluster_template_id = op.params["cluster_template"]
     for ng in ng_repo.for_cluster(session, cluster.uuid):
-        if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
+        if in_progress(ng.status):
             ng.status = done.value
             ng.status_reason = None
     nodegroup_ops.settle(session, op, cluster, None)
@@ -364,7 +378,7 @@ def _fail(
     cluster.active_operation_id = None
     previous = op.params.get("previous_node_count")
     for ng in ng_repo.for_cluster(session, cluster.uuid):
-        if ng.status is not None and ng.status.endswith("_IN_PROGRESS"):
+        if in_progress(ng.status):
             ng.status = failed.value
             ng.status_reason = reason
         if previous is not None and ng.uuid == op.params.get("nodegroup"):

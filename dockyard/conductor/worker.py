@@ -24,9 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from dockyard.common import logcontext
 from dockyard.conductor import healing, periodics, runner
+from dockyard.conductor.deps import ConductorDeps
 from dockyard.db.models import utcnow
 from dockyard.db.repositories import operations as op_repo
-from dockyard.services.runtime import Runtime
 
 LOG = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _STARTED: set[str] = set()
 class Conductor:
     """One conductor. `start()` runs it in background threads; `stop()` ends them."""
 
-    def __init__(self, rt: Runtime, binary: str = "dockyard-conductor") -> None:
+    def __init__(self, rt: ConductorDeps, binary: str = "dockyard-conductor") -> None:
         self.rt = rt
         self.binary = binary
         conf = rt.conf.conductor
@@ -65,7 +65,6 @@ class Conductor:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self.rt.wake_conductor = self.wake
         _STARTED.add(self.owner)
         periodics.check_cert_store_allows_conductor(self.rt, self.binary)
         periodics.heartbeat(self.rt, self.binary)

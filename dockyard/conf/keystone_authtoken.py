@@ -75,24 +75,14 @@ def register_auth(conf: cfg.ConfigOpts) -> None:
     conf.set_default("auth_type", DEFAULT_AUTH_TYPE, group=GROUP)
 
 
-def service_session(conf: cfg.ConfigOpts) -> Any:
-    """A keystoneauth1 Session authenticated as Dockyard's service user (token validation,
-    the Barbican certificate store). Raises RequiredOptError when no credentials are set."""
+def load_auth(conf: cfg.ConfigOpts) -> Any:
+    """The service user's auth plugin as the group's options describe it (None when no
+    `auth_type` is set). Sessions and clients on it are made in providers/openstack
+    (`services.service_user`)."""
     from keystoneauth1 import loading as ks_loading
-    from keystoneauth1 import session as ks_session
 
     register_auth(conf)
-    group = conf[GROUP]
-    auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
-    if auth is None:
-        raise cfg.RequiredOptError("auth_type", cfg.OptGroup(GROUP))
-    verify: bool | str = False if group.insecure else (group.cafile or True)
-    cert: str | tuple[str, str] | None = group.certfile
-    if group.certfile and group.keyfile:
-        cert = (group.certfile, group.keyfile)
-    return ks_session.Session(
-        auth=auth, verify=verify, cert=cert, timeout=group.http_connect_timeout
-    )
+    return ks_loading.load_auth_from_conf_options(conf, GROUP)
 
 
 def list_opts() -> list[cfg.Opt]:

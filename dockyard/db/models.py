@@ -204,6 +204,21 @@ class Operation(TimestampMixin, Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+    # Control of the run (never shown: views, timeline and logs read `params` only).
+    #: The requester's Keystone token while the operation is active (a driver whose backend
+    #: acts as the user, Heat, needs it); cleared when the operation ends.
+    auth_token: Mapped[str | None] = mapped_column(Text)
+    #: The driver answered IN_PROGRESS: later runs poll instead of calling again.
+    polling: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Transient backend errors retried so far (`[conductor] retry_*` sets the backoff).
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    #: A CA rotation's or renewal's certificate references it replaced, once its new ones
+    #: are stored (deleted when it completes); None before.
+    replaced_certs: Mapped[list[str] | None] = mapped_column(JSON)
+    #: A nodegroup update changed node labels or taints (the driver relabels the nodes).
+    relabel: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A nodegroup update's changed fields as they were before (put back when it fails).
+    restore: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ClusterEvent(Base):

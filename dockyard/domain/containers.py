@@ -14,8 +14,35 @@ class ContainerStatus(StrEnum):
     DELETING = "Deleting"
 
 
+# Request -> (status while it runs, status when the engine refuses it). On success a create
+# takes the status the engine reports and a delete removes the row.
+TRANSITIONS: dict[str, tuple[ContainerStatus, ContainerStatus]] = {
+    "create": (ContainerStatus.CREATING, ContainerStatus.ERROR),
+    "delete": (ContainerStatus.DELETING, ContainerStatus.ERROR),
+}
+
 #: Statuses a request is still working on; a crash can leave a row in one of them.
-TRANSIENT = frozenset({ContainerStatus.CREATING, ContainerStatus.DELETING})
+TRANSIENT = frozenset(running for running, _ in TRANSITIONS.values())
+
+# Which statuses allow which request; anything else is a 409 naming the status. A running
+# container is deleted only with force; a create in progress is never interrupted.
+ALLOWED_FROM: dict[str, frozenset[ContainerStatus]] = {
+    "start": frozenset({ContainerStatus.CREATED, ContainerStatus.STOPPED}),
+    "stop": frozenset({ContainerStatus.RUNNING}),
+    "delete": frozenset(ContainerStatus) - {ContainerStatus.CREATING, ContainerStatus.RUNNING},
+    "force_delete": frozenset(ContainerStatus) - {ContainerStatus.CREATING},
+}
+# Requests also allowed in Error when the engine still has the container (it has an id).
+ALLOWED_FROM_ERROR_ON_ENGINE = frozenset({"start"})
+
+
+def allows(action: str, status: str, *, on_engine: bool = False) -> bool:
+    """True when `action` may begin on a container in `status` (`on_engine`: the engine has
+    the container, so an Error one may be started again)."""
+    if status == ContainerStatus.ERROR and on_engine and action in ALLOWED_FROM_ERROR_ON_ENGINE:
+        return True
+    return status in ALLOWED_FROM[action]
+
 
 # Docker's State.Status values (created, running, paused, restarting, removing, exited, dead).
 _FROM_ENGINE = {

@@ -17,12 +17,6 @@ from typing import Any, Final, NoReturn
 
 from dockyard.common.exceptions import NodeGroupInvalidInput
 
-#: In a nodegroup update operation's params: the node labels or taints changed (the driver
-#: relabels the nodes); without it only min/max changed, which no node needs to know.
-PARAM_RELABEL: Final = "_relabel"
-#: In a nodegroup update operation's params: the fields it changed, as they were before (put
-#: back when it fails).
-PARAM_PREVIOUS: Final = "_previous"
 TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 RESERVED_LABELS: Final = frozenset({"magnum.openstack.org/nodegroup", "magnum.openstack.org/role"})
 # Kubernetes' own namespaces; a node may carry only the kubelet's labels from them.

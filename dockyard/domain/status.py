@@ -7,6 +7,7 @@ Magnum's 202 followed by a failure nobody sees.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -67,9 +68,25 @@ ACTIVE_OPERATION_STATES = frozenset({OperationState.PENDING, OperationState.RUNN
 
 IN_PROGRESS = frozenset(s for s in ClusterStatus if s.endswith("_IN_PROGRESS"))
 FAILED = frozenset(s for s in ClusterStatus if s.endswith("_FAILED"))
+#: Settled (`settled`) with its last change a success: what health checks, healing and most
+#: operations require.
 COMPLETE = frozenset(s for s in ClusterStatus if s.endswith("_COMPLETE")) - {
     ClusterStatus.DELETE_COMPLETE
 }
+
+
+def in_progress(status: str | None) -> bool:
+    """True while an operation changes what has `status` (a cluster or a nodegroup)."""
+    return status in IN_PROGRESS
+
+
+def settled(status: str | None, operation_states: Iterable[str] = ()) -> bool:
+    """The one definition of a settled cluster: no operation runs or waits on it. Its status
+    is not `*_IN_PROGRESS` and none of its operations' `operation_states` is active."""
+    return not in_progress(status) and not any(
+        state in ACTIVE_OPERATION_STATES for state in operation_states
+    )
+
 
 # Operation -> statuses it may start from (Magnum's conductor allow-lists, decided up front).
 ALLOWED_FROM: dict[OperationKind, frozenset[ClusterStatus]] = {

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.domain.images import Image
-
-if TYPE_CHECKING:  # runtime.py imports this module
-    from dockyard.services.runtime import Runtime
+from dockyard.services.policy import PolicyEnforcer
 
 SHIPPED_CATALOG = os.path.join(os.path.dirname(__file__), "..", "images", "catalog.json")
 
@@ -46,7 +44,18 @@ class ImageCatalog:
         return image
 
 
-def list_images(rt: Runtime, ctx: RequestContext) -> list[Image] | None:
+class CatalogSources(Protocol):
+    """What listing reads: the policy, the catalog, and whether Glance is asked instead."""
+
+    @property
+    def policy(self) -> PolicyEnforcer: ...
+    @property
+    def images(self) -> ImageCatalog: ...
+    @property
+    def openstack(self) -> object | None: ...
+
+
+def list_images(rt: CatalogSources, ctx: RequestContext) -> list[Image] | None:
     """The catalog's images, or None when images are looked up in Glance instead
     (`[openstack] lookups`), which Dockyard does not list."""
     rt.policy.authorize(ctx, "image:get_all")

@@ -176,11 +176,12 @@ def update(
                 "nodegroup": ng.uuid,
                 "name": ng.name,
                 **changes,
-                rules.PARAM_RELABEL: relabel,
-                rules.PARAM_PREVIOUS: previous,
             },
             deadline_minutes=operations.deadline_minutes(rt),
             host=rt.conf.host,
+            # Without relabel only min/max changed, which no node needs to know; `restore`
+            # is put back when the update fails.
+            control=operations.Control(relabel=relabel, restore=previous),
         )
         for key, value in checked.items():
             setattr(ng, key, value)

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from oslo_config import cfg
 
 from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
-from dockyard.conf import keystone_authtoken
 from dockyard.domain.images import Image
+from dockyard.services import service_user
+from dockyard.services.images import ImageCatalog
 
 if TYPE_CHECKING:
     from dockyard.providers.openstack.lookups import CloudLookups, LookupCache
     from dockyard.providers.openstack.sessions import Sessions
-    from dockyard.services.runtime import Runtime
 
 
 class OpenStackChecks:
@@ -46,7 +46,7 @@ class OpenStackChecks:
             if self._sessions is None:
                 group = self.conf.openstack
                 try:
-                    service = keystone_authtoken.service_session(self.conf)
+                    service = service_user.session(self.conf)
                 except (cfg.Error, ValueError) as exc:
                     raise exceptions.ServiceUnavailable(
                         service="OpenStack lookups",
@@ -72,12 +72,16 @@ class OpenStackChecks:
         return CloudLookups(connect, ctx.project_id, ctx.user_id, self.cache)
 
 
-def build(conf: cfg.ConfigOpts) -> OpenStackChecks | None:
-    """The checks when `[openstack] lookups` is on, else None (the image catalog is used)."""
-    return OpenStackChecks(conf) if conf.openstack.lookups else None
+class Sources(Protocol):
+    """What the checks read: the lookups (None without `[openstack] lookups`) and the catalog."""
+
+    @property
+    def openstack(self) -> OpenStackChecks | None: ...
+    @property
+    def images(self) -> ImageCatalog: ...
 
 
-def resolve_image(rt: Runtime, ctx: RequestContext, ident: str) -> Image:
+def resolve_image(rt: Sources, ctx: RequestContext, ident: str) -> Image:
     """The image a template names, with `os_distro`: from Glance, or from the catalog."""
     if rt.openstack is None:
         return rt.images.resolve(ident)
@@ -96,7 +100,7 @@ def _check_common(lookups: CloudLookups, values: Mapping[str, Any], external: st
         lookups.fixed_subnet(values["fixed_subnet"])
 
 
-def check_template(rt: Runtime, ctx: RequestContext, values: Mapping[str, Any]) -> None:
+def check_template(rt: Sources, ctx: RequestContext, values: Mapping[str, Any]) -> None:
     """Flavors and networks of a template (its image was resolved first). Magnum does not
     check a template's keypair."""
     if rt.openstack is not None:
@@ -105,7 +109,7 @@ def check_template(rt: Runtime, ctx: RequestContext, values: Mapping[str, Any]) 
 
 
 def check_cluster(
-    rt: Runtime, ctx: RequestContext, image_id: str, external: str | None, values: Mapping[str, Any]
+    rt: Sources, ctx: RequestContext, image_id: str, external: str | None, values: Mapping[str, Any]
 ) -> None:
     """A new cluster's resources: the template's image again, the flavors and fixed network
     and subnet (the cluster's, else the template's), the template's external network and the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuidlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +24,17 @@ from dockyard.domain.status import TRANSITIONS, OperationKind, OperationState, m
 from dockyard.services.runtime import Runtime
 
 
+@dataclass(frozen=True)
+class Control:
+    """How a nodegroup update runs, beside the request's own `params` (typed columns of the
+    operation row, never shown in views or the timeline)."""
+
+    #: Node labels or taints changed: the driver relabels the nodes.
+    relabel: bool = False
+    #: The changed fields as they were before, put back when the update fails.
+    restore: dict[str, Any] | None = None
+
+
 def start(
     session: Session,
     ctx: RequestContext,
@@ -32,6 +44,7 @@ def start(
     *,
     deadline_minutes: int,
     host: str | None = None,
+    control: Control | None = None,
 ) -> str:
     """Claim `cluster` for a new operation of `kind` and queue it; returns the operation uuid.
 
@@ -77,9 +90,12 @@ def start(
             "request_id": ctx.request_id,
             "kind": kind.value,
             "state": OperationState.PENDING.value,
-            # The requester's token goes with the operation: a driver whose backend must act
-            # as the user (Heat creates its own trust from it) needs it in the conductor.
-            "params": {**params, "_auth_token": ctx.auth_token} if ctx.auth_token else params,
+            "params": params,
+            # The requester's token goes with the operation (dropped when it ends): a driver
+            # whose backend must act as the user (Heat makes its own trust) needs it.
+            "auth_token": ctx.auth_token,
+            "relabel": (control or Control()).relabel,
+            "restore": (control or Control()).restore,
             "next_run_at": now,
             # Every operation ends: the conductor fails it once this passes.
             "deadline_at": now + dt.timedelta(minutes=deadline_minutes),
@@ -112,7 +128,7 @@ def deadline_minutes(rt: Runtime, create_timeout: int | None = None) -> int:
 
 
 def _describe(kind: OperationKind, params: dict[str, Any], previous_status: str | None) -> str:
-    details = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if not k.startswith("_"))
+    details = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
     text = f"{kind.value} requested"
     if details:
         text += f" ({details})"

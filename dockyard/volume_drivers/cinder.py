@@ -65,41 +65,34 @@ class CinderVolumeDriver(VolumeDriver):
     def _auth(self, volume: VolumeRef) -> Any:
         s = self.settings
         if s.use_caller_token and volume.auth_token and s.auth_url:
-            from keystoneauth1.identity import v3
+            from dockyard.providers.openstack import keystone
 
-            return v3.Token(
-                auth_url=s.auth_url, token=volume.auth_token, project_id=volume.project_id
-            )
+            return keystone.token_auth(s.auth_url, volume.auth_token, volume.project_id)
         if s.service_auth is not None:
             return s.service_auth
         if s.endpoint:
-            from keystoneauth1 import noauth
+            from dockyard.providers.openstack import keystone
 
-            return noauth.NoAuth(endpoint=s.endpoint)
+            return keystone.endpoint_auth(s.endpoint)
         raise VolumeDriverError("no credentials for Cinder: a Keystone token is needed")
 
     def _block_storage(self, volume: VolumeRef) -> Any:
-        from keystoneauth1 import session as ks_session
-        from openstack import connection
+        from dockyard.providers.openstack import block_storage
 
         s = self.settings
-        session = ks_session.Session(auth=self._auth(volume), verify=s.verify)
-        options: dict[str, Any] = {"block_storage_api_version": "3"}
-        if s.endpoint:
-            options["block_storage_endpoint_override"] = s.endpoint.replace(
-                "%(project_id)s", volume.project_id or ""
-            )
-        if s.region_name:
-            options["region_name"] = s.region_name
-        options["block_storage_interface"] = s.interface
-        return connection.Connection(session=session, **options).block_storage
+        override = (
+            s.endpoint.replace("%(project_id)s", volume.project_id or "") if s.endpoint else None
+        )
+        return block_storage.connect(
+            self._auth(volume), s.verify, override, s.region_name, s.interface
+        )
 
     def _call(self, action: str, volume: VolumeRef, fn: Any) -> Any:
-        from openstack import exceptions as sdk_errors
+        from dockyard.providers.openstack import block_storage
 
         try:
             return fn(self._block_storage(volume))
-        except sdk_errors.SDKException as exc:
+        except block_storage.Error as exc:
             raise VolumeDriverError(f"Cinder {action} of {volume.uuid} failed: {exc}") from exc
 
     # -- VolumeDriver ------------------------------------------------------------------------

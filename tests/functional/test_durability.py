@@ -31,6 +31,7 @@ from conftest import (
 )
 from harness.waiting import wait_until
 
+from dockyard.cmd.wiring import build_conductor
 from dockyard.conductor.worker import Conductor
 from dockyard.db import migration
 from dockyard.db.models import ClusterEvent, Operation
@@ -77,7 +78,7 @@ class Processes:
                 "conductor": {"lease_seconds": 2, "poll_interval": 0.1, **options},
             },
         )
-        conductor = Conductor(rt)
+        conductor = build_conductor(rt)
         conductor.start()
         self.conductors.append(conductor)
         return conductor

@@ -30,9 +30,9 @@ from harness.keystone import KeystoneCloud
 from harness.waiting import wait_until
 from openstack import connection
 
+from dockyard.cmd.wiring import build_runtime
 from dockyard.common.context import RequestContext
 from dockyard.conductor import periodics
-from dockyard.conductor.runner import POLLING
 from dockyard.conf import load_config
 from dockyard.db import migration
 from dockyard.db.models import Cluster, Operation
@@ -40,7 +40,6 @@ from dockyard.drivers.base import ClusterSpec
 from dockyard.drivers.heat.driver import HeatDriver
 from dockyard.providers.openstack.orchestration import Orchestration
 from dockyard.services import cluster_templates, clusters
-from dockyard.services.runtime import build_runtime
 
 pytest_plugins = ["harness.fixtures"]
 pytestmark = [pytest.mark.client, pytest.mark.keystone, pytest.mark.heat]
@@ -596,7 +595,7 @@ def test_periodic_sync_calls_per_period(
             cluster = session.query(Cluster).filter_by(uuid=cluster_uuid).one()
             cluster.driver_state = {"stack_id": stack_id, "stack_name": name}
             op = session.query(Operation).filter_by(uuid=cluster.active_operation_id).one()
-            op.params = {**op.params, POLLING: True}
+            op.polling = True
     for rt, expected in ((global_list, 1), (per_cluster, 100)):
         periodics.sync_in_progress(rt)  # warm-up: tokens and endpoint discovery
         before = len(heat.settled_requests())

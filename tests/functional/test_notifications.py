@@ -18,7 +18,7 @@ from harness.notifications import (
     notifier_overrides,
 )
 
-from dockyard.services.volume_backends import local_root
+from dockyard.cmd.wiring import local_root
 
 
 @pytest.fixture

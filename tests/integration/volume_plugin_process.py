@@ -11,9 +11,9 @@ import sys
 import threading
 
 from dockyard.api.docker_plugin.server import PluginSockets
+from dockyard.cmd.wiring import build_runtime
 from dockyard.conf import load_config
 from dockyard.domain.engines import EngineSocket
-from dockyard.services.runtime import build_runtime
 
 
 def main() -> None:

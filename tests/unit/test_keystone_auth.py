@@ -22,9 +22,9 @@ from dockyard.api.auth.authenticator import KeystoneUnavailable, TokenAuthentica
 from dockyard.api.auth.cache import ExpiringLRU
 from dockyard.api.auth.identity import Identity, from_token_document
 from dockyard.api.auth.keystone import KeystoneValidator
+from dockyard.cmd.wiring import build_runtime
 from dockyard.conf import load_config
 from dockyard.db import migration
-from dockyard.services.runtime import build_runtime
 
 
 class Clock:

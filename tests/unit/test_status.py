@@ -168,3 +168,15 @@ def test_nodegroup_transitions() -> None:
     table = {k.value: tuple(s.value for s in v) for k, v in st.NODEGROUP_TRANSITIONS.items()}
     assert table == EXPECTED_NODEGROUP_TRANSITIONS
     assert {k.value for k in st.NODEGROUP_KINDS} == set(EXPECTED_NODEGROUP_TRANSITIONS)
+
+
+@pytest.mark.parametrize("status", [*ClusterStatus, None], ids=str)
+def test_settled_is_no_status_in_progress_and_no_active_operation(
+    status: ClusterStatus | None,
+) -> None:
+    running = status is not None and status.value.endswith("_IN_PROGRESS")
+    assert st.in_progress(status) is running
+    assert st.settled(status) is not running
+    assert st.settled(status, ["COMPLETE", "FAILED", "CANCELLED"]) is not running
+    for active in ("PENDING", "RUNNING"):
+        assert st.settled(status, ["COMPLETE", active]) is False

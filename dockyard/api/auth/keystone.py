@@ -1,68 +1,46 @@
 """Token validation against Keystone (ADR 0020).
 
-`KeystoneValidator` asks Keystone about one token (`GET /v3/auth/tokens`, `X-Subject-Token`)
-with a keystoneauth1 session authenticated as Dockyard's service user; keystoneauth gets and
-renews the service token and finds the identity endpoint in the catalog. It blocks: the
-`TokenAuthenticator` in front of it runs it in a worker thread, on a cache miss only.
-Imported only in keystone mode.
+`KeystoneValidator` asks Keystone about one token through the service user's token lookup
+(`services.service_user.token_lookup`: a keystoneauth1 session made in providers/openstack)
+and decides what the answer means. It blocks: the `TokenAuthenticator` in front of it runs
+it in a worker thread, on a cache miss only. Imported only in keystone mode.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-from keystoneauth1 import exceptions as ks_exceptions
-from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
 from dockyard.api.auth.authenticator import KeystoneUnavailable, TokenAuthenticator
 from dockyard.api.auth.identity import Identity, from_token_document
 from dockyard.conf import keystone_authtoken
+from dockyard.services import service_user
 
 LOG = logging.getLogger(__name__)
 
 
 class KeystoneValidator:
-    """Blocking validation of one token with the service user's keystoneauth session."""
+    """Blocking validation of one token with the service user's session."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
-        self.session: ks_session.Session = keystone_authtoken.service_session(conf)
+        self.tokens = service_user.token_lookup(conf)
         group = conf[keystone_authtoken.GROUP]
-        auth = self.session.auth
-        self._retries: int = group.http_request_max_retries
-        self._endpoint_filter: dict[str, Any] = {
-            "service_type": "identity",
-            "interface": group.interface,
-            "region_name": group.region_name,
-            "version": (3, 0),
-        }
         # Where a 401 sends clients: the configured public URI, else the service user's auth_url.
-        self.www_authenticate_uri: str | None = group.www_authenticate_uri or getattr(
-            auth, "auth_url", None
-        )
+        self.www_authenticate_uri: str | None = group.www_authenticate_uri or self.tokens.auth_url
 
     def validate(self, token: str) -> Identity | None:
         """The token's identity; None when Keystone says it is not valid (bad, expired, revoked)."""
         try:
-            response = self.session.get(
-                "/auth/tokens",
-                params={"nocatalog": "1"},
-                headers={"X-Subject-Token": token},
-                endpoint_filter=self._endpoint_filter,
-                raise_exc=False,
-                connect_retries=self._retries,
-                logger=LOG,
-            )
-        except ks_exceptions.ClientException as exc:
+            status, body = self.tokens.lookup(token)
+        except ConnectionError as exc:  # the lookup's IdentityUnreachable
             # Connection failures, no identity endpoint, the service user's own login refused.
             LOG.error("cannot validate tokens with Keystone: %s", exc)
             raise KeystoneUnavailable(str(exc)) from exc
-        status = response.status_code
         if status == 200:
             try:
-                identity = from_token_document(response.json())
+                identity = from_token_document(body)
             except (KeyError, TypeError, ValueError) as exc:
                 LOG.error("Keystone returned a token document Dockyard cannot read: %r", exc)
                 raise KeystoneUnavailable("unreadable token document") from exc

@@ -172,25 +172,9 @@ def finish(
         finished_at=utcnow(),
         lease_owner=None,
         lease_expires_at=None,
+        auth_token=None,  # nothing keeps the requester's token after the operation
     )
-    if execute_count(session, statement) != 1:
-        return False
-    _forget_secrets(session, operation_uuid)
-    return True
-
-
-# Params that only a running operation needs (the requester's Keystone token).
-SECRET_PARAMS = ("_auth_token",)
-
-
-def _forget_secrets(session: Session, operation_uuid: str) -> None:
-    """Drop the secret params of an operation that has ended: nothing keeps a token after."""
-    params = session.scalar(select(Operation.params).where(Operation.uuid == operation_uuid))
-    if params and any(key in params for key in SECRET_PARAMS):
-        kept = {k: v for k, v in params.items() if k not in SECRET_PARAMS}
-        session.execute(
-            update(Operation).where(Operation.uuid == operation_uuid).values(params=kept)
-        )
+    return execute_count(session, statement) == 1
 
 
 def cancel_pending(session: Session, operation_uuid: str, error: str) -> bool:
@@ -201,18 +185,27 @@ def cancel_pending(session: Session, operation_uuid: str, error: str) -> bool:
             Operation.uuid == operation_uuid,
             Operation.state == OperationState.PENDING.value,
         )
-        .values(state=OperationState.CANCELLED.value, error=error, finished_at=utcnow())
+        .values(
+            state=OperationState.CANCELLED.value,
+            error=error,
+            finished_at=utcnow(),
+            auth_token=None,
+        )
     )
-    if execute_count(session, statement) != 1:
-        return False
-    _forget_secrets(session, operation_uuid)
-    return True
+    return execute_count(session, statement) == 1
 
 
 def release(
-    session: Session, operation_uuid: str, owner: str, next_run_at: dt.datetime, params: Any
+    session: Session,
+    operation_uuid: str,
+    owner: str,
+    next_run_at: dt.datetime,
+    *,
+    polling: bool | None = None,
+    retries: int | None = None,
 ) -> bool:
-    """Hand a still-running operation back to the queue, to be polled at `next_run_at`.
+    """Hand a still-running operation back to the queue, to be polled at `next_run_at`
+    (with `polling` or `retries`: those control columns set too).
 
     `attempts` counts claims that ended without a recorded result (conductor crashes), so a
     hand-back that did record progress starts that count again.
@@ -229,8 +222,12 @@ def release(
             lease_owner=None,
             lease_expires_at=None,
             next_run_at=next_run_at,
-            params=params,
             attempts=0,
+            **{
+                name: value
+                for name, value in (("polling", polling), ("retries", retries))
+                if value is not None
+            },
         )
     )
     return execute_count(session, statement) == 1

@@ -69,7 +69,7 @@ def register(conf: Any) -> LocalSettings:
 
 
 def _volume_root(conf: Any) -> str | None:
-    """[volume] local_root, defaulted as services.volume_backends.local_root does; None when
+    """[volume] local_root, defaulted as cmd.wiring.local_root does; None when
     the [volume] group is not registered (no volume plugin in this process's config)."""
     try:
         root = conf.volume.local_root

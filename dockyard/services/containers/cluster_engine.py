@@ -45,11 +45,11 @@ _SECOND_NS = 1_000_000_000
 
 def image_ref(api: Any, cluster: str, image: str) -> str:
     """The ID of `image` on the cluster (400 when the manager does not have it)."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         return str(api.images.get(image).id)
-    except docker.errors.ImageNotFound:
+    except sdk.ImageNotFound:
         raise exceptions.InvalidParameterValue(
             err=f"Image {image} is not on cluster {cluster}: nothing is pulled from a registry; "
             "load it into every node first (the base image dockyard/busybox:1 is there)."
@@ -63,7 +63,7 @@ def _volume_names(rt: Runtime, row: Container) -> dict[str, str]:
 
 
 def _mounts(rt: Runtime, row: Container) -> list[Any]:
-    from docker.types import DriverConfig, Mount
+    from dockyard.providers.docker_local.sdk import DriverConfig, Mount
 
     names = _volume_names(rt, row)
     return [
@@ -116,11 +116,11 @@ def _idle(before: Seen | None) -> Seen:
 
 
 def _find(api: Any, container_uuid: str) -> Any | None:
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         return api.services.get(engine_name(container_uuid))
-    except docker.errors.NotFound:
+    except sdk.NotFound:
         return None
 
 
@@ -160,7 +160,13 @@ def create(rt: Runtime, api: Any, row: Container, image: str, *, start: bool) ->
 ]:  # fmt: skip
     """Create the service for `row` with `image` (an ID), one replica if `start`, and wait
     for its task to run: (what the swarm reports or None, what it refused or None)."""
-    from docker.types import ContainerSpec, EndpointSpec, RestartPolicy, ServiceMode, TaskTemplate
+    from dockyard.providers.docker_local.sdk import (
+        ContainerSpec,
+        EndpointSpec,
+        RestartPolicy,
+        ServiceMode,
+        TaskTemplate,
+    )
 
     policy = RestartPolicy(condition="on-failure", delay=_SECOND_NS, max_attempts=MAX_ATTEMPTS)
     try:
@@ -217,7 +223,7 @@ def act(rt: Runtime, row: Container, action: str) -> tuple[Seen | None, str | No
 def remove(rt: Runtime, row: Container) -> str | None:
     """Stop the service's task (its volumes are unmounted when its container stops), then
     remove the service. Returns what went wrong, or None (also for a deleted cluster)."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         with cluster_target.connect(rt, str(row.cluster_id)) as api:
@@ -234,7 +240,7 @@ def remove(rt: Runtime, row: Container) -> str | None:
             return None
     except cluster_target.ClusterGone:
         return None
-    except docker.errors.NotFound:
+    except sdk.NotFound:
         return None
     except exceptions.DockyardError as exc:  # no API address or certificate
         return str(exc)

@@ -41,10 +41,11 @@ class ClusterGone(Exception):
 def engine_errors() -> tuple[type[Exception], ...]:
     """What a call to a cluster's API raises when it fails: the engine's refusals, and
     connection errors (refused, TLS, timeouts), which the docker SDK does not wrap."""
-    import docker.errors
     import requests.exceptions
 
-    return (docker.errors.DockerException, requests.exceptions.RequestException)
+    from dockyard.providers.docker_local import sdk
+
+    return (sdk.DockerException, requests.exceptions.RequestException)
 
 
 @dataclass(frozen=True, slots=True)

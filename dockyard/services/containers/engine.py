@@ -58,21 +58,21 @@ def host_up(rt: Runtime) -> bool:
 
 def find(api: Any, container_uuid: str) -> Any | None:
     """The engine's container for `container_uuid`, or None."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         return api.containers.get(engine_name(container_uuid))
-    except docker.errors.NotFound:
+    except sdk.NotFound:
         return None
 
 
 def check_image(api: Any, image: str) -> None:
     """400 when the host does not have `image` (nothing is ever pulled)."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         api.images.get(image)
-    except docker.errors.ImageNotFound:
+    except sdk.ImageNotFound:
         raise exceptions.InvalidParameterValue(
             err=f"Image {image} is not on the container host: {NO_REGISTRY}."
         ) from None
@@ -102,7 +102,7 @@ def apply(row: Container, seen_now: Seen | None, missing_reason: str = GONE) -> 
 
 
 def _docker_mounts(mounts: list[dict[str, Any]]) -> list[Any]:
-    from docker.types import DriverConfig, Mount
+    from dockyard.providers.docker_local.sdk import DriverConfig, Mount
 
     result = []
     for m in mounts:
@@ -121,7 +121,7 @@ def _docker_mounts(mounts: list[dict[str, Any]]) -> list[Any]:
 def create(api: Any, row: Container, *, start: bool) -> tuple[Any | None, str | None]:
     """Create (and start) the engine's container for `row`: (the container as inspected
     after the start or None, what the engine refused or None)."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     labels = {LABEL: row.uuid, "dockyard.project": row.project_id}
     try:
@@ -137,21 +137,21 @@ def create(api: Any, row: Container, *, start: bool) -> tuple[Any | None, str | 
         if start:
             made.start()
         failure = None
-    except docker.errors.DockerException as exc:
+    except sdk.DockerException as exc:
         failure = error_text(exc)
     return find(api, row.uuid), failure
 
 
 def act(rt: Runtime, found: Any, action: str) -> str | None:
     """Start or stop the engine's container; returns what went wrong, or None."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     try:
         if action == "start":
             found.start()
         else:
             found.stop(timeout=int(rt.conf.containers.stop_timeout))
-    except docker.errors.DockerException as exc:
+    except sdk.DockerException as exc:
         return error_text(exc)
     finally:
         found.reload()
@@ -161,7 +161,7 @@ def act(rt: Runtime, found: Any, action: str) -> str | None:
 def remove(rt: Runtime, container_uuid: str) -> str | None:
     """Stop (gracefully) and remove the engine's container with its anonymous volumes; a
     Dockyard volume stays. Returns what went wrong, or None."""
-    import docker.errors
+    from dockyard.providers.docker_local import sdk
 
     api = container_hosts.client(rt)
     try:
@@ -178,12 +178,12 @@ def remove(rt: Runtime, container_uuid: str) -> str | None:
         for name in volume_names:
             # The engine's reference only: on a shared engine the plugin's Remove just
             # forgets it (the Dockyard volume stays). Refused while another container uses it.
-            with contextlib.suppress(docker.errors.APIError):
+            with contextlib.suppress(sdk.APIError):
                 api.volumes.get(name).remove()
         return None
-    except docker.errors.NotFound:
+    except sdk.NotFound:
         return None
-    except docker.errors.DockerException as exc:
+    except sdk.DockerException as exc:
         return error_text(exc)
     finally:
         api.close()

@@ -14,7 +14,7 @@ from dockyard.common import exceptions
 from dockyard.common.context import RequestContext
 from dockyard.db.models import Container
 from dockyard.db.repositories import containers as repo
-from dockyard.domain.containers import ContainerStatus
+from dockyard.domain.containers import TRANSITIONS, ContainerStatus, allows
 from dockyard.notifications.containers import container_event
 from dockyard.services import container_hosts, names
 from dockyard.services import volumes as volume_service
@@ -63,7 +63,7 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> Container:
             "command": command,
             "environment": dict(body.get("environment") or {}),
             "mounts": [m.record() for m in checked],
-            "status": ContainerStatus.CREATING.value,
+            "status": TRANSITIONS["create"][0].value,
             "status_reason": "creating on the container host",
             "host": rt.conf.containers.host_name,
         }
@@ -128,7 +128,7 @@ def _record_created(
             return row
         engine.apply(current, seen)
         if failure is not None:
-            current.status = ContainerStatus.ERROR.value
+            current.status = TRANSITIONS["create"][1].value
             current.status_reason = f"the engine refused it: {failure}"
         return current
 
@@ -169,10 +169,7 @@ def _act(rt: Runtime, ctx: RequestContext, row: Container, action: str) -> Conta
 def start(rt: Runtime, ctx: RequestContext, ident: str) -> Container:
     """Start a Created or Stopped container (or one in Error that the engine has)."""
     row = load(rt, ctx, ident, "container:start")
-    startable = (ContainerStatus.CREATED.value, ContainerStatus.STOPPED.value)
-    if row.status not in startable and not (
-        row.status == ContainerStatus.ERROR.value and row.docker_id
-    ):
+    if not allows("start", row.status, on_engine=bool(row.docker_id)):
         raise _conflict(row, "start")
     return _act(rt, ctx, row, "start")
 
@@ -180,7 +177,7 @@ def start(rt: Runtime, ctx: RequestContext, ident: str) -> Container:
 def stop(rt: Runtime, ctx: RequestContext, ident: str) -> Container:
     """Stop a Running container (SIGTERM, SIGKILL after `[containers] stop_timeout`)."""
     row = load(rt, ctx, ident, "container:stop")
-    if row.status != ContainerStatus.RUNNING.value:
+    if not allows("stop", row.status):
         raise _conflict(row, "stop")
     return _act(rt, ctx, row, "stop")
 
@@ -189,18 +186,18 @@ def stop(rt: Runtime, ctx: RequestContext, ident: str) -> Container:
 def delete(rt: Runtime, ctx: RequestContext, ident: str, force: bool) -> None:
     """Remove the container from the engine, then its row; a running one needs `force`."""
     row = load(rt, ctx, ident, "container:delete")
-    if row.status == ContainerStatus.RUNNING.value and not force:
-        raise exceptions.ContainerStatusConflict(
-            action="delete", container=row.name, status=row.status + " (stop it, or delete with "
-            "force=true)",
-        )  # fmt: skip
-    if row.status == ContainerStatus.CREATING.value:
+    if not allows("force_delete" if force else "delete", row.status):
+        if allows("force_delete", row.status):
+            raise exceptions.ContainerStatusConflict(
+                action="delete", container=row.name, status=row.status + " (stop it, or delete "
+                "with force=true)",
+            )  # fmt: skip
         raise _conflict(row, "delete")
     with rt.db.write() as session:
         current = repo.get_for_update(session, row.uuid)
         if current is None:
             raise exceptions.ContainerNotFound(container=ident)
-        current.status = ContainerStatus.DELETING.value
+        current.status = TRANSITIONS["delete"][0].value
         current.status_reason = "deleting from " + (
             "its cluster" if current.cluster_id else "the container host"
         )
@@ -223,6 +220,6 @@ def finish_delete(rt: Runtime, row: Container) -> str | None:
         if failure is None:
             repo.delete(session, current)
         else:
-            current.status = ContainerStatus.ERROR.value
+            current.status = TRANSITIONS["delete"][1].value
             current.status_reason = f"delete failed: {failure}"
     return failure
