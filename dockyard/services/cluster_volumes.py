@@ -17,7 +17,7 @@ import os
 
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
-from dockyard.drivers.local_common.driver import LocalDriverBase
+from dockyard.drivers.swarm_local.driver_base import LocalDriverBase
 from dockyard.services.runtime import Runtime
 
 #: Cluster driver -> the template `volume_driver` whose clusters get the plugin (None: all).

@@ -1,10 +1,10 @@
-"""Why a heal refuses to replace masters that did not come back (local_common/healing.py)."""
+"""Why a heal refuses to replace masters that did not come back (swarm_local/healing_loop.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dockyard.drivers.local_common.healing import refusal
+from dockyard.drivers.swarm_local.healing_loop import refusal
 
 
 @pytest.mark.parametrize(

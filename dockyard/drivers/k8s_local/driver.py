@@ -33,8 +33,8 @@ from dockyard.drivers.k8s_local import (
 )
 from dockyard.drivers.k8s_local.nodes import KubeNodes
 from dockyard.drivers.k8s_local.settings import KubeSettings
-from dockyard.drivers.local_common.driver import DriverModules, LocalDriverBase
 from dockyard.drivers.swarm_local.checks import HostProblems
+from dockyard.drivers.swarm_local.driver_base import DriverModules, LocalDriverBase
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
 OS_DISTRO = "dockyard-node"
@@ -42,7 +42,7 @@ OS_DISTRO = "dockyard-node"
 
 class LocalKubernetesDriver(LocalDriverBase):
     """Kubernetes clusters of namespaced nodes on this machine; the calls common to both
-    local drivers are in LocalDriverBase (local_common/driver.py)."""
+    local drivers are in LocalDriverBase (swarm_local/driver_base.py)."""
 
     modules = DriverModules(provisioning, resize, removal, cert_rollout, health, healing)
     refused_as = "The local Kubernetes driver"

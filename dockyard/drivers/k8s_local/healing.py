@@ -1,4 +1,4 @@
-"""Healing a local Kubernetes cluster: the shared loop (local_common/healing.py) with
+"""Healing a local Kubernetes cluster: the shared loop (swarm_local/healing_loop.py) with
 Kubernetes' steps. Nodes that stay down (supervisor dead, or not Ready) are restarted from
 their directories and must report Ready again; a worker that does not is replaced by a new
 one, and the old one is cordoned, drained and removed. Masters are restarted, never removed
@@ -15,7 +15,7 @@ from dockyard.drivers.k8s_local import resize, results
 from dockyard.drivers.k8s_local.layout import KubeState
 from dockyard.drivers.k8s_local.nodes import KubeNodes, cluster_cas
 from dockyard.drivers.k8s_local.provisioning import nodegroup_labels
-from dockyard.drivers.local_common.healing import Healer
+from dockyard.drivers.swarm_local.healing_loop import Healer
 from dockyard.drivers.swarm_local.layout import Node
 from dockyard.providers.kube_local.api import node_ready
 

@@ -1,7 +1,7 @@
 """The `local` cluster driver: Docker swarm-mode clusters of namespaced dockerds on this host.
 
 `driver.LocalDriver` checks the host and hands each call to the module that does it (the calls
-both local drivers make alike are in `dockyard.drivers.local_common.driver.LocalDriverBase`):
+both local drivers make alike are in `dockyard.drivers.swarm_local.driver_base.LocalDriverBase`):
 
 * `provisioning`     create (or finish creating) a cluster: state, network, registry, nodes, swarm
 * `resize`           add workers, or drain and remove the ones `scaling` chooses
@@ -10,7 +10,7 @@ both local drivers make alike are in `dockyard.drivers.local_common.driver.Local
 * `cert_rollout`     CA rotation and node certificate renewal, nodes restarted in waves
 * `upgrade`          another template's node settings, by rolling, drained restarts
 * `health`           the health of a settled cluster
-* `healing`          down nodes restarted, workers replaced (local_common.healing's loop)
+* `healing`          down nodes restarted, workers replaced (healing_loop's loop)
 * `volume_plugin`    Dockyard's volume plugin on rexray clusters: socket dirs, loading it
 * `checks`           what is refused before anything is touched (host, create, upgrade)
 

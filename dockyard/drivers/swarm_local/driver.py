@@ -27,7 +27,6 @@ from dockyard.drivers.base import (
     NodeGroupSpec,
     Provides,
 )
-from dockyard.drivers.local_common.driver import DriverModules, LocalDriverBase
 from dockyard.drivers.swarm_local import (
     cert_rollout,
     checks,
@@ -42,6 +41,7 @@ from dockyard.drivers.swarm_local import (
     upgrade,
     volume_plugin,
 )
+from dockyard.drivers.swarm_local.driver_base import DriverModules, LocalDriverBase
 from dockyard.drivers.swarm_local.layout import StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.parts import DriverParts
@@ -52,7 +52,7 @@ OS_DISTRO = "dockyard-node"
 
 class LocalDriver(LocalDriverBase):
     """Swarm-mode clusters of dockerd-in-a-namespace nodes on this machine; the calls common
-    to both local drivers are in LocalDriverBase (local_common/driver.py)."""
+    to both local drivers are in LocalDriverBase (swarm_local/driver_base.py)."""
 
     modules = DriverModules(provisioning, resize, removal, cert_rollout, health, healing)
     refused_as = "The local cluster driver"

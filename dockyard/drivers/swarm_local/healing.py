@@ -1,4 +1,4 @@
-"""Healing a local Swarm cluster: the shared loop (local_common/healing.py) with swarm's steps.
+"""Healing a local Swarm cluster: the shared loop (swarm_local/healing_loop.py) with swarm's steps.
 
 A node whose dockerd still runs but that swarm reports down is stopped first, so it restarts
 from its data-root like a dead one; a worker that does not come back is replaced by a new one
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 from dockyard.drivers.base import ClusterSpec, DriverResult
-from dockyard.drivers.local_common.healing import Healer
 from dockyard.drivers.swarm_local import resize, results
+from dockyard.drivers.swarm_local.healing_loop import Healer
 from dockyard.drivers.swarm_local.layout import MANAGER, ClusterState, Node
 from dockyard.drivers.swarm_local.parts import DriverParts
 from dockyard.providers.docker_local import procs, swarm

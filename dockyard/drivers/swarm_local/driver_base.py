@@ -1,5 +1,6 @@
-"""The base of the two local drivers: each call checks the host, then goes to the module of
-the driver's package that does it (the same module and function names in both packages)."""
+"""The base of the two local drivers (k8s_local builds on this package): each call checks
+the host, then goes to the module of the driver's package that does it (the same module and
+function names in both packages)."""
 
 from __future__ import annotations
 
