@@ -21,7 +21,7 @@ from dockyard.certs.stores import (
     load_or_create_key,
 )
 from dockyard.conductor.worker import Conductor
-from dockyard.conf import database_url, keystone_authtoken
+from dockyard.conf import database_url
 from dockyard.db.repositories.certificates import DatabaseCertificateRows
 from dockyard.db.session import Database
 from dockyard.drivers.registry import DriverRegistry
@@ -96,7 +96,7 @@ def _service_auth(conf: cfg.ConfigOpts) -> Any:
     """Dockyard's service user from [keystone_authtoken], in keystone mode; else None."""
     if conf.auth.strategy != "keystone":
         return None
-    return keystone_authtoken.load_auth(conf)
+    return service_user.load_auth(conf)
 
 
 def _auth_url(conf: cfg.ConfigOpts) -> str | None:

@@ -4,12 +4,11 @@ The names are keystonemiddleware's, so a Magnum `[keystone_authtoken]` section w
 (options Dockyard does not use, such as `memcached_servers`, are ignored). The service user's
 credentials are keystoneauth plugin options: `auth_type` (default `password`) selects the
 plugin, whose own options (`auth_url`, `username`, `password`, `project_name`,
-`user_domain_name`, `project_domain_name`, ...) are registered when it is loaded.
+`user_domain_name`, `project_domain_name`, ...) are registered when it is loaded
+(services/service_user.py, through providers/openstack/auth.py: keystoneauth stays there).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from oslo_config import cfg
 
@@ -63,35 +62,3 @@ OPTS = [
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(OPTS, group=GROUP)
-
-
-def register_auth(conf: cfg.ConfigOpts) -> None:
-    """Register `auth_type` and `auth_section` (keystone mode only: keystoneauth1's loading
-    machinery is not imported by noauth processes; oslo.config reads them from the files that
-    were already parsed)."""
-    from keystoneauth1 import loading as ks_loading
-
-    ks_loading.register_auth_conf_options(conf, GROUP)
-    conf.set_default("auth_type", DEFAULT_AUTH_TYPE, group=GROUP)
-
-
-def load_auth(conf: cfg.ConfigOpts) -> Any:
-    """The service user's auth plugin as the group's options describe it (None when no
-    `auth_type` is set). Sessions and clients on it are made in providers/openstack
-    (`services.service_user`)."""
-    from keystoneauth1 import loading as ks_loading
-
-    register_auth(conf)
-    return ks_loading.load_auth_from_conf_options(conf, GROUP)
-
-
-def list_opts() -> list[cfg.Opt]:
-    """Every option of the group for the sample, the password plugin's included."""
-    from keystoneauth1 import loading as ks_loading
-
-    common = ks_loading.get_auth_common_conf_options()
-    for opt in common:
-        if opt.dest == "auth_type":
-            opt.default = DEFAULT_AUTH_TYPE
-    plugin = ks_loading.get_auth_plugin_conf_options(DEFAULT_AUTH_TYPE)
-    return [*OPTS, *common, *plugin]

@@ -35,7 +35,7 @@ def list_opts() -> list[tuple[str | None, Sequence[cfg.Opt]]]:
         (certificates.BARBICAN_GROUP, certificates.BARBICAN_OPTS),
         (quotas.GROUP, quotas.OPTS),
         (auth.GROUP, auth.OPTS),
-        (keystone_authtoken.GROUP, keystone_authtoken.list_opts()),
+        (keystone_authtoken.GROUP, keystone_authtoken.OPTS),
         (images.GROUP, images.OPTS),
         (openstack.GROUP, openstack.OPTS),
         (containers.GROUP, containers.OPTS),

@@ -89,14 +89,17 @@ def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
 
 def _service_auth(conf: Any) -> tuple[Any, str | None]:
     """The service user's plugin and auth_url: from [heat] when it sets auth_type (or
-    auth_section), else from [keystone_authtoken]; (None, None) when neither has one. The
-    plugin is built by `dockyard.providers.openstack.auth` from the options read here."""
+    auth_section), else from [keystone_authtoken]; (None, None) when neither has usable
+    credentials. The plugin is built by `dockyard.providers.openstack.auth`."""
     for group in (GROUP, FALLBACK_AUTH_GROUP):
-        _register(conf, auth.common_conf_options(), group)
-        section = conf[group].auth_section or group
-        _register(conf, auth.common_conf_options(), section)
-        auth_type = conf[section].auth_type
-        plugin = _plugin(conf, section, str(auth_type)) if auth_type else None
+        try:
+            plugin = auth.plugin_from_options(
+                lambda opts, where: _register(conf, opts, where),
+                lambda where, dest: conf[where][dest],
+                group,
+            )
+        except Exception:  # keystoneauth's: a missing required option, an unknown plugin
+            plugin = None
         if plugin is not None:
             return plugin, getattr(plugin, "auth_url", None)
     return None, None
@@ -105,16 +108,6 @@ def _service_auth(conf: Any) -> tuple[Any, str | None]:
 def _register(conf: Any, opts: list[Any], group: str) -> None:
     with contextlib.suppress(cfg.DuplicateOptError):
         conf.register_opts(opts, group=group)
-
-
-def _plugin(conf: Any, section: str, auth_type: str) -> Any:
-    """Plugin `auth_type` from the options of group `section` (None when they are not
-    enough: that group has no usable credentials)."""
-    try:
-        _register(conf, auth.plugin_conf_options(auth_type), section)
-        return auth.service_plugin(auth_type, lambda dest: conf[section][dest])
-    except Exception:  # keystoneauth's: a missing required option, an unknown plugin
-        return None
 
 
 def _environment(path: str) -> tuple[dict[str, Any], dict[str, str]]:

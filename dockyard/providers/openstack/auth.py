@@ -1,8 +1,9 @@
 """Dockyard's service user as a keystoneauth plugin, built here from configuration values.
 
-Callers that own a configuration (drivers/heat/options.py) register the options these
-functions name and hand back a getter; keystoneauth's loaders (and so the plugin objects) stay
-in providers. The options are oslo.config objects made by keystoneauth itself.
+Callers that own a configuration (drivers/heat/options.py for `[heat]`, services/service_user
+for `[keystone_authtoken]`) register the options these functions name and hand back a getter;
+keystoneauth's loaders (and so the plugin objects) stay in providers. The options are
+oslo.config objects made by keystoneauth itself.
 """
 
 from __future__ import annotations
@@ -28,3 +29,23 @@ def service_plugin(auth_type: str, value_of: Callable[[str], Any]) -> Any:
     keystoneauth's errors for a missing required option or an unknown plugin."""
     loader: Any = ks_loading.get_plugin_loader(auth_type)
     return loader.load_from_options_getter(lambda opt: value_of(opt.dest))
+
+
+def plugin_from_options(
+    register: Callable[[list[Any], str], None],
+    value_of: Callable[[str, str], Any],
+    group: str,
+) -> Any:
+    """The plugin that option group `group` describes (or the group its `auth_section` names),
+    None when it sets no `auth_type`. `register(opts, group)` registers options on the
+    caller's configuration, `value_of(group, dest)` reads one; keystoneauth's errors for a
+    missing required option or an unknown plugin are raised (as load_auth_from_conf_options)."""
+    register(common_conf_options(), group)
+    section = value_of(group, "auth_section") or group
+    if section != group:
+        register(common_conf_options(), section)
+    auth_type = value_of(section, "auth_type")
+    if not auth_type:
+        return None
+    register(plugin_conf_options(str(auth_type)), section)
+    return service_plugin(str(auth_type), lambda dest: value_of(section, dest))
