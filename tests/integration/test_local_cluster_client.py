@@ -14,8 +14,8 @@ process killed with SIGKILL, the service restarted: the cluster comes back and a
 swept) and delete leaving nothing behind. It is one test because each step starts from what
 the one before left (the service the scale-down drains is what must survive the rotation, the
 renewal and the restart; the restart brings back the rotated and renewed cluster; delete must
-clean up after all of them), and a cluster per step would make the module several times
-slower. Each `openstack` call costs ~2 s of CPU, so there are few of them; httpx only waits for
+clean up after all of them), and a world per step (server, clusters, client configuration,
+service: ~25 s each) would about double the module's time. Each `openstack` call costs ~2 s of CPU, so there are few of them; httpx only waits for
 statuses and reads what the CLI cannot show (the event timeline).
 
 Needs root and Debian's docker.io (scripts/install-docker); skips otherwise. Traffic goes to

@@ -8,8 +8,8 @@ resize --nodegroup` inside and outside min/max, refusals in Magnum's shape, `nod
 (drained first, nothing of its nodes left on the host), and the cluster's delete. The steps
 cannot stand alone: each acts on the pool as the step before left it (the relabel and the
 resize on the nodes the create made, the delete must drain the service the placement step
-started on the resized pool), and a pool of real nodes per step would make the module several
-times slower.
+started on the resized pool), and a cluster with a pool of real nodes per step would multiply
+the module's time.
 
 Needs root and Debian's docker.io (scripts/install-docker); skips otherwise (fails under
 CI=true). Traffic goes to 127.0.0.1 and to the namespaces these tests create, on an address
