@@ -15,8 +15,9 @@ swept) and delete leaving nothing behind. It is one test because each step start
 the one before left (the service the scale-down drains is what must survive the rotation, the
 renewal and the restart; the restart brings back the rotated and renewed cluster; delete must
 clean up after all of them), and a world per step (server, clusters, client configuration,
-service: ~25 s each) would about double the module's time. Each `openstack` call costs ~2 s of CPU, so there are few of them; httpx only waits for
-statuses and reads what the CLI cannot show (the event timeline).
+service: ~25 s each) would about double the module's time. Each `openstack` call costs ~2 s
+of CPU, so there are few of them; httpx only waits for statuses and reads what the CLI cannot
+show (the event timeline).
 
 Needs root and Debian's docker.io (scripts/install-docker); skips otherwise. Traffic goes to
 127.0.0.1 and to the namespaces these tests create, on an address pool of the tests' own.
