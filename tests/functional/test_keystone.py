@@ -6,7 +6,9 @@ catalog (`container-infra`, no --os-endpoint). Accounts (tests/harness/keystone.
 (member of project-a), `rita` (reader of project-a), `bob` (member of project-b) and `admin`.
 Each CLI call costs ~2 s (start-up and a password login), so HTTP calls with a token prepare
 state and check what the CLI is not needed for. Tests share one Keystone (session) and one
-Dockyard (module) and run in file order.
+Dockyard (module) with a template and a cluster per project (`world`, made once); no test
+changes them (every write a test tries is refused), so the tests run in any order. Exact
+listings ("bob sees only cl-b") are the claim of isolation: no test adds to either project.
 """
 
 from __future__ import annotations
@@ -26,11 +28,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 pytest_plugins = ["harness.fixtures"]
-pytestmark = [
-    pytest.mark.client,
-    pytest.mark.keystone,
-    pytest.mark.scenario,
-]  # ordered steps of one world (harness/order.py)
+pytestmark = [pytest.mark.client, pytest.mark.keystone]
 
 AUTH_REQUIRED = "The request you have made requires authentication"
 

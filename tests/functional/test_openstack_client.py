@@ -4,9 +4,9 @@ against a real `dockyard` process.
 Every check goes through `openstack --os-auth-type none --os-endpoint <url>/v1 coe ...` run as
 a subprocess; httpx only prepares state the check is not about (a template with steering
 labels, a quota in another project) and computes expected numbers. Each invocation costs ~2 s
-of CPU, so one server and a few templates are shared by the module and the tests run in file
-order: the cluster made by the `cluster` fixture is updated, resized and deleted by the last
-lifecycle test.
+of CPU, so one server, the `k8s-main` template and the `lifecycle` cluster are shared by the
+module and only read; a test that changes a cluster or a template makes its own (with a name of
+its own), so the tests run in any order.
 """
 
 from __future__ import annotations
@@ -22,10 +22,7 @@ from conftest import LATEST, Server, start_server, subprocess_env
 from harness.cli import TEMPLATE_ARGS, OpenStackCli, Result
 from harness.waiting import wait_until
 
-pytestmark = [
-    pytest.mark.client,
-    pytest.mark.scenario,
-]  # ordered steps of one world (harness/order.py)
+pytestmark = pytest.mark.client
 
 MAIN_LABELS = {"kube_tag": "v1.2.3", "flannel_backend": "vxlan"}
 
@@ -82,6 +79,15 @@ def http_template(url: str, name: str, labels: dict[str, str]) -> dict[str, Any]
         f"{url}/v1/clustertemplates", json={**body, "labels": labels}, headers=LATEST
     )
     assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def http_cluster(url: str, name: str, template: str, node_count: int) -> dict[str, Any]:
+    """Setup only: a cluster created over HTTP (the CLI create is what `cluster` tests)."""
+    body = {"name": name, "cluster_template_id": template, "node_count": node_count}
+    response = httpx.post(f"{url}/v1/clusters", json=body, headers=LATEST)
+    assert response.status_code == 202, response.text
     result: dict[str, Any] = response.json()
     return result
 
@@ -282,27 +288,31 @@ def test_cluster_update_changes_only_node_count(coe: Coe, cluster: dict[str, Any
     assert "cannot change cluster property(ies) name (HTTP 400)" in err
 
 
-def test_cluster_update_resize_delete(coe: Coe, cluster: dict[str, Any]) -> None:
-    out = coe.run("cluster", "update", "lifecycle", "--node-count", "3").out
-    assert "Request to update cluster lifecycle has been accepted" in out
-    grown = coe.wait_cluster("lifecycle", has_status("UPDATE_COMPLETE", node_count=3))
+def test_cluster_update_resize_delete(coe: Coe, server: Server, template: dict[str, Any]) -> None:
+    """On a cluster of its own: the shared `lifecycle` cluster stays as it was made."""
+    made = http_cluster(server.url, "resized", template["uuid"], node_count=2)
+    coe.wait_cluster("resized", has_status("CREATE_COMPLETE"))
+    out = coe.run("cluster", "update", "resized", "--node-count", "3").out
+    assert "Request to update cluster resized has been accepted" in out
+    grown = coe.wait_cluster("resized", has_status("UPDATE_COMPLETE", node_count=3))
     assert len(grown["node_addresses"]) == 3
-    out = coe.run("cluster", "resize", "lifecycle", "1").out
-    assert "Request to resize cluster lifecycle has been accepted" in out
-    shrunk = coe.wait_cluster("lifecycle", has_status("UPDATE_COMPLETE", node_count=1))
+    out = coe.run("cluster", "resize", "resized", "1").out
+    assert "Request to resize cluster resized has been accepted" in out
+    shrunk = coe.wait_cluster("resized", has_status("UPDATE_COMPLETE", node_count=1))
+    assert shrunk["uuid"] == made["uuid"]
     assert shrunk["node_addresses"] == ["127.51.100.100"]
-    out = coe.run("cluster", "delete", "lifecycle").out
-    assert "Request to delete cluster lifecycle has been accepted" in out
+    out = coe.run("cluster", "delete", "resized").out
+    assert "Request to delete cluster resized has been accepted" in out
 
     def gone() -> Any:
-        shown = coe.run("cluster", "show", "lifecycle", "-f", "json", ok=False)
+        shown = coe.run("cluster", "show", "resized", "-f", "json", ok=False)
         if shown.rc == 0:
             assert json.loads(shown.out)["status"] == "DELETE_IN_PROGRESS"
             return None
         return shown
 
-    shown = wait_until(gone, 60, "cluster lifecycle deleted", interval=0.3)
-    assert "Cluster lifecycle could not be found (HTTP 404)" in shown.text
+    shown = wait_until(gone, 60, "cluster resized deleted", interval=0.3)
+    assert "Cluster resized could not be found (HTTP 404)" in shown.text
 
 
 # -- refusals and failures ------------------------------------------------------------------
@@ -362,9 +372,10 @@ def test_quotas(coe: Coe, server: Server) -> None:
     assert default == {"project_id": "default", "resource": "Cluster", "hard_limit": "20"}
 
 
-def test_stats(coe: Coe, server: Server) -> None:
+def test_stats(coe: Coe, server: Server, cluster: dict[str, Any]) -> None:
+    """The counts of what the project has now (at least the shared `lifecycle` cluster)."""
     clusters = httpx.get(f"{server.url}/v1/clusters/detail", headers=LATEST).json()["clusters"]
-    assert clusters, "earlier tests left clusters to count"
+    assert cluster["uuid"] in {c["uuid"] for c in clusters}
     nodes = sum(c["node_count"] + c["master_count"] for c in clusters)
     stats = coe.properties("stats", "list", "default")
     assert stats == {"clusters": str(len(clusters)), "nodes": str(nodes)}

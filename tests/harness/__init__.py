@@ -15,8 +15,8 @@
   any skipped test fails the run (harness.tiers).
 - `harness.waiting`: `wait_until(check, timeout, what)`, the one poll loop (explicit condition
   and timeout; never `sleep` to synchronise).
-- `harness.order`: tests run in random order (pytest-randomly, seed printed); the few
-  `scenario` modules keep file order (debt, see its docstring).
+- `harness.order`: tests run in random order (pytest-randomly, seed printed); only the user
+  guide's transcript is a `scenario` module that keeps file order (see its docstring).
 - `harness.tiers`: counts tests per tier (unit, functional, integration, e2e) for the summary.
 - Real OpenStack services (Keystone, Heat, Glance, Barbican) started by
   scripts/openstack-harness: use their fixtures with `pytest_plugins = ["harness.fixtures"]`

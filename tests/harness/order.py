@@ -4,13 +4,18 @@ pytest-randomly shuffles the modules and the tests inside each module on every r
 is printed at the top; `--randomly-seed=N` replays an order). A test must make what it needs
 and not rely on another test having run.
 
-A few modules are still *scenarios*: one expensive world (a real cluster built through the
-API and the openstack client, a Keystone-backed server) walked through in steps, where a later
-step uses what an earlier one made. They say so with `pytestmark = pytest.mark.scenario`; this
-plugin (registered in tests/conftest.py) puts their tests back in file order after the
-shuffle, while the module itself still runs at a random point. The marker is debt, not a
-style: new tests must not use it, and the scenarios listed by `pytest -m scenario
---collect-only` are to be split into independent tests.
+A test that only looks at an expensive resource shares a module-scoped fixture; a test that
+changes it makes its own. A story whose steps cannot stand alone (each acts on what the step
+before left, and a resource per step would cost too much) is ONE test function that calls its
+named steps in order, with the reason in the module's docstring (test_local_cluster_client.py's
+`test_a_clusters_life`, test_local_nodegroups.py's `test_a_pools_life`).
+
+One module is still a *scenario*: tests/integration/test_user_guide_cli.py, the user guide's
+transcript, whose tests are the guide's sections in the guide's order. It says so with
+`pytestmark = pytest.mark.scenario`; this plugin (registered in tests/conftest.py) puts its
+tests back in file order after the shuffle, while the module itself still runs at a random
+point. New tests must not use the marker (`pytest -m scenario --collect-only` lists its users);
+when the guide's module becomes one story test, this plugin goes.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}: the module's tests are ordered steps of one story and run in file order "
-        "(debt: tests/harness/order.py)",
+        "(only the user guide's transcript; tests/harness/order.py)",
     )
 
 

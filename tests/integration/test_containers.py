@@ -2,6 +2,8 @@
 Dockyard's volume plugin serving it, loop-mounted local volumes.
 
 One host per module (starting it takes about a second; each test cleans up after itself).
+A test judges only the containers and volumes it made (`ours`): what another test left, or
+has not cleaned up yet, is not its business.
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ def engine_containers(rt: Runtime) -> list[Any]:
     return engine_containers_at(container_hosts.engine(rt))
 
 
+def ours(found: list[Any], *made: dict[str, Any]) -> list[str]:
+    """The engine names in `found` (engine containers) of the containers `made` (API bodies)."""
+    names = {containers.engine_name(m["uuid"]) for m in made}
+    return sorted(c.name for c in found if c.name in names)
+
+
 def create(api: Api, **body: Any) -> dict[str, Any]:
     response = api.post("/v1/containers", body)
     assert response.status_code == 201, response.text
@@ -121,7 +129,7 @@ def test_data_written_by_one_container_is_read_by_the_next(api: Api) -> None:
     assert volume["size"] == 1 and volume["uuid"] == writer["mounts"][0]["source"]
     delete(api, "writer")
     assert api.get("/v1/containers/writer").status_code == 404
-    assert engine_containers(api.runtime) == []
+    assert ours(engine_containers(api.runtime), writer) == []
     # Approach 2: the volume exists, so it is attached.
     create(api, name="reader", vol_name="data1", command="cat /data/file")
     wait_status(api, "reader", "Stopped")
@@ -134,14 +142,14 @@ def test_two_containers_share_one_volume(api: Api) -> None:
     made = api.post("/v1/volumes", {"name": "shared", "size": 1})
     assert made.status_code in (201, 202), made.text
     mount = [{"source": "shared", "destination": "/s"}]
-    create(api, name="a", mounts=mount, command="sh -c 'echo from-a > /s/a; exec sleep 300'")
-    create(
+    a = create(api, name="a", mounts=mount, command="sh -c 'echo from-a > /s/a; exec sleep 300'")
+    b = create(
         api, name="b", mounts=mount,
         command="sh -c 'until [ -f /s/a ]; do sleep 0.1; done; cat /s/a; echo from-b > /s/b; "
         "exec sleep 300'",
     )  # fmt: skip
     wait_for(lambda: "from-a" in logs(api, "b"), 20, "b to read what a wrote")
-    create(api, name="c", mounts=mount, command="cat /s/b")
+    c = create(api, name="c", mounts=mount, command="cat /s/b")
     wait_status(api, "c", "Stopped")
     assert logs(api, "c") == "from-b\n"
     # In use: the volume cannot go, and nothing is lost by trying.
@@ -150,13 +158,13 @@ def test_two_containers_share_one_volume(api: Api) -> None:
     for name in ("a", "b"):
         delete(api, name, force=True)
     delete(api, "c")
-    assert engine_containers(api.runtime) == []
+    assert ours(engine_containers(api.runtime), a, b, c) == []
     wait_for(lambda: api.get("/v1/volumes/shared").json()["status"] == "available", 10, "detach")
     assert api.delete("/v1/volumes/shared").status_code == 204
 
 
 def test_logs_stop_start_and_delete_rules(api: Api) -> None:
-    create(api, name="loop", command=["sh", "-c", "echo started; exec sleep 300"])
+    made = create(api, name="loop", command=["sh", "-c", "echo started; exec sleep 300"])
     wait_for(lambda: logs(api, "loop") == "started\n", 10, "the first output")
     running = api.get("/v1/containers/loop").json()
     assert running["status"] == "Running"
@@ -174,7 +182,7 @@ def test_logs_stop_start_and_delete_rules(api: Api) -> None:
     assert tail == "started\n"
     assert api.post("/v1/containers/loop/start").status_code == 409
     delete(api, "loop", force=True)
-    assert engine_containers(api.runtime) == []
+    assert ours(engine_containers(api.runtime), made) == []
 
 
 def test_environment_created_only_and_duplicates(api: Api) -> None:
@@ -189,7 +197,7 @@ def test_environment_created_only_and_duplicates(api: Api) -> None:
     wait_status(api, "env", "Stopped")
     assert logs(api, "env") == "hi\n"
     listed = api.get("/v1/containers").json()["containers"]
-    assert [c["name"] for c in listed] == ["env"]
+    assert [c["uuid"] for c in listed if c["name"] == "env"] == [made["uuid"]]
     delete(api, "env")
 
 
@@ -199,7 +207,8 @@ def test_unknown_image_is_400_and_says_why(api: Api) -> None:
     detail = response.json()["errors"][0]["detail"]
     assert "nginx:latest is not on the container host" in detail
     assert "no registry is reachable" in detail
-    assert api.get("/v1/containers").json()["containers"] == []
+    listed = api.get("/v1/containers").json()["containers"]
+    assert "x" not in {c["name"] for c in listed}
 
 
 def test_containers_reach_nothing_outside_their_host(api: Api) -> None:
@@ -272,12 +281,14 @@ def test_resume_restarts_the_host_and_settles_interrupted_requests(api: Api) -> 
     created = api.get("/v1/containers/half-created").json()
     assert created["status"] == "Error" and "interrupted" in created["status_reason"]
     assert api.get(f"/v1/containers/{left['uuid']}").status_code == 404
-    assert {c.name for c in engine_containers(rt)} == {containers.engine_name(survivor["uuid"])}
+    half = {"uuid": "0a1b2c3d-0000-4000-8000-000000000001"}
+    mine = (survivor, left, half)
+    assert ours(engine_containers(rt), *mine) == [containers.engine_name(survivor["uuid"])]
     # The survivor runs again from the same data-root.
     assert api.post("/v1/containers/survivor/start").json()["status"] == "Running"
     delete(api, "survivor", force=True)
     delete(api, "half-created")
-    assert engine_containers(rt) == []
+    assert ours(engine_containers(rt), *mine) == []
 
 
 def test_create_and_delete_notifications_reach_rabbitmq(
@@ -388,7 +399,9 @@ def test_cli_and_a_restarted_dockyard(dockyard: DockyardProcess) -> None:
     )  # fmt: skip
     assert made["status"] == "Running", made
     listed = dockyard.json("container", "list")
-    assert [(c["name"], c["status"]) for c in listed] == [("keep", "Running")]
+    assert [(c["uuid"], c["status"]) for c in listed if c["name"] == "keep"] == [
+        (made["uuid"], "Running")
+    ]
     wait_for(lambda: dockyard.coe("container", "logs", "keep").out == "cli\n", 10, "the output")
     failed = dockyard.coe("container", "delete", "keep", ok=False)
     assert failed.rc != 0 and "stop it, or delete with force=true" in failed.text
@@ -410,8 +423,8 @@ def test_cli_and_a_restarted_dockyard(dockyard: DockyardProcess) -> None:
     )  # fmt: skip
     assert dockyard.json("container", "start", "keep")["status"] == "Running"
     dockyard.coe("container", "delete", "keep", "--force")
-    assert dockyard.json("container", "list") == []
-    assert engine_containers_at(dockyard.engine) == []
+    assert "keep" not in {c["name"] for c in dockyard.json("container", "list")}
+    assert ours(engine_containers_at(dockyard.engine), made) == []
 
 
 def test_sigkill_of_dockyard_while_a_volume_is_mounted_loses_nothing(
@@ -468,8 +481,8 @@ def test_sigkill_of_dockyard_while_a_volume_is_mounted_loses_nothing(
     assert (volume["status"], volume["attachments"]) == ("available", []), volume
     assert not os.path.ismount(mountpoint)
     # A new container reads what the first one wrote, before and during the crash.
-    dockyard.json("container", "create", "reader", "--vol-name", "crashvol", "--command",
-                  "cat /data/f")  # fmt: skip
+    reader = dockyard.json("container", "create", "reader", "--vol-name", "crashvol",
+                           "--command", "cat /data/f")  # fmt: skip
     wait_for(
         lambda: dockyard.json("container", "show", "reader")["status"] == "Stopped", 20,
         "the reader to finish",
@@ -482,7 +495,7 @@ def test_sigkill_of_dockyard_while_a_volume_is_mounted_loses_nothing(
     assert not image.exists()
     assert not mountpoint.exists()
     assert loop.devices(str(image)) == []
-    assert engine_containers_at(dockyard.engine) == []
+    assert ours(engine_containers_at(dockyard.engine), made, leaver, reader) == []
 
 
 def _exec(engine: HostEngine, container_uuid: str, script: str) -> tuple[int, str]:

@@ -1,14 +1,23 @@
 """Acceptance of issues 3 and 4: the real `openstack coe` client against a real `dockyard`
 process whose `local` driver makes real swarm clusters, and the real docker CLI against them.
 
-One TLS cluster (1 master + 2 workers, each node's data-root on a 1 GiB loop-mounted ext4
-volume) and one TLS-disabled cluster are shared by the module; the tests run in file order:
-create with the client, `cluster config` + docker CLI + a 3-replica dnsrr service, volumes,
-TLS refusals, `ca show`, the manual key + CSR + `ca sign` path, scaling 2 -> 3 -> 1, `ca
-rotate`, the TLS-disabled cluster, a simulated machine restart (every node process killed with
-SIGKILL, the service restarted: the cluster comes back and an orphan is swept), and delete
-leaving nothing behind. Each `openstack` call costs ~2 s of CPU, so there are few of them;
-httpx only waits for statuses and reads what the CLI cannot show (the event timeline).
+A world is a `dockyard` server with a TLS cluster `c1` (1 master + 2 workers, each node's
+data-root on a 1 GiB loop-mounted ext4 volume) and a TLS-disabled cluster `plain`, both made
+with the client, and a docker CLI configured by `cluster config c1`. The module shares one
+world (`shared`) for the tests that only look: `cluster show`, `cluster config` + a 3-replica
+dnsrr service (a service of the test's own), volumes, TLS refusals, `ca show`, the manual key
++ CSR + `ca sign` path, the TLS-disabled cluster.
+
+What changes a cluster is one story on a world of its own (`test_a_clusters_life`): scaling
+2 -> 3 -> 1, `ca rotate`, node certificate renewal, a simulated machine restart (every node
+process killed with SIGKILL, the service restarted: the cluster comes back and an orphan is
+swept) and delete leaving nothing behind. It is one test because each step starts from what
+the one before left (the service the scale-down drains is what must survive the rotation, the
+renewal and the restart; the restart brings back the rotated and renewed cluster; delete must
+clean up after all of them), and a world per step (server, clusters, client configuration,
+service: ~25 s each) would about double the module's time. Each `openstack` call costs ~2 s
+of CPU, so there are few of them; httpx only waits for statuses and reads what the CLI cannot
+show (the event timeline).
 
 Needs root and Debian's docker.io (scripts/install-docker); skips otherwise. Traffic goes to
 127.0.0.1 and to the namespaces these tests create, on an address pool of the tests' own.
@@ -26,6 +35,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,11 +64,7 @@ from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import cgroups
 
-pytestmark = [
-    pytest.mark.client,
-    pytest.mark.scenario,  # ordered steps of one world (harness/order.py)
-    require_host("root", "docker"),
-]
+pytestmark = [pytest.mark.client, require_host("root", "docker")]
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")
 SERVICE_CMD = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
@@ -76,7 +82,7 @@ extendedKeyUsage = clientAuth
 
 @dataclass
 class World:
-    """What the module's tests share: the server, the clusters, the files of their users."""
+    """A server, its clusters and the files of their users."""
 
     tmp: Path
     sections: dict[str, dict[str, Any]]
@@ -87,7 +93,6 @@ class World:
     clusters: dict[str, str] = field(default_factory=dict)  # name -> uuid
     docker: DockerCli | None = None  # configured by `cluster config` of c1
     config_dir: Path | None = None
-    manual: dict[str, Path] = field(default_factory=dict)
 
     def get(self, path: str) -> Any:
         response = httpx.get(f"{self.server.url}{path}", headers=LATEST, timeout=30)
@@ -134,11 +139,12 @@ class World:
         return DockerCli(self.tmp, None, None, env)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp("local-client")
+@contextmanager
+def served_world(tmp: Path, name: str) -> Iterator[World]:
+    """A world: a server on an address pool and a run dir of its own, c1 and plain made with
+    the client, the docker CLI configured for c1. Whatever is left is removed after."""
     pool = free_test_pool()
-    run_dir = f"/run/dyc-{os.getpid()}"
+    run_dir = f"/run/dyc-{os.getpid()}-{name}"
     sections: dict[str, dict[str, Any]] = {
         "local_driver": {"address_pool": pool, "run_dir": run_dir},
         # Node certificates shorter-lived than their CA, so a renewal moves their expiry.
@@ -151,6 +157,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     port = int(server.url.rsplit(":", 1)[1])
     made = World(tmp, sections, settings, server, Coe(server.url), port)
     try:
+        create_clusters(made)
+        made.config_dir = tmp / "c1-config"
+        made.docker = made.configure("c1", made.config_dir)
         yield made
     finally:
         made.server.stop()
@@ -176,8 +185,8 @@ def loop_backing_files() -> list[str]:
     return [line.split("(", 1)[-1].rstrip(")") for line in sh("losetup", "-a").splitlines()]
 
 
-# -- issue 3: create, config, service ---------------------------------------------------
-def test_create_clusters_with_the_client(world: World) -> None:
+def create_clusters(world: World) -> None:
+    """c1 and plain, made with the client from two templates."""
     coe = world.coe
     common = ["--coe", "swarm-mode", "--image", "dockyard-node", "--external-network", "public"]
     coe.run("cluster", "template", "create", "swarm", *common)
@@ -191,7 +200,45 @@ def test_create_clusters_with_the_client(world: World) -> None:
     world.clusters["c1"] = c1["uuid"]
     world.clusters["plain"] = world.wait_status("plain", "CREATE_COMPLETE")["uuid"]
 
-    shown = coe.json("cluster", "show", "c1")
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world the looking tests share; none of them changes a cluster."""
+    with served_world(tmp_path_factory.mktemp("local-client"), "shared") as made:
+        yield made
+
+
+def start_web(docker: DockerCli, name: str) -> None:
+    """A 3-replica dnsrr service `name`, one task on each node of c1 once it runs."""
+    image = docker.run("image", "ls", "--no-trunc", "-q", "dockyard/busybox:1").stdout.strip()
+    assert image.startswith("sha256:")
+    docker.run(
+        "service", "create", "--detach", "--name", name, "--replicas", "3",
+        "--endpoint-mode", "dnsrr", image, *SERVICE_CMD,
+    )  # fmt: skip
+    wait_for(lambda: len(running_tasks(docker, name)) == 3, 60, f"3 running tasks of {name}")
+
+
+def manual_certificate(world: World, directory: Path) -> dict[str, Path]:
+    """The seed's manual path: openssl key + CSR, `ca sign c1`, `ca show c1` as the CA."""
+    directory.mkdir()
+    (directory / "client.conf").write_text(CLIENT_CONF)
+    subprocess.run(["openssl", "genrsa", "-out", "key.pem", "4096"], cwd=directory,
+                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["openssl", "req", "-new", "-days", "365", "-config", "client.conf", "-key", "key.pem",
+         "-out", "client.csr"], cwd=directory, check=True, capture_output=True,
+    )  # fmt: skip
+    signed = world.coe.run("ca", "sign", "c1", str(directory / "client.csr")).stdout
+    (directory / "cert.pem").write_text(signed)
+    (directory / "ca.pem").write_text(world.coe.run("ca", "show", "c1").stdout)
+    return {"tlscacert": directory / "ca.pem", "tlscert": directory / "cert.pem",
+            "tlskey": directory / "key.pem"}  # fmt: skip
+
+
+# -- issue 3: create, config, service ---------------------------------------------------
+def test_create_clusters_with_the_client(shared: World) -> None:
+    shown = shared.coe.json("cluster", "show", "c1")
     assert shown["status"] == "CREATE_COMPLETE"
     assert shown["api_address"].startswith("tcp://127.0.0.1:")
     assert len(shown["master_addresses"]) == 1 and len(shown["node_addresses"]) == 2
@@ -199,25 +246,20 @@ def test_create_clusters_with_the_client(world: World) -> None:
     assert shown["docker_volume_size"] == 1
 
 
-def test_cluster_config_then_the_docker_cli_runs_a_service(world: World) -> None:
-    world.config_dir = world.tmp / "c1-config"
-    docker = world.docker = world.configure("c1", world.config_dir)
+def test_cluster_config_then_the_docker_cli_runs_a_service(shared: World) -> None:
+    docker, config_dir = shared.docker, shared.config_dir  # `cluster config c1 --dir ...`
+    assert docker is not None and config_dir is not None
     assert docker.env["DOCKER_TLS_VERIFY"] == "True" or docker.env["DOCKER_TLS_VERIFY"] == "1"
-    assert sorted(p.name for p in world.config_dir.iterdir()) == ["ca.pem", "cert.pem", "key.pem"]
+    assert sorted(p.name for p in config_dir.iterdir()) == ["ca.pem", "cert.pem", "key.pem"]
     assert ready_nodes(docker) == {"c1-master-0": "Ready", "c1-node-0": "Ready",
                                    "c1-node-1": "Ready"}  # fmt: skip
-    image = docker.run("image", "ls", "--no-trunc", "-q", "dockyard/busybox:1").stdout.strip()
-    assert image.startswith("sha256:")
-    docker.run(
-        "service", "create", "--detach", "--name", "web", "--replicas", "3",
-        "--endpoint-mode", "dnsrr", image, *SERVICE_CMD,
-    )  # fmt: skip
-    wait_for(lambda: len(running_tasks(docker, "web")) == 3, 60, "3 running tasks")
-    nodes = {line.split()[1] for line in running_tasks(docker, "web")}
+    start_web(docker, "web-config")
+    nodes = {line.split()[1] for line in running_tasks(docker, "web-config")}
     assert nodes == {"c1-master-0", "c1-node-0", "c1-node-1"}
 
 
-def test_each_node_has_its_data_root_on_a_loop_mounted_ext4_volume(world: World) -> None:
+def test_each_node_has_its_data_root_on_a_loop_mounted_ext4_volume(shared: World) -> None:
+    world = shared
     state = world.state("c1")
     assert state["volume_gib"] == 1
     cluster_dir = Path(world.settings.state_dir) / "clusters" / state["uuid"]
@@ -234,7 +276,10 @@ def test_each_node_has_its_data_root_on_a_loop_mounted_ext4_volume(world: World)
     assert str(cluster_dir) not in Path("/proc/self/mountinfo").read_text()
 
 
-def test_tls_refuses_no_certificate_and_another_clusters_certificate(world: World) -> None:
+def test_tls_refuses_no_certificate_and_another_clusters_certificate(
+    shared: World, tmp_path: Path
+) -> None:
+    world = shared
     assert world.docker is not None and world.config_dir is not None
     ca_only = {"tlscacert": world.config_dir / "ca.pem"}
     direct = DockerCli(world.tmp, world.docker.env["DOCKER_HOST"], None)
@@ -244,7 +289,7 @@ def test_tls_refuses_no_certificate_and_another_clusters_certificate(world: Worl
     stranger = issue(other, "intruder", client=True)
     files = {"tlscacert": world.config_dir / "ca.pem"}
     for name, data in (("tlscert", stranger.cert_pem), ("tlskey", stranger.key_pem)):
-        files[name] = world.tmp / f"stranger-{name}.pem"
+        files[name] = tmp_path / f"stranger-{name}.pem"
         files[name].write_bytes(data)
     refused = direct.run("node", "ls", tls=files, check=False)
     assert refused.returncode != 0, refused.stdout
@@ -252,38 +297,49 @@ def test_tls_refuses_no_certificate_and_another_clusters_certificate(world: Worl
 
 
 # -- issue 4: ca show, the manual path ----------------------------------------------------
-def test_ca_show_is_the_api_certificate(world: World) -> None:
+def test_ca_show_is_the_api_certificate(shared: World) -> None:
+    world = shared
     shown = world.coe.run("ca", "show", "c1").stdout
     api = world.get(f"/v1/certificates/{world.clusters['c1']}")
     assert shown.strip() == api["pem"].strip()
     assert (world.config_dir or world.tmp).joinpath("ca.pem").read_text().strip() == shown.strip()
 
 
-def test_manual_key_csr_and_ca_sign(world: World) -> None:
-    manual = world.tmp / "manual"
-    manual.mkdir()
-    (manual / "client.conf").write_text(CLIENT_CONF)
-    openssl = ["openssl"]
-    subprocess.run([*openssl, "genrsa", "-out", "key.pem", "4096"], cwd=manual, check=True,
-                   capture_output=True)  # fmt: skip
-    subprocess.run(
-        [*openssl, "req", "-new", "-days", "365", "-config", "client.conf", "-key", "key.pem",
-         "-out", "client.csr"], cwd=manual, check=True, capture_output=True,
-    )  # fmt: skip
-    signed = world.coe.run("ca", "sign", "c1", str(manual / "client.csr")).stdout
-    (manual / "cert.pem").write_text(signed)
-    (manual / "ca.pem").write_text(world.coe.run("ca", "show", "c1").stdout)
-    subject = sh("openssl", "x509", "-noout", "-subject", "-in", str(manual / "cert.pem"))
+def test_manual_key_csr_and_ca_sign(shared: World, tmp_path: Path) -> None:
+    manual = manual_certificate(shared, tmp_path / "manual")
+    subject = sh("openssl", "x509", "-noout", "-subject", "-in", str(manual["tlscert"]))
     assert "Your Name" in subject
-    world.manual = {"tlscacert": manual / "ca.pem", "tlscert": manual / "cert.pem",
-                    "tlskey": manual / "key.pem"}  # fmt: skip
-    api_address = world.get(f"/v1/clusters/{world.clusters['c1']}")["api_address"]
-    docker = DockerCli(world.tmp, api_address, world.manual)
+    api_address = shared.get(f"/v1/clusters/{shared.clusters['c1']}")["api_address"]
+    docker = DockerCli(shared.tmp, api_address, manual)
     assert len(ready_nodes(docker)) == 3
 
 
-# -- scaling ------------------------------------------------------------------------------
-def test_scale_2_to_3_to_1_with_the_client(world: World) -> None:
+# -- TLS disabled ---------------------------------------------------------------------------
+def test_tls_disabled_cluster_is_plain_tcp_on_loopback(shared: World, tmp_path: Path) -> None:
+    out = shared.coe.run("cluster", "config", "plain", "--dir", str(tmp_path / "plain")).stdout
+    env = {k: v for k, v in exports(out).items() if v}
+    assert env["DOCKER_HOST"].startswith("tcp://127.0.0.1:") and "DOCKER_TLS_VERIFY" not in env
+    plain = DockerCli(shared.tmp, None, None, env)
+    assert ready_nodes(plain) == {"plain-master-0": "Ready"}
+    assert not (tmp_path / "plain" / "cert.pem").exists()
+
+
+# -- a cluster's life: one story on a world of its own (why: the module's docstring) ---------
+@pytest.mark.timeout(600)  # about 75 s; the default 300 s is tight on a loaded 2-core CI
+def test_a_clusters_life(tmp_path: Path) -> None:
+    """Scale, rotate the CA, renew node certificates, restart the machine, delete."""
+    with served_world(tmp_path, "life") as world:
+        assert world.docker is not None
+        start_web(world.docker, "web")
+        scale_2_to_3_to_1_with_the_client(world)
+        manual = manual_certificate(world, tmp_path / "manual")
+        ca_rotate_refuses_old_certificates_and_a_fresh_config_works(world, manual)
+        renew_node_certificates_keeps_client_certificates(world)
+        machine_restart_brings_the_cluster_back_and_orphans_are_swept(world)
+        delete_leaves_nothing_behind(world)
+
+
+def scale_2_to_3_to_1_with_the_client(world: World) -> None:
     docker = world.docker
     assert docker is not None
     world.coe.run("cluster", "update", "c1", "--node-count", "3")
@@ -310,8 +366,9 @@ def test_scale_2_to_3_to_1_with_the_client(world: World) -> None:
     )
 
 
-# -- rotation -----------------------------------------------------------------------------
-def test_ca_rotate_refuses_old_certificates_and_a_fresh_config_works(world: World) -> None:
+def ca_rotate_refuses_old_certificates_and_a_fresh_config_works(
+    world: World, manual: dict[str, Path]
+) -> None:
     old = world.docker
     assert old is not None and world.config_dir is not None
     api_address = world.get(f"/v1/clusters/{world.clusters['c1']}")["api_address"]
@@ -337,7 +394,7 @@ def test_ca_rotate_refuses_old_certificates_and_a_fresh_config_works(world: Worl
         tls = (
             {"tlscert": files / "cert.pem", "tlskey": files / "key.pem"}
             if files is not None
-            else {k: v for k, v in world.manual.items() if k != "tlscacert"}
+            else {k: v for k, v in manual.items() if k != "tlscacert"}
         )
         refused = direct.run("node", "ls", tls={"tlscacert": new_ca, **tls}, check=False)
         assert refused.returncode != 0, f"{label}: {refused.stdout}"
@@ -363,7 +420,7 @@ def served_certificate(address: str, port: int, certs: Path) -> x509.Certificate
     return x509.load_der_x509_certificate(der)
 
 
-def test_renew_node_certificates_keeps_client_certificates(world: World) -> None:
+def renew_node_certificates_keeps_client_certificates(world: World) -> None:
     docker = world.docker
     assert docker is not None
     cluster = world.clusters["c1"]
@@ -408,16 +465,6 @@ def test_renew_node_certificates_keeps_client_certificates(world: World) -> None
     wait_for(lambda: len(running_tasks(docker, "web")) == 3, 60, "web back to 3 tasks")
 
 
-# -- TLS disabled ---------------------------------------------------------------------------
-def test_tls_disabled_cluster_is_plain_tcp_on_loopback(world: World) -> None:
-    out = world.coe.run("cluster", "config", "plain", "--dir", str(world.tmp / "plain")).stdout
-    env = {k: v for k, v in exports(out).items() if v}
-    assert env["DOCKER_HOST"].startswith("tcp://127.0.0.1:") and "DOCKER_TLS_VERIFY" not in env
-    plain = DockerCli(world.tmp, None, None, env)
-    assert ready_nodes(plain) == {"plain-master-0": "Ready"}
-    assert not (world.tmp / "plain" / "cert.pem").exists()
-
-
 # -- restarts ---------------------------------------------------------------------------------
 def kill_all(cgroup: str) -> set[int]:
     """kill -9 every process in `cgroup` (and below); returns the PIDs that were there."""
@@ -441,7 +488,7 @@ def _make_orphan(settings: LocalSettings) -> tuple[str, dict[str, Any]]:
     return orphan, state.to_dict()
 
 
-def test_machine_restart_brings_the_cluster_back_and_orphans_are_swept(world: World) -> None:
+def machine_restart_brings_the_cluster_back_and_orphans_are_swept(world: World) -> None:
     docker = world.docker
     assert docker is not None
     orphan, orphan_state = _make_orphan(world.settings)
@@ -482,8 +529,7 @@ def test_machine_restart_brings_the_cluster_back_and_orphans_are_swept(world: Wo
     assert leftovers(orphan_state, dirs) == []
 
 
-# -- delete -------------------------------------------------------------------------------
-def test_delete_leaves_nothing_behind(world: World) -> None:
+def delete_leaves_nothing_behind(world: World) -> None:
     states = {name: world.state(name) for name in ("c1", "plain")}
     dirs = {name: world.leftover_dirs(name) for name in states}
     world.coe.run("cluster", "delete", "c1", "plain")

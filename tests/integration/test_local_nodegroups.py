@@ -1,11 +1,15 @@
 """Issue 17's acceptance: the real `openstack coe` client 5.0 manages nodegroups of a real
 local swarm cluster served by a real `dockyard` process, and the docker CLI sees the result.
 
-One TLS-disabled cluster (1 master, 1 worker) is shared by the module; the tests run in file
-order: `nodegroup create` of a labelled pool, `docker node ls --filter node.label=...`, a
+One story, one test (`test_a_pools_life`), on a TLS-disabled cluster (1 master, 1 worker) of
+its own: `nodegroup create` of a labelled pool, `docker node ls --filter node.label=...`, a
 service placed on the pool by a constraint, `nodegroup update` of its node labels, `cluster
 resize --nodegroup` inside and outside min/max, refusals in Magnum's shape, `nodegroup delete`
-(drained first, nothing of its nodes left on the host), and the cluster's delete.
+(drained first, nothing of its nodes left on the host), and the cluster's delete. The steps
+cannot stand alone: each acts on the pool as the step before left it (the relabel and the
+resize on the nodes the create made, the delete must drain the service the placement step
+started on the resized pool), and a cluster with a pool of real nodes per step would multiply
+the module's time.
 
 Needs root and Debian's docker.io (scripts/install-docker); skips otherwise (fails under
 CI=true). Traffic goes to 127.0.0.1 and to the namespaces these tests create, on an address
@@ -19,6 +23,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,16 +33,12 @@ import pytest
 from conftest import LATEST, Server, start_server, subprocess_env
 from harness.host import require_host
 from harness.waiting import wait_until
-from local_host import DockerCli, leftovers, remove_clusters, sh, wait_for
+from local_host import DockerCli, free_test_pool, leftovers, remove_clusters, sh, wait_for
 
 from dockyard.drivers.swarm_local.layout import cluster_key
 from dockyard.drivers.swarm_local.settings import LocalSettings
 
-pytestmark = [
-    pytest.mark.client,
-    pytest.mark.scenario,  # ordered steps of one world (harness/order.py)
-    require_host("root", "docker"),
-]
+pytestmark = [pytest.mark.client, require_host("root", "docker")]
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")
 SERVICE_CMD = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]
@@ -106,11 +107,9 @@ class World:
         return sorted(listed)
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from local_host import free_test_pool
-
-    tmp = tmp_path_factory.mktemp("local-nodegroups")
+@contextmanager
+def served_world(tmp: Path) -> Iterator[World]:
+    """A server on an address pool and a run dir of its own; whatever is left is removed."""
     pool = free_test_pool()
     run_dir = f"/run/dyn-{os.getpid()}"
     sections: dict[str, dict[str, Any]] = {
@@ -129,7 +128,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True)
 
 
-def test_cluster_for_the_pools(world: World) -> None:
+def test_a_pools_life(tmp_path: Path) -> None:
+    """The steps below, in this order, on one cluster (why: the module's docstring)."""
+    with served_world(tmp_path) as world:
+        cluster_for_the_pools(world)
+        nodegroup_create_makes_a_labelled_pool(world)
+        a_service_is_placed_on_the_pool(world)
+        nodegroup_update_relabels_and_changes_limits(world)
+        cluster_resize_with_nodegroup_honours_min_and_max(world)
+        bad_requests_answer_in_magnums_shape(world)
+        nodegroup_delete_drains_and_leaves_nothing_of_its_nodes(world)
+        cluster_delete_leaves_nothing(world)
+
+
+def cluster_for_the_pools(world: World) -> None:
     common = ["--coe", "swarm-mode", "--image", "dockyard-node", "--external-network", "public"]
     world.coe("cluster", "template", "create", "plain", *common, "--tls-disabled")
     world.coe("cluster", "create", "ng", "--cluster-template", "plain", "--node-count", "1")
@@ -141,7 +153,7 @@ def test_cluster_for_the_pools(world: World) -> None:
     assert world.nodes_labelled("magnum.openstack.org/role=master") == ["ng-master-0"]
 
 
-def test_nodegroup_create_makes_a_labelled_pool(world: World) -> None:
+def nodegroup_create_makes_a_labelled_pool(world: World) -> None:
     out = world.coe(
         "nodegroup", "create", "ng", "pool", "--node-count", "2", "--min-nodes", "1",
         "--max-nodes", "3", "--node-labels", "disk=ssd", "--role", "storage",
@@ -179,7 +191,7 @@ def test_nodegroup_create_makes_a_labelled_pool(world: World) -> None:
     assert "nodegroup_create.complete" in events and "nodegroup_create.progress" in events
 
 
-def test_a_service_is_placed_on_the_pool(world: World) -> None:
+def a_service_is_placed_on_the_pool(world: World) -> None:
     docker = world.docker
     assert docker is not None
     image = docker.run("image", "ls", "--no-trunc", "-q", "dockyard/busybox:1").stdout.strip()
@@ -200,7 +212,7 @@ def test_a_service_is_placed_on_the_pool(world: World) -> None:
     assert placed() <= set(world.nodes_labelled(POOL_LABEL))
 
 
-def test_nodegroup_update_relabels_and_changes_limits(world: World) -> None:
+def nodegroup_update_relabels_and_changes_limits(world: World) -> None:
     world.coe(
         "nodegroup", "update", "ng", "pool", "--node-labels", "disk=ssd,tier=fast",
         "--max-nodes", "4",
@@ -212,7 +224,7 @@ def test_nodegroup_update_relabels_and_changes_limits(world: World) -> None:
     assert world.nodes_labelled("disk=ssd") == world.nodes_labelled(POOL_LABEL)
 
 
-def test_cluster_resize_with_nodegroup_honours_min_and_max(world: World) -> None:
+def cluster_resize_with_nodegroup_honours_min_and_max(world: World) -> None:
     world.coe("cluster", "resize", "ng", "3", "--nodegroup", "pool")
     shown = world.wait_cluster("UPDATE_COMPLETE", "UPDATE_FAILED")
     assert shown["status"] == "UPDATE_COMPLETE", shown
@@ -228,7 +240,7 @@ def test_cluster_resize_with_nodegroup_honours_min_and_max(world: World) -> None
     assert len(world.nodes_labelled(POOL_LABEL)) == 3
 
 
-def test_bad_requests_answer_in_magnums_shape(world: World) -> None:
+def bad_requests_answer_in_magnums_shape(world: World) -> None:
     cases = [
         (("nodegroup", "create", "ng", "pool"), "already exists", 409),
         (("nodegroup", "create", "ng", "x", "--min-nodes", "3", "--max-nodes", "2"),
@@ -248,7 +260,7 @@ def test_bad_requests_answer_in_magnums_shape(world: World) -> None:
     assert sorted(g["name"] for g in listed) == ["default-master", "default-worker", "pool"]
 
 
-def test_nodegroup_delete_drains_and_leaves_nothing_of_its_nodes(world: World) -> None:
+def nodegroup_delete_drains_and_leaves_nothing_of_its_nodes(world: World) -> None:
     state = world.state()
     pool_nodes = [n for n in state["nodes"] if n.get("nodegroup")]
     assert len(pool_nodes) == 3
@@ -284,7 +296,7 @@ def test_nodegroup_delete_drains_and_leaves_nothing_of_its_nodes(world: World) -
     assert [n["name"] for n in world.state()["nodes"] if n.get("nodegroup")] == []
 
 
-def test_cluster_delete_leaves_nothing(world: World) -> None:
+def cluster_delete_leaves_nothing(world: World) -> None:
     state = world.state()
     dirs = [
         Path(world.settings.state_dir) / "clusters" / world.cluster,

@@ -8,6 +8,10 @@ never had it (they pull it), and a Docker Hub name is pulled through the registr
 nodes' mirror. Health watches the registry; delete removes it. Needs root, docker.io and
 docker-registry (scripts/install-docker); skips otherwise. Traffic goes to 127.0.0.1 and the
 namespaces this test creates.
+
+The 3-node cluster (`world`, module) is only used, never changed in a way another test could
+see: each test pushes under names of its own. The tests that kill the registry or delete the
+cluster make a one-node cluster of their own (`solo`, about 2 s).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +47,16 @@ from dockyard.drivers.swarm_local.driver import LocalDriver
 from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local.network import assert_routed_via
 
-pytestmark = [
-    require_host("root", "docker", "docker-registry"),
-    pytest.mark.scenario,  # ordered steps of one world (harness/order.py)
-]
+pytestmark = require_host("root", "docker", "docker-registry")
 
 
 class World:
-    def __init__(self, driver: LocalDriver, spec: ClusterSpec, cli: DockerCli, tmp: Path) -> None:
-        self.driver, self.spec, self.cli, self.tmp = driver, spec, cli, tmp
+    """One registry-enabled cluster, its CA and an admin docker CLI on its DOCKER_HOST."""
+
+    def __init__(
+        self, driver: LocalDriver, spec: ClusterSpec, cli: DockerCli, tmp: Path, ca: KeyPair
+    ) -> None:
+        self.driver, self.spec, self.cli, self.tmp, self.ca = driver, spec, cli, tmp, ca
         self.state: dict[str, Any] = dict(spec.driver_state)
 
     @property
@@ -64,30 +70,59 @@ class World:
         return DockerCli(self.tmp, f"tcp://{node['address']}:2376", self.cli.tls)
 
 
+@dataclass
+class Host:
+    """The module's driver (its own address pool and run dir) and a folder for client files."""
+
+    driver: LocalDriver
+    tmp: Path
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
     tmp = tmp_path_factory.mktemp("local-registry")
     pool = free_test_pool()
     settings = LocalSettings(
         state_dir=str(tmp / "state"), run_dir=f"/run/dockyard-reg-{os.getpid()}",
         address_pool=pool,
     )  # fmt: skip
-    ca = generate_ca("dockyard-test-registry")
-    driver = LocalDriver(settings)
-    spec = make_spec(ca, name="reg", template={"registry_enabled": True})
-    result = driver.create_cluster(CTX, spec)
+    try:
+        yield Host(LocalDriver(settings), tmp)
+    finally:  # after every cluster of the module is deleted (function fixtures end first)
+        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True, check=False)
+
+
+@contextmanager
+def registry_cluster(host: Host, name: str, workers: int) -> Iterator[World]:
+    """A registry-enabled TLS cluster `name` (1 master, `workers` workers), deleted after."""
+    ca = generate_ca(f"dockyard-test-{name}")
+    spec = make_spec(ca, name=name, workers=workers, template={"registry_enabled": True})
+    result = host.driver.create_cluster(CTX, spec)
     spec = replace(spec, driver_state=result.driver_state or {})
     try:
         assert result.outcome is Outcome.COMPLETE, result.reason
         assert result.facts is not None and result.facts.api_address
-        client = write_client(tmp / "client", ca, issue(ca, "admin", client=True))
-        made = World(driver, spec, DockerCli(tmp, result.facts.api_address, client), tmp)
-        made.ca = ca  # type: ignore[attr-defined]
+        client = write_client(host.tmp / name, ca, issue(ca, "admin", client=True))
+        cli = DockerCli(host.tmp, result.facts.api_address, client)
+        made = World(host.driver, spec, cli, host.tmp, ca)
         yield made
         spec = made.spec
     finally:
-        driver.delete_cluster(CTX, spec)
-        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True, check=False)
+        host.driver.delete_cluster(CTX, spec)  # a no-op once the test deleted it
+
+
+@pytest.fixture(scope="module")
+def world(host: Host) -> Iterator[World]:
+    """1 master + 2 workers, shared: tests push and run under names of their own."""
+    with registry_cluster(host, "reg", workers=2) as made:
+        yield made
+
+
+@pytest.fixture
+def solo(host: Host) -> Iterator[World]:
+    """A one-node registry cluster of the test's own, for the tests that break or delete it."""
+    with registry_cluster(host, "solo", workers=0) as made:
+        yield made
 
 
 def test_the_registry_runs_beside_the_nodes_with_cluster_tls(world: World) -> None:
@@ -96,8 +131,7 @@ def test_the_registry_runs_beside_the_nodes_with_cluster_tls(world: World) -> No
     assert f"dockyard-{state['key']}-registry" in sh("ip", "netns", "list")
     host, port = world.registry.split(":")
     assert_routed_via(host, f"dyb{state['key']}")
-    ca: KeyPair = world.ca  # type: ignore[attr-defined]
-    context = ssl.create_default_context(cadata=ca.cert_pem.decode())
+    context = ssl.create_default_context(cadata=world.ca.cert_pem.decode())
     # The server certificate is the cluster CA's, for the registry's address...
     with (
         socket.create_connection((host, int(port)), timeout=5) as raw,
@@ -144,32 +178,36 @@ def test_docker_hub_names_come_through_the_mirror(world: World) -> None:
     assert "Downloaded newer image for mirrored:1" in pulled.stdout, pulled.stdout
 
 
-def test_health_watches_the_registry_and_create_restarts_it(world: World) -> None:
-    health = world.driver.check_health(CTX, world.spec)
+def test_health_watches_the_registry_and_create_restarts_it(solo: World) -> None:
+    kept = f"{solo.registry}/team/kept:1"
+    solo.cli.run("tag", solo.state["image_id"], kept)
+    solo.cli.run("push", kept)
+    health = solo.driver.check_health(CTX, solo.spec)
     assert (
         health is not None and health.status == "HEALTHY" and health.reason["registry"] == "Ready"
     )
-    os.kill(world.state["registry_pid"], signal.SIGKILL)
+    os.kill(solo.state["registry_pid"], signal.SIGKILL)
     health = wait_for(
-        lambda: (h := world.driver.check_health(CTX, world.spec)) and h.status != "HEALTHY" and h,
+        lambda: (h := solo.driver.check_health(CTX, solo.spec)) and h.status != "HEALTHY" and h,
         10,
         "UNHEALTHY",
     )
     assert health.reason["registry"].startswith("the registry is not running"), health.reason
-    healed = world.driver.create_cluster(CTX, world.spec)
+    healed = solo.driver.create_cluster(CTX, solo.spec)
     assert healed.outcome is Outcome.COMPLETE, healed.reason
-    world.spec = replace(world.spec, driver_state=healed.driver_state or {})
-    world.state = dict(world.spec.driver_state)
-    pulled = world.node_cli("w0").run("pull", f"{world.registry}/team/app:1")
+    solo.spec = replace(solo.spec, driver_state=healed.driver_state or {})
+    solo.state = dict(solo.spec.driver_state)
+    solo.cli.run("image", "rm", kept)  # the tag only: the pull must ask the registry
+    pulled = solo.node_cli("m0").run("pull", kept)
     assert pulled.returncode == 0  # the images survived the restart
 
 
-def test_delete_removes_the_registry(world: World) -> None:
-    state = world.state
-    settings = world.driver.settings
-    deleted = world.driver.delete_cluster(CTX, world.spec)
+def test_delete_removes_the_registry(solo: World) -> None:
+    state = solo.state
+    settings = solo.driver.settings
+    deleted = solo.driver.delete_cluster(CTX, solo.spec)
     assert deleted.outcome is Outcome.COMPLETE and deleted.reason == "deleted", deleted.reason
-    dirs = [Path(settings.state_dir) / "clusters" / world.spec.uuid,
+    dirs = [Path(settings.state_dir) / "clusters" / solo.spec.uuid,
             Path(settings.run_dir) / state["key"]]  # fmt: skip
     assert leftovers(state, dirs) == []
     assert not Path(f"/proc/{state['registry_pid']}").exists()

@@ -9,6 +9,9 @@ whose dockerd cannot start raises (the conductor records UPDATE_FAILED with the 
 the next upgrade finishes the job. Needs root, docker.io and docker-registry
 (scripts/install-docker); skips otherwise. Traffic stays on 127.0.0.1, unix sockets and the
 namespaces this test creates.
+
+Every test upgrades (or tries to upgrade) a cluster of its own, made from the OLD template
+(about 3 s); the driver and its address pool are shared by the module.
 """
 
 from __future__ import annotations
@@ -42,9 +45,7 @@ from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.providers.docker_local import swarm
 from dockyard.providers.docker_local.daemon import DaemonError
 
-# Ordered steps on one cluster (harness/order.py): each upgrade starts from the last one's
-# template. Debt: each test should build its own cluster.
-pytestmark = [require_host("root", "docker", "docker-registry"), pytest.mark.scenario]
+pytestmark = require_host("root", "docker", "docker-registry")
 
 OLD = {"uuid": "tmpl-old", "name": "swarm-old", "coe": "swarm-mode", "labels": {}}
 NEW = {
@@ -54,6 +55,7 @@ NEW = {
     "labels": {"docker_debug": "true", "docker_log_level": "debug"},
     "registry_enabled": True,
 }
+DEBUG = {**OLD, "uuid": "tmpl-debug", "labels": {"docker_debug": "true"}}
 
 
 class Watch(threading.Thread):
@@ -88,14 +90,25 @@ class Watch(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalDriver, ClusterSpec]]:
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDriver]:
+    """The module's driver, on an address pool of its own (its blackhole removed after)."""
     tmp = tmp_path_factory.mktemp("local-upgrade")
     pool = free_test_pool()
     settings = LocalSettings(
         state_dir=str(tmp / "state"), run_dir=f"/run/dockyard-up-{os.getpid()}",
         address_pool=pool, drain_timeout=10,
     )  # fmt: skip
-    driver = LocalDriver(settings)
+    try:
+        yield LocalDriver(settings)
+    finally:
+        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True, check=False)
+
+
+@pytest.fixture
+def cluster(driver: LocalDriver) -> Iterator[tuple[LocalDriver, ClusterSpec]]:
+    """The test's own cluster of the OLD template running `web` (3 replicas); deleted after,
+    leaving nothing on the host."""
+    settings = driver.settings
     spec = make_spec(generate_ca("dockyard-test-upgrade"), name="up", template=OLD)
     result = driver.create_cluster(CTX, spec)
     spec = replace(spec, driver_state=result.driver_state or {})
@@ -118,7 +131,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalDri
         dirs = [Path(settings.state_dir) / "clusters" / spec.uuid,
                 Path(settings.run_dir) / final.driver_state.get("key", "none")]  # fmt: skip
         left = leftovers(final.driver_state, dirs) if final.driver_state else []
-        subprocess.run(["ip", "route", "del", "blackhole", pool], capture_output=True, check=False)
         assert deleted.outcome is Outcome.COMPLETE and left == [], (deleted.reason, left)
 
 
@@ -200,14 +212,15 @@ def test_a_failed_upgrade_is_finished_by_the_next(
     cluster: tuple[LocalDriver, ClusterSpec],
 ) -> None:
     driver, spec = cluster
-    spec = replace(spec, driver_state=driver.store.load(spec.uuid).to_dict())  # type: ignore[union-attr]
     broken = LocalDriver(replace(driver.settings, dockerd="/bin/false", start_timeout=5))
     with pytest.raises(DaemonError, match="up-master-0"):
-        broken.upgrade_cluster(CTX, spec, OLD, 1)  # the conductor: UPDATE_FAILED, this reason
-    result = driver.upgrade_cluster(CTX, spec, OLD, 1)
+        broken.upgrade_cluster(CTX, spec, DEBUG, 1)  # the conductor: UPDATE_FAILED, this reason
+    spec = replace(spec, driver_state=driver.store.load(spec.uuid).to_dict())  # type: ignore[union-attr]
+    result = driver.upgrade_cluster(CTX, spec, DEBUG, 1)
     assert result.outcome is Outcome.COMPLETE, result.reason
     assert [e.split(": ")[1] for e in result.events] == ["up-master-0", "up-node-0", "up-node-1"]
     spec = replace(spec, driver_state=result.driver_state or {})
-    assert {debug for debug, _, _ in engine_facts(driver, spec).values()} == {False}
-    assert spec.driver_state["registry_pid"] is None  # OLD has no registry
+    assert {debug for debug, _, _ in engine_facts(driver, spec).values()} == {True}
+    assert spec.driver_state["template_id"] == "tmpl-debug"
+    assert spec.driver_state["registry_pid"] is None  # DEBUG has no registry
     wait_for(lambda: running_tasks(driver, spec) == 3, 30, "3 running tasks")
