@@ -72,10 +72,9 @@ def _restart_drained(
     running = [n for n in group if n.swarm_id and parts.nodes.running(n)]
     if running:
         with parts.swarm.manager(state) as api:
+            # One node at a time, each until its tasks run elsewhere (swarm.drain_moved).
             for node in running:
-                swarm.drain(api, node.swarm_id or "")
-            for node in running:
-                swarm.wait_no_tasks(api, node.swarm_id or "", parts.settings.drain_timeout)
+                swarm.drain_moved(api, node.swarm_id or "", parts.settings.drain_timeout)
     refs = [r for r in (parts.nodes.ref(n) for n in group) if r is not None]
     procs.terminate(refs, timeout=parts.settings.shutdown_timeout + 10.0)
     parts.nodes.ensure_running(state, group, spec.ca, spec.node_cert_days)

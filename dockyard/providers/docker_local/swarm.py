@@ -183,6 +183,25 @@ def wait_ready(
         time.sleep(0.2)
 
 
+def drain_moved(api: Any, node_id: str, timeout: float) -> list[str]:
+    """Drain `node_id`, then wait until each task it ran ("service.slot") runs on another
+    node and none runs on it; returns the tasks not moved at `timeout`.
+
+    Draining nodes one at a time this way keeps every service running through a rolling
+    restart: a batch drained at once may hold all of a service's tasks, and swarm stops
+    them before their replacements run."""
+    before = set(running_tasks(api, node_id).get(node_id, []))
+    set_availability(api, node_id, "drain")
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = running_tasks(api)
+        elsewhere = {t for node, names in tasks.items() if node != node_id for t in names}
+        left = sorted((before - elsewhere) | set(tasks.get(node_id, [])))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
 def wait_no_tasks(api: Any, node_id: str, timeout: float) -> list[str]:
     """Wait until `node_id` runs no task; returns the tasks still there at `timeout`."""
     deadline = time.monotonic() + timeout
