@@ -13,16 +13,12 @@ Each socket is named for its node and scoped to the cluster's project.
 
 from __future__ import annotations
 
-import logging
 import os
 
 from dockyard.db.repositories import clusters as cluster_repo
 from dockyard.domain.engines import PLUGIN_NAME, EngineSocket
 from dockyard.drivers.swarm_local.driver_base import LocalDriverBase
-from dockyard.services import volumes
 from dockyard.services.runtime import Runtime
-
-LOG = logging.getLogger(__name__)
 
 #: Cluster driver -> the template `volume_driver` whose clusters get the plugin (None: all).
 SERVED_DRIVERS: dict[str, str | None] = {"local": "rexray", "k8s_local": None}
@@ -53,23 +49,3 @@ def engine_sockets(rt: Runtime) -> list[EngineSocket]:
                     )
                 )
     return sockets
-
-
-def prepare_host_for(rt: Runtime, driver: str, volume_driver: str | None) -> None:
-    """Before the nodes of a new cluster of `driver` start: if the plugin will serve them,
-    make the volumes' root a shared mount, so volumes mounted later reach the nodes' mount
-    namespaces (mounts.ensure_shared_root says why). A failure is logged, not raised: the
-    cluster still works, and a pod's mount is then refused with a reason by the node."""
-    if driver not in SERVED_DRIVERS:
-        return
-    wanted = SERVED_DRIVERS[driver]
-    if wanted is not None and wanted != volume_driver:
-        return
-    try:
-        volumes.prepare_host(rt)
-    except Exception as exc:  # a mount(8) failure: the cluster is still worth building
-        LOG.warning(
-            "volumes' root not made a shared mount (%s): volumes will not reach "
-            "the new cluster's nodes",
-            exc,
-        )

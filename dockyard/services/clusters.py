@@ -24,7 +24,6 @@ from dockyard.notifications import clusters as notify
 from dockyard.services import (
     cluster_quotas,
     cluster_templates,
-    cluster_volumes,
     names,
     openstack_checks,
     operations,
@@ -99,7 +98,6 @@ def create(rt: Runtime, ctx: RequestContext, body: dict[str, Any]) -> str:
     )
     labels = driver.validate_labels(template.coe, labels)
     openstack_checks.check_cluster(rt, ctx, template.image_id, template.external_network_id, values)
-    cluster_volumes.prepare_host_for(rt, driver.name, template.volume_driver)
     cluster_uuid = str(uuidlib.uuid4())
     create_timeout = int(values.get("create_timeout", 60))
     row_values = {
