@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import values as prometheus_values
 
 from dockyard.api.app import create_app
 from dockyard.api.metrics import MULTIPROCESS_ENV
@@ -71,6 +72,10 @@ def _settle_heap() -> None:
 
 def worker_app() -> FastAPI:
     """App factory for each `dockyard-api` worker process (uvicorn `factory=True`)."""
+    # prometheus_client picks its value class (in memory, or files in PROMETHEUS_MULTIPROC_DIR)
+    # when it is imported: the supervisor imported it before it set the shared directory, and
+    # this worker is a fork of it, so the choice is made again here, before any metric exists.
+    prometheus_values.ValueClass = prometheus_values.get_value_class()  # type: ignore[no-untyped-call]
     conf = load_config(json.loads(os.environ[_ARGV_ENV]))
     setup_logging(conf)
     rt = build_runtime(conf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -117,21 +118,23 @@ def test_two_api_workers_report_the_sum_of_both(tmp_path: Path) -> None:
     try:
         workers = wait_until(lambda: _children(server.process.pid), 30, "two workers",
                              until=lambda pids: len(pids) == 2)  # fmt: skip
-        shared = {_environ(pid).get("PROMETHEUS_MULTIPROC_DIR") for pid in workers}
-        assert len(shared) == 1 and None not in shared, shared
-        directory = Path(str(shared.pop()))
+        # The supervisor makes the directory after exec, so it is not in /proc/<pid>/environ
+        # (forked workers inherit it in memory): it is the fresh one both workers write to.
+        wanted = {f"histogram_{pid}.db" for pid in workers}
         sent = 0
 
-        def both_served() -> bool:
+        def both_served() -> Path | None:
             nonlocal sent
             for _ in range(10):  # new connections: the kernel spreads them over both
                 with httpx.Client(headers=LATEST) as client:
                     assert client.get(f"{server.url}/v1/clusters").status_code == 200
                 sent += 1
-            files = {p.name for p in directory.glob("histogram_*.db")}
-            return files >= {f"histogram_{pid}.db" for pid in workers}
+            for candidate in Path(tempfile.gettempdir()).glob("dockyard-metrics-*"):
+                if {p.name for p in candidate.glob("histogram_*.db")} >= wanted:
+                    return candidate
+            return None
 
-        wait_until(both_served, 60, "requests served by both workers", interval=0)
+        directory = wait_until(both_served, 60, "requests served by both workers", interval=0)
         for _ in range(6):  # each scrape may be answered by either worker
             text = httpx.get(f"{server.url}/metrics").text
             counts = [
@@ -148,7 +151,8 @@ def test_two_api_workers_report_the_sum_of_both(tmp_path: Path) -> None:
 
 
 def _children(parent: int) -> list[int]:
-    """The uvicorn worker processes of `parent` (not multiprocessing's resource tracker)."""
+    """The uvicorn worker processes of `parent`: forked, so they share its command line
+    (not multiprocessing's resource tracker, which runs `-c ...resource_tracker...`)."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -160,11 +164,6 @@ def _children(parent: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) != parent:
             continue
         with contextlib.suppress(OSError):
-            if b"spawn_main" in (proc / "cmdline").read_bytes():
+            if b"resource_tracker" not in (proc / "cmdline").read_bytes():
                 found.append(int(proc.name))
     return found
-
-
-def _environ(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
