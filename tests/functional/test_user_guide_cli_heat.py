@@ -273,8 +273,12 @@ def world(
             for name in user.cluster_names():
                 user.run(f"magnum cluster-delete {name}")
         for user in users.values():
-            wait_until(lambda u=user: not u.cluster_names(), SETTLE_TIMEOUT, "leftovers deleted")
+            wait_until(user.cluster_names, SETTLE_TIMEOUT, "leftovers deleted", until=_empty)
         server.stop()
+
+
+def _empty(names: set[str]) -> bool:
+    return not names
 
 
 def accepted(world: World, key: str) -> User:
