@@ -4,10 +4,11 @@ drivers (real Heat 27.0.1 and Keystone 30.0.0; leaf infrastructure types map to 
 of tests/heat_standins), each step judged by its effect: the status Dockyard's API reaches,
 the real stack's outputs, files written, list contents.
 
-The guide's transcripts are the standalone module's (tests/integration/test_user_guide_cli.py),
-and so are its three liberties: `mytemplate` is made a Swarm template like the guide's own,
-the legacy client does not create `cluster-config --dir`'s directory, and 4.11 prints a
-deprecation warning on stdout before `ca-show`'s PEM. Two more here:
+The guide's transcripts (harness/user_guide.py) are the standalone module's
+(tests/integration/test_user_guide_cli.py), and so are its three liberties: `mytemplate` is
+made a Swarm template like the guide's own, the legacy client does not create
+`cluster-config --dir`'s directory, and 4.11 prints a deprecation warning on stdout before
+`ca-show`'s PEM. Two more here:
 - every cluster-create of the guide is started by one module fixture, side by side (Heat
   builds them concurrently); each test then walks its own cluster through the guide's later
   commands and deletes it, so the tests do not depend on each other's order;
@@ -29,9 +30,29 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LATEST, ROOT, Server, start_server, subprocess_env
+from conftest import LATEST, Server, start_server, subprocess_env
 from harness.heat import HeatServer, heat_sections
 from harness.keystone import KeystoneCloud
+from harness.user_guide import (
+    CINDER_CLUSTER,
+    CINDER_TEMPLATE,
+    CLIENT_CONF,
+    INTRO_CREATE,
+    K8S_CLUSTER,
+    K8S_TEMPLATE,
+    KEY_AND_CSR,
+    MESOS_API,
+    MESOS_CLUSTER,
+    MESOS_TEMPLATE,
+    MYTEMPLATE,
+    REXRAY_CLUSTER,
+    REXRAY_TEMPLATE,
+    SECURE_CLUSTER,
+    SECURE_TEMPLATE,
+    SWARM_CLUSTER,
+    SWARM_TEMPLATE,
+    legacy_magnum,
+)
 from harness.waiting import wait_until
 from openstack import connection
 
@@ -40,110 +61,7 @@ from dockyard.providers.openstack.orchestration import Orchestration, Stack
 pytest_plugins = ["harness.fixtures"]
 pytestmark = [pytest.mark.client, pytest.mark.keystone, pytest.mark.heat]
 
-INSTALLER = ROOT / "scripts" / "install-legacy-magnumclient"
 SETTLE_TIMEOUT = 200.0
-
-# -- the guide's transcripts, verbatim (as in the standalone module) ------------------------
-MYTEMPLATE = (
-    "magnum cluster-template-create mytemplate --image fedora-atomic-latest "
-    "--keypair testkey --external-network public --flavor m1.small --coe swarm"
-)
-INTRO_CREATE = """magnum cluster-create mycluster \\
-                  --cluster-template mytemplate \\
-                  --node-count 8 \\
-                  --master-count 3"""
-K8S_TEMPLATE = """magnum cluster-template-create k8s-cluster-template \\
-                           --image fedora-atomic-latest \\
-                           --keypair testkey \\
-                           --external-network public \\
-                           --dns-nameserver 8.8.8.8 \\
-                           --flavor m1.small \\
-                           --docker-volume-size 5 \\
-                           --network-driver flannel \\
-                           --coe kubernetes"""
-K8S_CLUSTER = """magnum cluster-create k8s-cluster \\
-                      --cluster-template k8s-cluster-template \\
-                      --master-count 3 \\
-                      --node-count 8"""
-SWARM_TEMPLATE = """magnum cluster-template-create swarm-cluster-template \\
-                           --image fedora-atomic-latest \\
-                           --keypair testkey \\
-                           --external-network public \\
-                           --dns-nameserver 8.8.8.8 \\
-                           --flavor m1.small \\
-                           --docker-volume-size 5 \\
-                           --coe swarm"""
-SWARM_CLUSTER = """magnum cluster-create swarm-cluster \\
-                  --cluster-template swarm-cluster-template \\
-                  --master-count 3 \\
-                  --node-count 8"""
-MESOS_TEMPLATE = """magnum cluster-template-create mesos-cluster-template \\
-                       --image ubuntu-mesos \\
-                       --keypair testkey \\
-                       --external-network public \\
-                       --dns-nameserver 8.8.8.8 \\
-                       --flavor m1.small \\
-                       --coe mesos"""
-MESOS_CLUSTER = """magnum cluster-create mesos-cluster \\
-                  --cluster-template mesos-cluster-template \\
-                  --master-count 3 \\
-                  --node-count 8"""
-MESOS_API = "API_ADDRESS=$(magnum cluster-show mesos-cluster | awk '/ api_address /{print $4}')"
-SECURE_TEMPLATE = """magnum cluster-template-create secure-kubernetes \\
-                           --keypair default \\
-                           --external-network public \\
-                           --image fedora-atomic-latest \\
-                           --dns-nameserver 8.8.8.8 \\
-                           --flavor m1.small \\
-                           --docker-volume-size 3 \\
-                           --coe kubernetes \\
-                           --network-driver flannel"""
-SECURE_CLUSTER = """magnum cluster-create secure-k8s-cluster \\
-                      --cluster-template secure-kubernetes \\
-                      --node-count 1"""
-CLIENT_CONF = """cat > client.conf << END
-[req]
-distinguished_name = req_distinguished_name
-req_extensions     = req_ext
-prompt = no
-[req_distinguished_name]
-CN = Your Name
-[req_ext]
-extendedKeyUsage = clientAuth
-END"""
-KEY_AND_CSR = """openssl genrsa -out key.pem 4096
-openssl req -new -days 365 \\
-    -config client.conf \\
-    -key key.pem \\
-    -out client.csr"""
-CINDER_TEMPLATE = """magnum cluster-template-create k8s-cluster-template \\
-                           --image fedora-23-atomic-7 \\
-                           --keypair testkey \\
-                           --external-network public \\
-                           --dns-nameserver 8.8.8.8 \\
-                           --flavor m1.small \\
-                           --docker-volume-size 5 \\
-                           --network-driver flannel \\
-                           --coe kubernetes \\
-                           --volume-driver cinder"""
-CINDER_CLUSTER = """magnum cluster-create k8s-cluster \\
-                      --cluster-template k8s-cluster-template \\
-                      --node-count 1"""
-REXRAY_TEMPLATE = """magnum cluster-template-create mesos-cluster-template \\
-                           --image ubuntu-mesos \\
-                           --keypair testkey \\
-                           --external-network public \\
-                           --dns-nameserver 8.8.8.8 \\
-                           --master-flavor m1.magnum \\
-                           --docker-volume-size 4 \\
-                           --tls-disabled \\
-                           --flavor m1.magnum \\
-                           --coe mesos \\
-                           --volume-driver rexray \\
-                           --labels rexray-preempt=true"""
-REXRAY_CLUSTER = """magnum cluster-create mesos-cluster \\
-                      --cluster-template mesos-cluster-template \\
-                      --node-count 1"""
 
 # The guide's creates, each (account, cluster, its template's command, its create command).
 CREATES = {
@@ -155,18 +73,6 @@ CREATES = {
     "cinder:k8s-cluster": ("bob", CINDER_TEMPLATE, CINDER_CLUSTER),
     "rexray:mesos-cluster": ("bob", REXRAY_TEMPLATE, REXRAY_CLUSTER),
 }
-
-
-def legacy_magnum() -> str:
-    """The legacy client's `magnum`, installed on first use (skips without PyPI, except
-    under CI=true, where a missing prerequisite fails)."""
-    done = subprocess.run([str(INSTALLER)], capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        reason = f"python-magnumclient 4.11 could not be installed: {done.stderr[-2000:]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return done.stdout.strip().splitlines()[-1]
 
 
 @dataclass
