@@ -25,7 +25,7 @@ import httpx
 import pytest
 from conftest import LATEST, Server, start_server, subprocess_env, write_config
 from harness.cli import OpenStackCli
-from harness.heat import STANDINS, HeatServer
+from harness.heat import HEAT_DRIVERS, HeatServer, heat_sections
 from harness.keystone import KeystoneCloud
 from harness.waiting import wait_until
 from openstack import connection
@@ -44,7 +44,6 @@ from dockyard.services import cluster_templates, clusters
 pytest_plugins = ["harness.fixtures"]
 pytestmark = [pytest.mark.client, pytest.mark.keystone, pytest.mark.heat]
 
-HEAT_DRIVERS = ("k8s_fedora_atomic", "k8s_coreos", "swarm_fedora_atomic", "mesos_ubuntu")
 # driver -> `coe cluster template create` arguments (image os_distro selects the driver).
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "k8s_fedora_atomic": (
@@ -79,21 +78,6 @@ def _addresses(driver: str) -> tuple[str, str]:
 
 # Drivers whose lifecycle also adds, resizes and deletes a nodegroup (one Kubernetes, one not).
 NODEGROUP_DRIVERS = ("k8s_fedora_atomic", "swarm_fedora_atomic")
-
-
-def heat_sections(keystone: KeystoneCloud, **heat: Any) -> dict[str, dict[str, Any]]:
-    return {
-        "auth": {"strategy": "keystone"},
-        "keystone_authtoken": keystone.dockyard_authtoken_options(),
-        "drivers": {"enabled_definitions": ",".join(HEAT_DRIVERS)},
-        "heat": {
-            "region_name": "RegionOne",
-            "environment_files": str(STANDINS / "environment.yaml"),
-            "periodic_sync_interval": 1,
-            "operation_poll_interval": 60,
-            **heat,
-        },
-    }
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from keystoneauth1 import adapter
 
@@ -20,6 +21,7 @@ from harness.keystone import REGION, KeystoneCloud
 from harness.scripts import bring_down, bring_up, install_problem
 
 STANDINS = Path(__file__).resolve().parents[1] / "heat_standins"
+HEAT_DRIVERS = ("k8s_fedora_atomic", "k8s_coreos", "swarm_fedora_atomic", "mesos_ubuntu")
 
 
 def unavailable_reason(timeout: float = 900) -> str | None:
@@ -92,3 +94,20 @@ def _grant_admin(cloud: KeystoneCloud, username: str, project: str) -> None:
     proj = identity.get("/projects", params={"name": project}).json()["projects"][0]["id"]
     role = identity.get("/roles", params={"name": "admin"}).json()["roles"][0]["id"]
     identity.put(f"/projects/{proj}/users/{user}/roles/{role}")
+
+
+def heat_sections(keystone: KeystoneCloud, **heat: Any) -> dict[str, dict[str, Any]]:
+    """Dockyard's config sections for keystone mode with the four Heat drivers, whose leaf
+    infrastructure types map to the stand-ins (`heat` overrides `[heat]` options)."""
+    return {
+        "auth": {"strategy": "keystone"},
+        "keystone_authtoken": keystone.dockyard_authtoken_options(),
+        "drivers": {"enabled_definitions": ",".join(HEAT_DRIVERS)},
+        "heat": {
+            "region_name": "RegionOne",
+            "environment_files": str(STANDINS / "environment.yaml"),
+            "periodic_sync_interval": 1,
+            "operation_poll_interval": 60,
+            **heat,
+        },
+    }
