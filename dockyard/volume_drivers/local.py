@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dockyard.providers.block_local import image
 from dockyard.providers.block_local import store as store_mod
 from dockyard.providers.block_local.store import BlockStore
-from dockyard.providers.docker_local.commands import CommandError
+from dockyard.providers.commands import CommandError
 from dockyard.volume_drivers.base import (
     GrowNeedsDetach,
     VolumeBusy,

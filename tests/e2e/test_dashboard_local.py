@@ -42,7 +42,7 @@ from test_dashboard import check_client_cert, open_ui, shot, wait_gone
 
 from dockyard.drivers.swarm_local.layout import cluster_key
 from dockyard.drivers.swarm_local.settings import LocalSettings
-from dockyard.providers.docker_local.commands import which
+from dockyard.providers.commands import which
 
 DOCKER = shutil.which("docker") or "docker"
 # Real clusters take seconds, not the fake driver's fraction of one.

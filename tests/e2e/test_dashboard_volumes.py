@@ -37,7 +37,7 @@ from test_dashboard import open_ui, shot
 
 from dockyard.api.app import create_app
 from dockyard.api.routes import ui
-from dockyard.providers.docker_local.commands import run, unmount_below
+from dockyard.providers.commands import run, unmount_below
 from dockyard.providers.docker_local.host_engine import HostEngine, HostEngineSettings
 from dockyard.services.containers import LABEL
 

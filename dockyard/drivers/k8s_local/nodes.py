@@ -33,8 +33,8 @@ from dockyard.drivers.swarm_local import steps
 from dockyard.drivers.swarm_local.layout import MANAGER, Node, StateStore
 from dockyard.drivers.swarm_local.nodes import NodeManager
 from dockyard.drivers.swarm_local.steps import NodeStep, no_step
+from dockyard.providers.commands import run
 from dockyard.providers.docker_local import cgroups, daemon, network, procs
-from dockyard.providers.docker_local.commands import run
 from dockyard.providers.docker_local.image import base_image, pause_image
 from dockyard.providers.kube_local import api as kube_api
 from dockyard.providers.kube_local import flexvolume, loadbalancer

@@ -26,8 +26,8 @@ from dockyard.drivers.swarm_local.settings import LocalSettings
 from dockyard.drivers.swarm_local.steps import ENGINE, NETWORK, NodeStep, no_step
 from dockyard.drivers.swarm_local.tls import ca_fingerprint, ensure_node_certs, node_tls_files
 from dockyard.providers.block_local.mounts import ensure_shared_root
+from dockyard.providers.commands import unmount_below
 from dockyard.providers.docker_local import cgroups, daemon, network, procs, volumes
-from dockyard.providers.docker_local.commands import unmount_below
 from dockyard.providers.docker_local.daemon import DaemonConfig
 from dockyard.providers.docker_local.image import BaseImage
 

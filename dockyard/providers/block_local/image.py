@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from dockyard.providers.docker_local.commands import CommandError, run, which
+from dockyard.providers.commands import CommandError, run, which
 
 GIB = 2**30
 LOOP_CONTROL = "/dev/loop-control"

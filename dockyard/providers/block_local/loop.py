@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.providers.docker_local.commands import run
+from dockyard.providers.commands import run
 
 
 def devices(image: str) -> list[str]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from dockyard.providers.commands import SYSTEM_PATH, which
 from dockyard.providers.docker_local import cgroups
-from dockyard.providers.docker_local.commands import SYSTEM_PATH, which
 from dockyard.providers.docker_local.procs import ProcessRef, alive, log_tail, spawn
 
 LOOPBACK = "127.0.0.1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import struct
 
+from dockyard.providers.commands import succeeds, which
 from dockyard.providers.docker_local import cgroups
-from dockyard.providers.docker_local.commands import succeeds, which
 
 INSTALL_HINT = "run scripts/install-docker (Debian's docker.io, iproute2, iptables, ...)"
 TOOLS = ("ip", "iptables", "unshare", "mount", "hostname", "bash", "containerd", "runc")

@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from dockyard.providers.commands import run, unmount_below
 from dockyard.providers.docker_local import cgroups, daemon, network, procs
-from dockyard.providers.docker_local.commands import run, unmount_below
 from dockyard.providers.docker_local.daemon import DaemonConfig
 from dockyard.providers.docker_local.image import BaseImage
 

@@ -22,7 +22,7 @@ import json
 import os
 from typing import Any
 
-from dockyard.providers.docker_local.commands import CommandError, run, succeeds
+from dockyard.providers.commands import CommandError, run, succeeds
 
 NETNS_DIR = "/run/netns"
 

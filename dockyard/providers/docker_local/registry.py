@@ -15,8 +15,8 @@ import socket
 import time
 from dataclasses import dataclass
 
+from dockyard.providers.commands import SYSTEM_PATH, which
 from dockyard.providers.docker_local import cgroups, network
-from dockyard.providers.docker_local.commands import SYSTEM_PATH, which
 from dockyard.providers.docker_local.daemon import TlsFiles
 from dockyard.providers.docker_local.procs import ProcessRef, alive, log_tail, spawn
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from dockyard.providers.docker_local.commands import which
+from dockyard.providers.commands import which
 
 DEFAULT_BIN_DIR = "/var/cache/dockyard/kubernetes/current/bin"
 INSTALL_HINT = "run scripts/install-kubernetes as root"

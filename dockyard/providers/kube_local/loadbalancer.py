@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from dockyard.providers.commands import which
 from dockyard.providers.docker_local import daemon
-from dockyard.providers.docker_local.commands import which
 from dockyard.providers.docker_local.procs import ProcessRef, log_tail, spawn
 
 API_PORT = 6443

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
+from dockyard.providers.commands import which
 from dockyard.providers.docker_local import daemon
-from dockyard.providers.docker_local.commands import which
 from dockyard.providers.docker_local.daemon import DaemonConfig
 from dockyard.providers.docker_local.procs import ProcessRef, alive, identify, log_tail, spawn
 
