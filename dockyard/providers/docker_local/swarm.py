@@ -191,7 +191,7 @@ def drain_moved(api: Any, node_id: str, timeout: float) -> list[str]:
     restart: a batch drained at once may hold all of a service's tasks, and swarm stops
     them before their replacements run."""
     before = set(running_tasks(api, node_id).get(node_id, []))
-    set_availability(api, node_id, "drain")
+    drain(api, node_id)
     deadline = time.monotonic() + timeout
     while True:
         tasks = running_tasks(api)
